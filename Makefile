@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# kisol: build, check, install. Every target installs missing Debian
+# packages first through scripts/install-deps.
+
+PYTHON      := /usr/bin/python3
+CC          ?= gcc
+BUILD       := build
+HARNESS_TAR := /usr/src/linux-source-6.12.tar.xz
+HARNESS_DIR := linux-source-6.12/tools/testing/selftests
+HARNESS     := $(BUILD)/include/kselftest_harness.h $(BUILD)/include/kselftest.h
+DEPS_STAMP  := $(BUILD)/.deps-ok
+
+CFLAGS      ?= -O2 -g
+CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+               -D_GNU_SOURCE -Ilib/include -I$(BUILD)/include -Icases -MMD -MP
+LDLIBS      := -lmnl -lurcu -lurcu-cds -lcap -lpthread -lm
+
+LIB_SRC     := $(wildcard lib/*.c)
+LIB_OBJ     := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+LIB_A       := $(BUILD)/libkisol.a
+CASE_SRC    := $(wildcard cases/*/*.c)
+CASE_BIN    := $(CASE_SRC:.c=)
+BENCH_SRC   := $(wildcard bench/*.c)
+BENCH_BIN   := $(BENCH_SRC:.c=)
+# Extra compile flags a case area needs live in cases/<area>/Makefile.inc.
+-include $(wildcard cases/*/Makefile.inc)
+
+PYTEST      := $(PYTHON) -m pytest -c scripts/pytest.ini --rootdir=.
+JOBS        ?= 2
+INSTALL_PATH ?= $(BUILD)/install
+
+.PHONY: all deps harness check check-cases check-driver install clean
+.DEFAULT_GOAL := all
+
+all: $(LIB_A) $(CASE_BIN) $(BENCH_BIN)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps
+	@scripts/install-deps
+	@mkdir -p $(@D) && touch $@
+
+harness: $(HARNESS)
+$(HARNESS): | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)/include $(BUILD)/harness-src
+	@echo "  HARNESS  from $(HARNESS_TAR)"
+	@tar -xJf $(HARNESS_TAR) -C $(BUILD)/harness-src \
+		$(HARNESS_DIR)/kselftest_harness.h $(HARNESS_DIR)/kselftest.h
+	@cp $(BUILD)/harness-src/$(HARNESS_DIR)/kselftest_harness.h \
+	    $(BUILD)/harness-src/$(HARNESS_DIR)/kselftest.h $(BUILD)/include/
+	@dpkg-query -W -f='linux-source-6.12 $${Version}\n' linux-source-6.12 \
+		> $(BUILD)/include/kselftest-source.txt
+	@rm -rf $(BUILD)/harness-src
+
+$(BUILD)/lib/%.o: lib/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC       $<"
+	@$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@echo "  AR       $@"
+	@rm -f $@ && ar rcs $@ $^
+
+cases/%: cases/%.c $(LIB_A) $(HARNESS)
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) $(CFLAGS_$(notdir $(@D))) -o $@ $< $(LIB_A) $(LDLIBS)
+
+bench/%: bench/%.c $(LIB_A) $(HARNESS)
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+# AREA=pidns (or several, space separated) limits the run to those areas;
+# PYTEST_ARGS passes more options (e.g. -k hostname, --junitxml=FILE).
+check: all
+	@$(PYTEST) -n $(JOBS) $(if $(AREA),$(addprefix cases/,$(AREA)),cases scripts/tests) $(PYTEST_ARGS)
+
+check-cases: all
+	@$(PYTEST) -n $(JOBS) cases $(PYTEST_ARGS)
+
+check-driver: $(DEPS_STAMP)
+	@$(PYTEST) scripts/tests $(PYTEST_ARGS)
+
+install: all
+	@$(PYTHON) scripts/kisol_install.py --dest $(INSTALL_PATH)
+
+clean:
+	rm -rf $(BUILD) $(CASE_BIN) $(BENCH_BIN)
+
+-include $(LIB_OBJ:.o=.d) $(CASE_SRC:.c=.d) $(BENCH_SRC:.c=.d)

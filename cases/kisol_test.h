@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kisol: what every case includes. The kselftest harness (extracted from
+ * Debian's linux-source package at build time), libkisol, requirement
+ * helpers that turn a missing need into SKIP with a precise reason, and
+ * KISOL_MAIN, which adds a machine-readable listing for the driver.
+ */
+#ifndef KISOL_TEST_H
+#define KISOL_TEST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+
+#include "kisol/need.h"
+#include "kisol/ns.h"
+#include "kisol/proc.h"
+#include "kisol/userns.h"
+#include "kisol/util.h"
+
+/*
+ * Requirements. Each expands to a SKIP (with the reason the probe gave)
+ * when the need is not met; use at the top of a TEST body or FIXTURE_SETUP.
+ */
+#define KISOL_NEED(call)                                         \
+	do {                                                     \
+		char _why_[256];                                 \
+		if ((call)(_why_, sizeof(_why_)) != 0)           \
+			SKIP(return, "%s", _why_);               \
+	} while (0)
+#define KISOL_NEED_ARG(fn, arg)                                  \
+	do {                                                     \
+		char _why_[256];                                 \
+		if (fn((arg), _why_, sizeof(_why_)) != 0)        \
+			SKIP(return, "%s", _why_);               \
+	} while (0)
+#define NEED_NS(type) KISOL_NEED_ARG(kisol_need_ns, (type))
+#define NEED_ROOT() KISOL_NEED(kisol_need_root)
+#define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
+
+/*
+ * Metadata for a test, shown by --kisol-list: "key=value" pairs separated
+ * by ';', e.g. KISOL_META(fixture, test, "cve=CVE-2018-18955;commit=d2f007dbe7e4").
+ * For a TEST() without fixture use global as the fixture name.
+ */
+struct kisol_meta {
+	const char *fixture, *test, *text;
+	struct kisol_meta *next;
+};
+static struct kisol_meta *kisol_meta_list;
+#define KISOL_META(fixture_name, test_name, meta_text)                            \
+	static struct kisol_meta _kisol_meta_##fixture_name##_##test_name = {      \
+		#fixture_name, #test_name, meta_text, NULL };                      \
+	static void __attribute__((constructor))                                   \
+	_kisol_meta_reg_##fixture_name##_##test_name(void)                         \
+	{                                                                          \
+		_kisol_meta_##fixture_name##_##test_name.next = kisol_meta_list;   \
+		kisol_meta_list = &_kisol_meta_##fixture_name##_##test_name;       \
+	}
+
+static inline const char *kisol_meta_find(const char *f, const char *t)
+{
+	for (struct kisol_meta *m = kisol_meta_list; m; m = m->next)
+		if (!strcmp(m->fixture, f) && !strcmp(m->test, t))
+			return m->text;
+	return "";
+}
+
+/*
+ * One line per runnable test: fixture, variant, test, timeout (s), xfail
+ * (0/1), metadata; tab separated. The harness's own -l prints fixtures,
+ * variants and tests side by side, not their product.
+ */
+static inline void kisol_list_tests(void)
+{
+	struct __fixture_variant_metadata none = { .name = "" };
+
+	for (struct __fixture_metadata *f = __fixture_list; f; f = f->next)
+		for (struct __fixture_variant_metadata *v = f->variant ?: &none; v; v = v->next)
+			for (struct __test_metadata *t = f->tests; t; t = t->next) {
+				int xfail = 0;
+
+				for (struct __test_xfail *x = v->xfails; x; x = x->next)
+					if (x->test == t)
+						xfail = 1;
+				printf("%s\t%s\t%s\t%d\t%d\t%s\n", f->name, v->name,
+				       t->name, t->timeout, xfail,
+				       kisol_meta_find(f->name, t->name));
+			}
+}
+
+#define KISOL_MAIN                                                     \
+	int main(int argc, char **argv)                                \
+	{                                                              \
+		if (argc == 2 && !strcmp(argv[1], "--kisol-list")) {   \
+			kisol_list_tests();                            \
+			return 0;                                      \
+		}                                                      \
+		return test_harness_run(argc, argv);                   \
+	}
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* kisol: the namespace table, setns/unshare, namespace identity. */
+#ifndef KISOL_NS_H
+#define KISOL_NS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum kisol_ns {
+	KISOL_NS_MNT,
+	KISOL_NS_UTS,
+	KISOL_NS_IPC,
+	KISOL_NS_USER,
+	KISOL_NS_PID,
+	KISOL_NS_NET,
+	KISOL_NS_CGROUP,
+	KISOL_NS_TIME,
+	_KISOL_NS_MAX,
+	_KISOL_NS_INVALID = -1,
+};
+
+struct kisol_ns_info {
+	const char *name;          /* "mnt", "uts", ... as in /proc/PID/ns/ */
+	uint64_t flag;             /* CLONE_NEW* */
+	const char *children_name; /* "pid_for_children" etc., or NULL */
+	const char *kconfig;       /* CONFIG_*_NS option, or NULL (always on) */
+	unsigned since_major, since_minor; /* kernel release that added it */
+};
+
+/* One row per namespace type; iterate with for (t = 0; t < _KISOL_NS_MAX; t++). */
+extern const struct kisol_ns_info kisol_ns_table[_KISOL_NS_MAX];
+
+/* Lookups return the type or -EINVAL. */
+int kisol_ns_from_name(const char *name);
+int kisol_ns_from_flag(uint64_t flag);
+/* OR of every CLONE_NEW* flag in the table. */
+uint64_t kisol_ns_all_flags(void);
+
+/* Open /proc/PID/ns/<name> (pid 0: self). O_RDONLY|O_CLOEXEC. */
+int kisol_ns_open(pid_t pid, enum kisol_ns type);
+/* Open /proc/PID/ns/<type>_for_children; -EINVAL if the type has none. */
+int kisol_ns_open_children(pid_t pid, enum kisol_ns type);
+
+struct kisol_ns_id {
+	uint64_t dev;
+	uint64_t ino;
+};
+
+/* (dev, ino) identity of a namespace fd / of /proc/PID/ns/<type>. */
+int kisol_ns_id_fd(int nsfd, struct kisol_ns_id *ret);
+int kisol_ns_id(pid_t pid, enum kisol_ns type, struct kisol_ns_id *ret);
+bool kisol_ns_id_eq(const struct kisol_ns_id *a, const struct kisol_ns_id *b);
+
+/* setns(2) with the type checked by the kernel; type -1 accepts any. */
+int kisol_ns_enter(int nsfd, int type);
+/* setns(2) on a pidfd with a set of CLONE_NEW* flags (5.8+). */
+int kisol_ns_enter_pidfd(int pidfd, uint64_t flags);
+/* unshare(2). */
+int kisol_ns_unshare(uint64_t flags);
+
+/* nsfs ioctls. Each returns a new fd (or the type / writes the uid). */
+int kisol_ns_get_type(int nsfd);          /* enum kisol_ns via NS_GET_NSTYPE */
+int kisol_ns_get_userns(int nsfd);        /* NS_GET_USERNS */
+int kisol_ns_get_parent(int nsfd);        /* NS_GET_PARENT */
+int kisol_ns_get_owner_uid(int nsfd, uid_t *ret); /* NS_GET_OWNER_UID */
+
+/*
+ * Can a namespace of this type be created here? Tries unshare() in a
+ * short-lived child. 0 if yes, else the errno the kernel gave
+ * (-EINVAL: type not built in; -EPERM: not permitted; -ENOSPC: limit).
+ */
+int kisol_ns_probe(enum kisol_ns type);
+
+#endif

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/nsfs.h>
+
+#include "kisol/ns.h"
+#include "kisol/util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+const struct kisol_ns_info kisol_ns_table[_KISOL_NS_MAX] = {
+	[KISOL_NS_MNT] = { "mnt", CLONE_NEWNS, NULL, NULL, 2, 4 },
+	[KISOL_NS_UTS] = { "uts", CLONE_NEWUTS, NULL, "CONFIG_UTS_NS", 2, 6 },
+	[KISOL_NS_IPC] = { "ipc", CLONE_NEWIPC, NULL, "CONFIG_IPC_NS", 2, 6 },
+	[KISOL_NS_USER] = { "user", CLONE_NEWUSER, NULL, "CONFIG_USER_NS", 3, 8 },
+	[KISOL_NS_PID] = { "pid", CLONE_NEWPID, "pid_for_children", "CONFIG_PID_NS", 2, 6 },
+	[KISOL_NS_NET] = { "net", CLONE_NEWNET, NULL, "CONFIG_NET_NS", 2, 6 },
+	[KISOL_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP, NULL, "CONFIG_CGROUPS", 4, 6 },
+	[KISOL_NS_TIME] = { "time", CLONE_NEWTIME, "time_for_children", "CONFIG_TIME_NS", 5, 6 },
+};
+
+int kisol_ns_from_name(const char *name)
+{
+	if (!name)
+		return -EINVAL;
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		if (strcmp(kisol_ns_table[t].name, name) == 0)
+			return t;
+	return -EINVAL;
+}
+
+int kisol_ns_from_flag(uint64_t flag)
+{
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		if (kisol_ns_table[t].flag == flag)
+			return t;
+	return -EINVAL;
+}
+
+uint64_t kisol_ns_all_flags(void)
+{
+	uint64_t all = 0;
+
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		all |= kisol_ns_table[t].flag;
+	return all;
+}
+
+static bool valid_type(int type)
+{
+	return type >= 0 && type < _KISOL_NS_MAX;
+}
+
+static int open_proc_ns(pid_t pid, const char *name)
+{
+	char path[64];
+	int fd;
+
+	if (pid < 0)
+		return -EINVAL;
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? kisol_negerrno() : fd;
+}
+
+int kisol_ns_open(pid_t pid, enum kisol_ns type)
+{
+	if (!valid_type(type))
+		return -EINVAL;
+	return open_proc_ns(pid, kisol_ns_table[type].name);
+}
+
+int kisol_ns_open_children(pid_t pid, enum kisol_ns type)
+{
+	if (!valid_type(type) || !kisol_ns_table[type].children_name)
+		return -EINVAL;
+	return open_proc_ns(pid, kisol_ns_table[type].children_name);
+}
+
+int kisol_ns_id_fd(int nsfd, struct kisol_ns_id *ret)
+{
+	struct stat st;
+
+	if (fstat(nsfd, &st) < 0)
+		return kisol_negerrno();
+	if (ret) {
+		ret->dev = st.st_dev;
+		ret->ino = st.st_ino;
+	}
+	return 0;
+}
+
+int kisol_ns_id(pid_t pid, enum kisol_ns type, struct kisol_ns_id *ret)
+{
+	_cleanup_close_ int fd = kisol_ns_open(pid, type);
+
+	if (fd < 0)
+		return fd;
+	return kisol_ns_id_fd(fd, ret);
+}
+
+bool kisol_ns_id_eq(const struct kisol_ns_id *a, const struct kisol_ns_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+int kisol_ns_enter(int nsfd, int type)
+{
+	int nstype = 0;
+
+	if (type != -1) {
+		if (!valid_type(type))
+			return -EINVAL;
+		nstype = (int)kisol_ns_table[type].flag;
+	}
+	if (setns(nsfd, nstype) < 0)
+		return kisol_negerrno();
+	return 0;
+}
+
+int kisol_ns_enter_pidfd(int pidfd, uint64_t flags)
+{
+	if (flags == 0 || (flags & ~kisol_ns_all_flags()))
+		return -EINVAL;
+	if (setns(pidfd, (int)flags) < 0)
+		return kisol_negerrno();
+	return 0;
+}
+
+int kisol_ns_unshare(uint64_t flags)
+{
+	if (unshare((int)flags) < 0)
+		return kisol_negerrno();
+	return 0;
+}
+
+int kisol_ns_get_type(int nsfd)
+{
+	int r = ioctl(nsfd, NS_GET_NSTYPE);
+
+	if (r < 0)
+		return kisol_negerrno();
+	r = kisol_ns_from_flag((uint64_t)r);
+	return r < 0 ? -EPROTO : r;
+}
+
+static int ns_ioctl_fd(int nsfd, unsigned long req)
+{
+	int r = ioctl(nsfd, req);
+
+	return r < 0 ? kisol_negerrno() : r;
+}
+
+int kisol_ns_get_userns(int nsfd)
+{
+	return ns_ioctl_fd(nsfd, NS_GET_USERNS);
+}
+
+int kisol_ns_get_parent(int nsfd)
+{
+	return ns_ioctl_fd(nsfd, NS_GET_PARENT);
+}
+
+int kisol_ns_get_owner_uid(int nsfd, uid_t *ret)
+{
+	uid_t uid;
+
+	if (ioctl(nsfd, NS_GET_OWNER_UID, &uid) < 0)
+		return kisol_negerrno();
+	if (ret)
+		*ret = uid;
+	return 0;
+}
+
+int kisol_ns_probe(enum kisol_ns type)
+{
+	int status;
+	pid_t pid;
+
+	if (!valid_type(type))
+		return -EINVAL;
+	pid = fork();
+	if (pid < 0)
+		return kisol_negerrno();
+	if (pid == 0)
+		_exit(unshare((int)kisol_ns_table[type].flag) < 0 ? errno : 0);
+	if (waitpid(pid, &status, 0) < 0)
+		return kisol_negerrno();
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/sched.h>
+
+#include "kisol/proc.h"
+#include "kisol/userns.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+pid_t kisol_clone3_raw(struct clone_args *args, size_t size)
+{
+	long r = syscall(__NR_clone3, args, size);
+
+	return r < 0 ? kisol_negerrno() : (pid_t)r;
+}
+
+static pid_t clone_legacy(const struct kisol_clone_opts *o, int *ret_pidfd)
+{
+	int pidfd = -1;
+	unsigned long flags = o->flags | (o->exit_signal ? o->exit_signal : SIGCHLD);
+	long r;
+
+	if (ret_pidfd)
+		flags |= CLONE_PIDFD;
+	/* x86-64 argument order: flags, stack, parent_tid, child_tid, tls */
+	r = syscall(__NR_clone, flags, NULL, ret_pidfd ? &pidfd : NULL, NULL, 0);
+	if (r < 0)
+		return kisol_negerrno();
+	if (r > 0 && ret_pidfd)
+		*ret_pidfd = pidfd;
+	return (pid_t)r;
+}
+
+pid_t kisol_clone(const struct kisol_clone_opts *o, int *ret_pidfd)
+{
+	struct clone_args args = { 0 };
+	int pidfd = -1;
+	pid_t r;
+
+	if (!o)
+		return -EINVAL;
+	args.flags = o->flags;
+	args.exit_signal = o->exit_signal ? o->exit_signal : SIGCHLD;
+	if (ret_pidfd) {
+		args.flags |= CLONE_PIDFD;
+		args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	}
+	if (o->cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)o->cgroup_fd;
+	}
+	if (o->set_tid_size) {
+		args.set_tid = (uint64_t)(uintptr_t)o->set_tid;
+		args.set_tid_size = o->set_tid_size;
+	}
+	r = kisol_clone3_raw(&args, sizeof(args));
+	if (r == -ENOSYS) {
+		if (o->cgroup_fd >= 0 || o->set_tid_size)
+			return -ENOSYS;
+		return clone_legacy(o, ret_pidfd);
+	}
+	if (r > 0 && ret_pidfd)
+		*ret_pidfd = pidfd;
+	return r;
+}
+
+int kisol_pidfd_open(pid_t pid)
+{
+	long r = syscall(SYS_pidfd_open, pid, 0);
+
+	return r < 0 ? kisol_negerrno() : (int)r;
+}
+
+int kisol_pidfd_signal(int pidfd, int sig)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return kisol_negerrno();
+	return 0;
+}
+
+static int wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return kisol_negerrno();
+	if (r == 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+int kisol_send(int sock, const void *buf, size_t len)
+{
+	ssize_t n = send(sock, buf, len, MSG_NOSIGNAL);
+
+	if (n < 0)
+		return kisol_negerrno();
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int kisol_recv(int sock, void *buf, size_t len, int timeout_ms)
+{
+	ssize_t n;
+	int r;
+
+	r = wait_readable(sock, timeout_ms);
+	if (r < 0)
+		return r;
+	n = recv(sock, buf, len, 0);
+	if (n < 0)
+		return kisol_negerrno();
+	if (n == 0)
+		return -EPIPE;
+	return (int)n;
+}
+
+int kisol_send_int(int sock, int64_t v)
+{
+	return kisol_send(sock, &v, sizeof(v));
+}
+
+int kisol_recv_int(int sock, int64_t *ret, int timeout_ms)
+{
+	int64_t v;
+	int r = kisol_recv(sock, &v, sizeof(v), timeout_ms);
+
+	if (r < 0)
+		return r;
+	if (r != sizeof(v))
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+int kisol_send_str(int sock, const char *s)
+{
+	return kisol_send(sock, s, strlen(s));
+}
+
+int kisol_recv_str(int sock, char *buf, size_t size, int timeout_ms)
+{
+	int r;
+
+	if (size == 0)
+		return -EINVAL;
+	r = kisol_recv(sock, buf, size - 1, timeout_ms);
+	if (r < 0)
+		return r;
+	buf[r] = '\0';
+	return r;
+}
+
+int kisol_send_fd(int sock, int fd)
+{
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = { 0 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		return kisol_negerrno();
+	return 0;
+}
+
+int kisol_recv_fd(int sock, int timeout_ms)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd, r;
+
+	r = wait_readable(sock, timeout_ms);
+	if (r < 0)
+		return r;
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return kisol_negerrno();
+	if (n == 0)
+		return -EPIPE;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EBADMSG;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static int write_maps(const struct kisol_spawn_opts *o, pid_t pid)
+{
+	char uid_map[64], gid_map[64];
+	const char *u = o->uid_map, *g = o->gid_map;
+
+	if (!u && !g && !o->map_root)
+		return 0;
+	if (o->map_root) {
+		snprintf(uid_map, sizeof(uid_map), "0 %u 1\n", (unsigned)geteuid());
+		snprintf(gid_map, sizeof(gid_map), "0 %u 1\n", (unsigned)getegid());
+		if (!u)
+			u = uid_map;
+		if (!g)
+			g = gid_map;
+	}
+	return kisol_userns_write_maps(pid, u, g, o->deny_setgroups);
+}
+
+static bool needs_go(const struct kisol_spawn_opts *o)
+{
+	return (o->flags & CLONE_NEWUSER) &&
+	       (o->uid_map || o->gid_map || o->map_root);
+}
+
+int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
+		void *arg, struct kisol_child *ret)
+{
+	static const struct kisol_spawn_opts none = { .cgroup_fd = -1 };
+	struct kisol_clone_opts co = { 0 };
+	_cleanup_close_ int pfd = -EBADF;
+	int sv[2];
+	pid_t pid;
+	int r;
+
+	if (!fn || !ret)
+		return -EINVAL;
+	if (!opts)
+		opts = &none;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return kisol_negerrno();
+	co.flags = opts->flags;
+	co.cgroup_fd = opts->cgroup_fd;
+	fflush(stdout);
+	fflush(stderr);
+	pid = kisol_clone(&co, &pfd);
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return pid;
+	}
+	if (pid == 0) {
+		int64_t go;
+
+		close(sv[0]);
+		if (needs_go(opts) && kisol_recv_int(sv[1], &go, -1) < 0)
+			_exit(125);
+		_exit(fn(sv[1], arg) & 0xff);
+	}
+	close(sv[1]);
+	ret->pid = pid;
+	ret->pidfd = TAKE_FD(pfd);
+	ret->sock = sv[0];
+	ret->reaped = false;
+	ret->status = 0;
+	if (needs_go(opts)) {
+		r = write_maps(opts, pid);
+		if (r < 0) {
+			kisol_child_release(ret);
+			return r;
+		}
+		r = kisol_send_int(ret->sock, 1);
+		if (r < 0) {
+			kisol_child_release(ret);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int kisol_child_wait(struct kisol_child *c, int timeout_ms, int *ret_status)
+{
+	siginfo_t si = { 0 };
+	int r;
+
+	if (!c || c->pid <= 0)
+		return -EINVAL;
+	if (!c->reaped) {
+		r = wait_readable(c->pidfd, timeout_ms);
+		if (r < 0)
+			return r;
+		if (waitid((idtype_t)P_PIDFD, c->pidfd, &si, WEXITED) < 0)
+			return kisol_negerrno();
+		if (si.si_code == CLD_EXITED)
+			c->status = (si.si_status & 0xff) << 8;
+		else
+			c->status = si.si_status & 0x7f;
+		c->reaped = true;
+	}
+	if (ret_status)
+		*ret_status = c->status;
+	return 0;
+}
+
+int kisol_child_exit_code(struct kisol_child *c, int timeout_ms)
+{
+	int status, r;
+
+	r = kisol_child_wait(c, timeout_ms, &status);
+	if (r < 0)
+		return r;
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status);
+}
+
+int kisol_child_kill(struct kisol_child *c, int sig)
+{
+	if (!c || c->pidfd < 0)
+		return -EBADF;
+	return kisol_pidfd_signal(c->pidfd, sig);
+}
+
+void kisol_child_release(struct kisol_child *c)
+{
+	if (!c)
+		return;
+	if (c->pid > 0 && !c->reaped && c->pidfd >= 0) {
+		kisol_pidfd_signal(c->pidfd, SIGKILL);
+		kisol_child_wait(c, -1, NULL);
+	}
+	kisol_closep(&c->pidfd);
+	kisol_closep(&c->sock);
+	c->pid = -1;
+}

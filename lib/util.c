@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kisol/util.h"
+
+int kisol_read_fileat(int dirfd, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t off = 0;
+
+	if (!buf || size == 0)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kisol_negerrno();
+	while (off < size - 1) {
+		ssize_t n = read(fd, buf + off, size - 1 - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return kisol_negerrno();
+		}
+		if (n == 0)
+			break;
+		off += n;
+	}
+	buf[off] = '\0';
+	return (int)off;
+}
+
+int kisol_read_file(const char *path, char *buf, size_t size)
+{
+	return kisol_read_fileat(AT_FDCWD, path, buf, size);
+}
+
+int kisol_write_fileat(int dirfd, const char *path, const char *s)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t len;
+	ssize_t n;
+
+	if (!s)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kisol_negerrno();
+	len = strlen(s);
+	n = write(fd, s, len);
+	if (n < 0)
+		return kisol_negerrno();
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+int kisol_write_file(const char *path, const char *s)
+{
+	return kisol_write_fileat(AT_FDCWD, path, s);
+}
+
+static int parse_int64(const char *s, int64_t *ret)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
+		return -errno;
+	if (end == s)
+		return -EINVAL;
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int kisol_read_int64at(int dirfd, const char *path, int64_t *ret)
+{
+	char buf[64];
+	int64_t v;
+	int r;
+
+	r = kisol_read_fileat(dirfd, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (strncmp(buf, "max", 3) == 0) {
+		v = INT64_MAX;
+	} else {
+		r = parse_int64(buf, &v);
+		if (r < 0)
+			return r;
+	}
+	*ret = v;
+	return 0;
+}
+
+int kisol_read_int64(const char *path, int64_t *ret)
+{
+	return kisol_read_int64at(AT_FDCWD, path, ret);
+}
+
+int kisol_keyed_int64(const char *text, const char *key, int64_t *ret)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	if (!text || !key || !klen)
+		return -EINVAL;
+	while (p && *p) {
+		if (strncmp(p, key, klen) == 0 &&
+		    (p[klen] == ' ' || p[klen] == ':' || p[klen] == '\t')) {
+			const char *v = p + klen;
+			char *end;
+			long long n;
+
+			while (*v == ' ' || *v == ':' || *v == '\t')
+				v++;
+			errno = 0;
+			n = strtoll(v, &end, 10);
+			if (errno || end == v)
+				return -EINVAL;
+			*ret = n;
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}
+
+size_t kisol_chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+	return n;
+}
