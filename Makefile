@@ -25,7 +25,7 @@ BENCH_BIN   := $(BENCH_SRC:.c=)
 # Extra compile flags a case area needs live in cases/<area>/Makefile.inc.
 -include $(wildcard cases/*/Makefile.inc)
 
-PYTEST      := $(PYTHON) -m pytest -c scripts/pytest.ini --rootdir=.
+PYTEST      := PYTHONPATH=scripts $(PYTHON) -m pytest -c scripts/pytest.ini --rootdir=.
 JOBS        ?= 2
 INSTALL_PATH ?= $(BUILD)/install
 
@@ -70,7 +70,8 @@ bench/%: bench/%.c $(LIB_A) $(HARNESS)
 
 # AREA=pidns (or several, space separated) limits the run to those areas;
 # PYTEST_ARGS passes more options (e.g. -k hostname, --junitxml=FILE).
-check: all
+AREA_BIN    = $(if $(AREA),$(filter $(addprefix cases/,$(addsuffix /%,$(AREA))),$(CASE_BIN)),all)
+check: $(DEPS_STAMP) $(LIB_A) $(AREA_BIN)
 	@$(PYTEST) -n $(JOBS) $(if $(AREA),$(addprefix cases/,$(AREA)),cases scripts/tests) $(PYTEST_ARGS)
 
 check-cases: all
@@ -81,6 +82,9 @@ check-driver: $(DEPS_STAMP)
 
 install: all
 	@$(PYTHON) scripts/kisol_install.py --dest $(INSTALL_PATH)
+
+# Targets of other parts (bench, vm, report) live in scripts/mk/*.mk.
+-include $(wildcard scripts/mk/*.mk)
 
 clean:
 	rm -rf $(BUILD) $(CASE_BIN) $(BENCH_BIN)

@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Run one case process so that nothing it does can outlive it.
+
+Each test runs
+  * in a leaf cgroup of its own (cgroup2 when mounted, else a v1 pids or
+    freezer hierarchy), which is killed and drained after the test, so a
+    case killed on timeout leaves no process behind;
+  * in a private mount namespace (unshare(CLONE_NEWNS) and MS_REC|MS_PRIVATE
+    on /), so no mount it makes, leaks or forgets can reach the host.
+
+The run's cgroup directory `kisol-run-<id>` sits below the driver's own
+cgroup in every hierarchy; `cg` in it (KISOL_CG_V2_BASE) is where the
+library creates cgroup2 test cgroups, outside the test's own leaf.
+"""
+import ctypes
+import errno
+import os
+import select
+import signal
+import subprocess
+import time
+
+CLONE_NEWNS = 0x00020000
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                        ctypes.c_ulong, ctypes.c_void_p]
+
+
+class SandboxError(Exception):
+    pass
+
+
+def _mounts(mountinfo="/proc/self/mountinfo"):
+    """(mount point, fstype, super options) of every mount."""
+    out = []
+    with open(mountinfo) as f:
+        for line in f:
+            pre, _, post = line.partition(" - ")
+            fields, tail = pre.split(), post.split()
+            if len(fields) >= 5 and len(tail) >= 3:
+                out.append((fields[4], tail[0], tail[2]))
+    return out
+
+
+def cgroup_mounts():
+    """{'v2': path} and {'v1:<ctrl>': path} for every cgroup mount."""
+    res = {}
+    for mp, fstype, opts in _mounts():
+        if fstype == "cgroup2":
+            res.setdefault("v2", mp)
+        elif fstype == "cgroup":
+            for o in opts.split(","):
+                if o in ("rw", "ro") or "=" in o:
+                    continue
+                res.setdefault("v1:" + o, mp)
+    return res
+
+
+def own_cgroups():
+    """{'v2': '/path'} and {'v1:<ctrl>': '/path'} from /proc/self/cgroup."""
+    res = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            hid, ctrls, path = line.rstrip("\n").split(":", 2)
+            if hid == "0" and ctrls == "":
+                res["v2"] = path
+            else:
+                for c in ctrls.split(","):
+                    if c and not c.startswith("name="):
+                        res["v1:" + c] = path
+    return res
+
+
+def run_dirs(run_id):
+    """Every directory that holds this run's cgroups, one per hierarchy."""
+    mounts, own = cgroup_mounts(), own_cgroups()
+    dirs = {}
+    for key, mp in mounts.items():
+        if key in own:
+            d = os.path.join(mp, own[key].lstrip("/"), f"kisol-run-{run_id}")
+            dirs.setdefault(os.path.realpath(os.path.dirname(d)) + "/" + os.path.basename(d), key)
+    return dirs
+
+
+def _poll_empty(cg, timeout):
+    """Wait until a cgroup2 directory has no process (cgroup.events)."""
+    path = os.path.join(cg, "cgroup.events")
+    deadline = time.monotonic() + timeout
+    with open(path, "rb", buffering=0) as f:
+        p = select.poll()
+        p.register(f, select.POLLPRI | select.POLLERR)
+        while True:
+            f.seek(0)
+            if b"populated 0" in f.read():
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            p.poll(left * 1000)
+
+
+def _procs(cg):
+    try:
+        with open(os.path.join(cg, "cgroup.procs")) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def remove_tree(top, v2, timeout=10.0):
+    """Kill every process below top, then rmdir bottom-up. Returns leftovers."""
+    if not os.path.isdir(top):
+        return []
+    dirs = [top] + [os.path.join(r, d) for r, ds, _ in os.walk(top) for d in ds]
+    for d in dirs:
+        kill_cgroup(d, v2, timeout)
+    left = []
+    for d in sorted(dirs, key=len, reverse=True):
+        try:
+            os.rmdir(d)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            left.append(f"{d}: {e.strerror}")
+    return left
+
+
+def kill_cgroup(cg, v2, timeout=10.0):
+    """SIGKILL everything in cg (not its children) and wait until empty."""
+    if v2:
+        try:
+            with open(os.path.join(cg, "cgroup.kill"), "w") as f:
+                f.write("1")
+        except OSError:
+            pass
+        try:
+            with open(os.path.join(cg, "cgroup.procs")) as f:
+                if not f.read().strip():
+                    return True
+        except OSError:
+            return True
+        # cgroup.events counts descendants too: wait on the procs list
+        deadline = time.monotonic() + timeout
+        while _procs(cg) and time.monotonic() < deadline:
+            _poll_empty(cg, 0.05)
+        return not _procs(cg)
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = _procs(cg)
+        if not pids:
+            return True
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if time.monotonic() > deadline:
+            return False
+        # v1 has no notification for an empty cgroup: wait on each pidfd
+        for pid in pids:
+            try:
+                fd = os.pidfd_open(pid)
+            except OSError:
+                continue
+            try:
+                select.select([fd], [], [], 0.2)
+            finally:
+                os.close(fd)
+
+
+class Sandbox:
+    """One per driver process (xdist worker): a reusable leaf cgroup."""
+
+    def __init__(self, run_id, name):
+        self.run_id = run_id
+        mounts, own = cgroup_mounts(), own_cgroups()
+        if "v2" in mounts and "v2" in own:
+            self.v2 = True
+            key = "v2"
+        else:
+            self.v2 = False
+            key = next((k for k in ("v1:pids", "v1:freezer", "v1:cpu") if k in mounts and k in own), None)
+            if key is None:
+                raise SandboxError("no cgroup hierarchy to run cases in (need cgroup2, or v1 pids/freezer)")
+        self.run_dir = os.path.join(mounts[key], own[key].lstrip("/"), f"kisol-run-{run_id}")
+        self.leaf = os.path.join(self.run_dir, "sandbox", name)
+        os.makedirs(self.leaf, exist_ok=True)
+        self.v2_base = None
+        if self.v2:
+            self.v2_base = os.path.join(self.run_dir, "cg")
+            os.makedirs(self.v2_base, exist_ok=True)
+
+    def _preexec(self):
+        # In the child between fork and exec: join the leaf, then a mount
+        # namespace of its own whose mounts never propagate back.
+        with open(os.path.join(self.leaf, "cgroup.procs"), "w") as f:
+            f.write("0")
+        if _libc.unshare(CLONE_NEWNS) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+        if _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+            raise OSError(ctypes.get_errno(), "mount(/, MS_REC|MS_PRIVATE)")
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+    def run(self, argv, env, timeout):
+        """Run argv in the sandbox. Returns (returncode or None on timeout, output, seconds)."""
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=env, preexec_fn=self._preexec,
+                                close_fds=True)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+            rc = proc.returncode
+        except subprocess.TimeoutExpired:
+            kill_cgroup(self.leaf, self.v2)
+            out, _ = proc.communicate()
+            rc = None
+        elapsed = time.monotonic() - start
+        # Whatever the case left running (daemons, pid-ns inits) dies here.
+        if not kill_cgroup(self.leaf, self.v2):
+            raise SandboxError(f"cannot empty sandbox cgroup {self.leaf}")
+        return rc, out.decode("utf-8", "replace"), elapsed
+
+    def close(self):
+        kill_cgroup(self.leaf, self.v2)
+        try:
+            os.rmdir(self.leaf)
+        except OSError as e:
+            if e.errno != errno.ENOENT:
+                raise
