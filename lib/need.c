@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
 #include <linux/capability.h>
 
 #include "kisol/need.h"
+#include "kisol/userns.h"
 #include "kisol/util.h"
 
 static int unmet(char *why, size_t size, const char *fmt, ...)
@@ -68,4 +73,72 @@ int kisol_need_cap(int cap, char *why, size_t size)
 	if (d[cap / 32].effective & (1U << (cap % 32)))
 		return 0;
 	return unmet(why, size, "needs capability %d in the effective set", cap);
+}
+
+int kisol_need_userns_unpriv(int type, char *why, size_t size)
+{
+	uint64_t flags = CLONE_NEWUSER;
+	int64_t v;
+	int status;
+	pid_t pid;
+
+	if (type != -1) {
+		if (type < 0 || type >= _KISOL_NS_MAX)
+			return -EINVAL;
+		flags |= kisol_ns_table[type].flag;
+	}
+	if (kisol_read_int64("/proc/sys/user/max_user_namespaces", &v) == 0 && v == 0)
+		return unmet(why, size, "user.max_user_namespaces is 0: no user namespaces can be created");
+	if (kisol_read_int64("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v == 0)
+		return unmet(why, size, "kernel.unprivileged_userns_clone is 0: unprivileged user namespaces disabled");
+	pid = fork();
+	if (pid < 0)
+		return kisol_negerrno();
+	if (pid == 0) {
+		int r = kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
+
+		if (r < 0)
+			_exit(200);
+		_exit(unshare((int)flags) < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return kisol_negerrno();
+	if (!WIFEXITED(status))
+		return unmet(why, size, "unprivileged userns probe child died (signal %d)", WTERMSIG(status));
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		return 0;
+	case 200:
+		return unmet(why, size, "cannot drop to uid %u for the unprivileged probe (needs root)",
+			     (unsigned)KISOL_UNPRIV_UID);
+	case EPERM:
+	case EACCES:
+		return unmet(why, size, "unprivileged unshare(CLONE_NEWUSER%s%s) refused with %s (LSM or sysctl policy)",
+			     type == -1 ? "" : "|", type == -1 ? "" : kisol_ns_table[type].name,
+			     strerror(WEXITSTATUS(status)));
+	case ENOSPC:
+		return unmet(why, size, "unprivileged unshare gives ENOSPC (user namespace limit reached)");
+	default:
+		return unmet(why, size, "unprivileged unshare(CLONE_NEWUSER) gives %s",
+			     strerror(WEXITSTATUS(status)));
+	}
+}
+
+int kisol_need_clone3(char *why, size_t size)
+{
+	/* A NULL, zero-sized argument is EINVAL when clone3 exists. */
+	if (syscall(SYS_clone3, NULL, 0) < 0 && errno == ENOSYS)
+		return unmet(why, size, "clone3 gives ENOSYS (kernel older than 5.3 or filtered)");
+	return 0;
+}
+
+int kisol_need_pidfd(char *why, size_t size)
+{
+	long fd = syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (fd < 0)
+		return unmet(why, size, "pidfd_open gives %s (kernel older than 5.3 or filtered)",
+			     strerror(errno));
+	close((int)fd);
+	return 0;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -185,6 +187,52 @@ int kisol_ns_get_owner_uid(int nsfd, uid_t *ret)
 	if (ret)
 		*ret = uid;
 	return 0;
+}
+
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(NSIO, 0x5, uint64_t)
+#endif
+#ifndef NS_GET_ID
+#define NS_GET_ID _IOR(NSIO, 13, uint64_t)
+#endif
+
+int kisol_ns_get_id(int nsfd, uint64_t *ret)
+{
+	uint64_t id = 0;
+
+	if (nsfd < 0)
+		return -EBADF;
+	if (ioctl(nsfd, NS_GET_ID, &id) < 0) {
+		int e = errno;
+
+		if (e != ENOTTY && e != EINVAL)
+			return -e;
+		if (ioctl(nsfd, NS_GET_MNTNS_ID, &id) < 0)
+			return errno == EINVAL ? -ENOTTY : kisol_negerrno();
+	}
+	if (ret)
+		*ret = id;
+	return 0;
+}
+
+int kisol_ns_link(pid_t pid, enum kisol_ns type, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	if (!valid_type(type) || pid < 0 || !buf || size == 0)
+		return -EINVAL;
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", kisol_ns_table[type].name);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kisol_ns_table[type].name);
+	n = readlink(path, buf, size);
+	if (n < 0)
+		return kisol_negerrno();
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return (int)n;
 }
 
 int kisol_ns_probe(enum kisol_ns type)

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -109,8 +112,11 @@ static int wait_readable(int fd, int timeout_ms)
 
 int kisol_send(int sock, const void *buf, size_t len)
 {
-	ssize_t n = send(sock, buf, len, MSG_NOSIGNAL);
+	ssize_t n;
 
+	if (sock < 0)
+		return -EBADF;
+	n = send(sock, buf, len, MSG_NOSIGNAL);
 	if (n < 0)
 		return kisol_negerrno();
 	return (size_t)n == len ? 0 : -EIO;
@@ -121,14 +127,21 @@ int kisol_recv(int sock, void *buf, size_t len, int timeout_ms)
 	ssize_t n;
 	int r;
 
+	if (sock < 0)
+		return -EBADF;
+	if (!buf && len)
+		return -EINVAL;
 	r = wait_readable(sock, timeout_ms);
 	if (r < 0)
 		return r;
-	n = recv(sock, buf, len, 0);
+	/* MSG_TRUNC: learn the real length of a message that did not fit. */
+	n = recv(sock, buf, len, MSG_TRUNC);
 	if (n < 0)
 		return kisol_negerrno();
 	if (n == 0)
 		return -EPIPE;
+	if ((size_t)n > len)
+		return -EMSGSIZE;
 	return (int)n;
 }
 
@@ -152,6 +165,8 @@ int kisol_recv_int(int sock, int64_t *ret, int timeout_ms)
 
 int kisol_send_str(int sock, const char *s)
 {
+	if (!s)
+		return -EINVAL;
 	return kisol_send(sock, s, strlen(s));
 }
 
@@ -182,6 +197,8 @@ int kisol_send_fd(int sock, int fd)
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
+	if (sock < 0 || fd < 0)
+		return -EBADF;
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
@@ -207,6 +224,8 @@ int kisol_recv_fd(int sock, int timeout_ms)
 	ssize_t n;
 	int fd, r;
 
+	if (sock < 0)
+		return -EBADF;
 	r = wait_readable(sock, timeout_ms);
 	if (r < 0)
 		return r;
@@ -242,8 +261,73 @@ static int write_maps(const struct kisol_spawn_opts *o, pid_t pid)
 
 static bool needs_go(const struct kisol_spawn_opts *o)
 {
-	return (o->flags & CLONE_NEWUSER) &&
+	return !o->unpriv && (o->flags & CLONE_NEWUSER) &&
 	       (o->uid_map || o->gid_map || o->map_root);
+}
+
+/*
+ * Unprivileged start, in the child: drop to an unprivileged uid, unshare
+ * the namespaces itself, map itself, and fork once more when a new PID
+ * (or time) namespace only applies to children. The result goes to the
+ * parent as the first message (0 or -errno).
+ */
+static int unpriv_enter(const struct kisol_spawn_opts *o, uid_t uid, gid_t gid)
+{
+	char map[48];
+	int r;
+
+	r = kisol_userns_drop_privs(uid, gid);
+	if (r < 0)
+		return r;
+	if (unshare((int)o->flags) < 0)
+		return kisol_negerrno();
+	if (!(o->flags & CLONE_NEWUSER) || (!o->map_root && !o->uid_map && !o->gid_map))
+		return 0;
+	if (o->deny_setgroups || o->map_root) {
+		r = kisol_write_file("/proc/self/setgroups", "deny");
+		if (r < 0)
+			return r;
+	}
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	r = kisol_write_file("/proc/self/uid_map", o->uid_map ? o->uid_map : map);
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	return kisol_write_file("/proc/self/gid_map", o->gid_map ? o->gid_map : map);
+}
+
+static void unpriv_child(const struct kisol_spawn_opts *o, int sock,
+			 kisol_child_fn fn, void *arg)
+{
+	uid_t uid = o->unpriv_uid ? o->unpriv_uid : KISOL_UNPRIV_UID;
+	gid_t gid = o->unpriv_gid ? o->unpriv_gid : KISOL_UNPRIV_GID;
+	int r = unpriv_enter(o, uid, gid);
+	siginfo_t si;
+	pid_t pid;
+
+	if (r < 0) {
+		kisol_send_int(sock, r);
+		_exit(125);
+	}
+	if (o->flags & (CLONE_NEWPID | CLONE_NEWTIME)) {
+		pid = fork();
+		if (pid < 0) {
+			kisol_send_int(sock, kisol_negerrno());
+			_exit(125);
+		}
+		if (pid > 0) {
+			/* Middle process: only relays the exit status. */
+			close(sock);
+			if (waitid(P_PID, pid, &si, WEXITED) < 0)
+				_exit(125);
+			_exit(si.si_code == CLD_EXITED ? si.si_status & 0xff
+						       : 128 + (si.si_status & 0x7f));
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
+	if (kisol_send_int(sock, 0) < 0)
+		_exit(125);
+	_exit(fn(sock, arg) & 0xff);
 }
 
 int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
@@ -253,6 +337,7 @@ int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 	struct kisol_clone_opts co = { 0 };
 	_cleanup_close_ int pfd = -EBADF;
 	int sv[2];
+	int64_t v;
 	pid_t pid;
 	int r;
 
@@ -262,7 +347,7 @@ int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 		opts = &none;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return kisol_negerrno();
-	co.flags = opts->flags;
+	co.flags = opts->unpriv ? 0 : opts->flags;
 	co.cgroup_fd = opts->cgroup_fd;
 	fflush(stdout);
 	fflush(stderr);
@@ -276,6 +361,8 @@ int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 		int64_t go;
 
 		close(sv[0]);
+		if (opts->unpriv)
+			unpriv_child(opts, sv[1], fn, arg);
 		if (needs_go(opts) && kisol_recv_int(sv[1], &go, -1) < 0)
 			_exit(125);
 		_exit(fn(sv[1], arg) & 0xff);
@@ -286,6 +373,17 @@ int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 	ret->sock = sv[0];
 	ret->reaped = false;
 	ret->status = 0;
+	if (opts->unpriv) {
+		r = kisol_recv_int(ret->sock, &v, KISOL_TIMEOUT_MS);
+		if (r == 0 && (v < -4095 || v > 0))
+			r = -EBADMSG;
+		if (r == 0)
+			r = (int)v;
+		if (r < 0) {
+			kisol_child_release(ret);
+			return r;
+		}
+	}
 	if (needs_go(opts)) {
 		r = write_maps(opts, pid);
 		if (r < 0) {

@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <grp.h>
+#include <sched.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
 #include <string.h>
 
 #include "kisol/userns.h"
@@ -92,4 +101,60 @@ int kisol_userns_overflow_gid(gid_t *ret)
 	if (r == 0 && ret)
 		*ret = v;
 	return r;
+}
+
+int kisol_userns_drop_privs(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) < 0)
+		return kisol_negerrno();
+	if (setresgid(gid, gid, gid) < 0)
+		return kisol_negerrno();
+	if (setresuid(uid, uid, uid) < 0)
+		return kisol_negerrno();
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return kisol_negerrno();
+	return 0;
+}
+
+int kisol_userns_unshare_root(uint64_t flags)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[48];
+	int r;
+
+	if (unshare((int)(flags | CLONE_NEWUSER)) < 0)
+		return kisol_negerrno();
+	r = kisol_write_file("/proc/self/setgroups", "deny");
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	r = kisol_write_file("/proc/self/uid_map", map);
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	return kisol_write_file("/proc/self/gid_map", map);
+}
+
+int kisol_userns_depth(void)
+{
+	int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	int depth = 0;
+
+	if (fd < 0)
+		return kisol_negerrno();
+	for (;;) {
+		int parent = ioctl(fd, NS_GET_PARENT);
+
+		if (parent < 0) {
+			int e = errno;
+
+			close(fd);
+			/* EPERM: the initial namespace (or above our view) */
+			return e == EPERM ? depth : -e;
+		}
+		close(fd);
+		fd = parent;
+		depth++;
+	}
 }

@@ -16,4 +16,16 @@ int kisol_need_root(char *why, size_t size);
 /* cap is a CAP_* number; checks the effective set. */
 int kisol_need_cap(int cap, char *why, size_t size);
 
+/*
+ * Unprivileged user namespaces: user.max_user_namespaces > 0, Debian's
+ * kernel.unprivileged_userns_clone not 0, and a child dropped to
+ * KISOL_UNPRIV_UID can unshare(CLONE_NEWUSER | flag of type) (type -1:
+ * user namespace only). The reason names which of these failed.
+ */
+int kisol_need_userns_unpriv(int type, char *why, size_t size);
+/* clone3(2) exists (not ENOSYS). */
+int kisol_need_clone3(char *why, size_t size);
+/* pidfd_open(2) exists. */
+int kisol_need_pidfd(char *why, size_t size);
+
 #endif

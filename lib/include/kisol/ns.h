@@ -66,6 +66,14 @@ int kisol_ns_get_parent(int nsfd);        /* NS_GET_PARENT */
 int kisol_ns_get_owner_uid(int nsfd, uid_t *ret); /* NS_GET_OWNER_UID */
 
 /*
+ * 64-bit namespace id (NS_GET_ID, kernel 6.18+; for mount namespaces also
+ * NS_GET_MNTNS_ID, 6.10+). -ENOTTY when the kernel has neither.
+ */
+int kisol_ns_get_id(int nsfd, uint64_t *ret);
+/* readlink of /proc/PID/ns/<type> (pid 0: self), e.g. "uts:[4026531838]". */
+int kisol_ns_link(pid_t pid, enum kisol_ns type, char *buf, size_t size);
+
+/*
  * Can a namespace of this type be created here? Tries unshare() in a
  * short-lived child. 0 if yes, else the errno the kernel gave
  * (-EINVAL: type not built in; -EPERM: not permitted; -ENOSPC: limit).

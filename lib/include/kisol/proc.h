@@ -66,6 +66,21 @@ struct kisol_spawn_opts {
 	const char *gid_map;
 	bool map_root;
 	bool deny_setgroups;
+	/*
+	 * Unprivileged start: the child drops to unpriv_uid/unpriv_gid
+	 * (0: KISOL_UNPRIV_UID/GID, ids with no special meaning) and then
+	 * unshares flags itself, as an ordinary user would. With
+	 * CLONE_NEWUSER and map_root it maps root inside to that uid/gid
+	 * (setgroups "deny" first); uid_map/gid_map, if given, are written by
+	 * the child itself. With CLONE_NEWPID/CLONE_NEWTIME it forks once
+	 * more, so fn runs inside (pid 1 for CLONE_NEWPID); the pid and pidfd
+	 * are then those of the middle process, which relays the exit status
+	 * (a signal N is reported as exit code 128+N). kisol_spawn fails with
+	 * the child's -errno when the drop or the unshare was refused.
+	 */
+	bool unpriv;
+	uid_t unpriv_uid;
+	gid_t unpriv_gid;
 };
 
 /*

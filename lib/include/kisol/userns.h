@@ -4,6 +4,7 @@
 #define KISOL_USERNS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Write /proc/PID/setgroups ("allow" or "deny"). */
@@ -21,5 +22,28 @@ int kisol_userns_map_root(pid_t pid, uid_t uid, gid_t gid, bool deny_setgroups);
 /* The overflow uid/gid (/proc/sys/kernel/overflowuid), 65534 by default. */
 int kisol_userns_overflow_uid(uid_t *ret);
 int kisol_userns_overflow_gid(gid_t *ret);
+
+/*
+ * An unprivileged identity for "unprivileged" variants: ids no account or
+ * map gives a meaning to (not 0, not the overflow id 65534).
+ */
+#define KISOL_UNPRIV_UID ((uid_t)61234)
+#define KISOL_UNPRIV_GID ((gid_t)61234)
+
+/*
+ * Become an ordinary user: clear supplementary groups, set real/effective/
+ * saved gid and uid, and stay dumpable (so /proc/self/{uid,gid}_map and
+ * setgroups stay writable by this process). Irreversible: call it in a
+ * child.
+ */
+int kisol_userns_drop_privs(uid_t uid, gid_t gid);
+/*
+ * unshare(CLONE_NEWUSER | flags) and map root inside to the caller's
+ * euid/egid (one id each, setgroups "deny" first), writing the maps of
+ * the calling process itself. Works unprivileged. Call it in a child.
+ */
+int kisol_userns_unshare_root(uint64_t flags);
+/* Nesting: the depth of the caller's user namespace (0: initial). */
+int kisol_userns_depth(void);
 
 #endif
