@@ -18,7 +18,6 @@ import pytest
 
 from kisol import caselist, hoststate, ktap, results, sandbox
 
-TOP = Path(results.TOP)
 TIMEOUT_MARGIN = 15
 
 
@@ -39,7 +38,7 @@ def pytest_configure(config):
     if _is_worker(config):
         return
     facts = results.host_facts()
-    run_id = os.environ.get("KISOL_RUN_ID") or results.make_run_id(facts["host"], facts["kernel"])
+    run_id = results.make_run_id(facts["host"], facts["kernel"], suffix=f"-p{os.getpid()}")
     config._kisol = {"run_id": run_id, "facts": facts, "started": results.now_iso(),
                      "cases": [], "leaks": []}
     if not config.getoption("--kisol-no-leak-check"):
@@ -71,10 +70,10 @@ def pytest_unconfigure(config):
         sb.close()
 
 
-def _case_binary(path):
+def _case_binary(path, top):
     """cases/<area>/<name> built from cases/<area>/<name>.c?"""
     try:
-        rel = path.relative_to(TOP / "cases")
+        rel = path.relative_to(top / "cases")
     except ValueError:
         return False
     return (len(rel.parts) == 2 and not path.suffix and path.with_suffix(".c").exists()
@@ -82,10 +81,11 @@ def _case_binary(path):
 
 
 def pytest_collect_file(file_path, parent):
-    if _case_binary(file_path):
+    top = parent.config.rootpath
+    if _case_binary(file_path, top):
         return CaseBinary.from_parent(parent, path=file_path)
-    if (file_path.suffix == ".c" and len(file_path.relative_to(TOP).parts) == 3
-            and file_path.parts[-3] == "cases" and not file_path.with_suffix("").exists()):
+    if (file_path.suffix == ".c" and file_path.parent.parent == top / "cases"
+            and not file_path.with_suffix("").exists()):
         return MissingBinary.from_parent(parent, path=file_path)
     return None
 
@@ -118,8 +118,8 @@ class CaseFailure(Exception):
     pass
 
 
-def _relbin(path):
-    return str(Path(path).relative_to(TOP))
+def _relbin(item):
+    return str(Path(item.path).relative_to(item.config.rootpath))
 
 
 class CaseItem(pytest.Item):
@@ -130,7 +130,7 @@ class CaseItem(pytest.Item):
         self.area = self.path.parent.name
 
     def _record(self, verdict, reason="", output="", duration=0.0):
-        rec = {"id": self.nodeid, "area": self.area, "binary": _relbin(self.path),
+        rec = {"id": self.nodeid, "area": self.area, "binary": _relbin(self),
                "test": self.spec.name, "verdict": verdict, "reason": reason,
                "duration_s": round(duration, 6), "meta": self.spec.meta}
         if verdict in ("fail", "error", "xpass"):
@@ -161,7 +161,9 @@ class CaseItem(pytest.Item):
         if v == "pass":
             return
         if v == "skip":
-            pytest.skip(r.reason or "skipped without a reason")
+            # reported at the case's location, not at this line
+            raise pytest.skip.Exception(r.reason or "skipped without a reason",
+                                        _use_item_location=True)
         if v == "xfail":
             pytest.xfail(r.reason or "expected failure")
         if v == "xpass":
@@ -174,7 +176,8 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, f"{_relbin(self.path)}::{self.name}"
+        # an empty domain keeps pytest from rewriting the dots of the name
+        return self.path, 0, ""
 
 
 def _first_fail(r):

@@ -18,6 +18,7 @@ import os
 import select
 import signal
 import subprocess
+import tempfile
 import time
 
 CLONE_NEWNS = 0x00020000
@@ -205,23 +206,29 @@ class Sandbox:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
     def run(self, argv, env, timeout):
-        """Run argv in the sandbox. Returns (returncode or None on timeout, output, seconds)."""
+        """Run argv in the sandbox. Returns (returncode or None on timeout, output, seconds).
+
+        Output goes to an unlinked temporary file, not a pipe: a process the
+        case left behind may hold it open, and must not keep us waiting.
+        """
         start = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, env=env, preexec_fn=self._preexec,
-                                close_fds=True)
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-            rc = proc.returncode
-        except subprocess.TimeoutExpired:
-            kill_cgroup(self.leaf, self.v2)
-            out, _ = proc.communicate()
-            rc = None
-        elapsed = time.monotonic() - start
-        # Whatever the case left running (daemons, pid-ns inits) dies here.
-        if not kill_cgroup(self.leaf, self.v2):
-            raise SandboxError(f"cannot empty sandbox cgroup {self.leaf}")
-        return rc, out.decode("utf-8", "replace"), elapsed
+        with tempfile.TemporaryFile() as out:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT, env=env,
+                                    preexec_fn=self._preexec, close_fds=True)
+            try:
+                rc = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                rc = None
+            elapsed = time.monotonic() - start
+            # Whatever the case left running (daemons, pid-ns inits) dies here.
+            if not kill_cgroup(self.leaf, self.v2):
+                raise SandboxError(f"cannot empty sandbox cgroup {self.leaf}")
+            if rc is None:
+                proc.wait()
+            out.seek(0)
+            text = out.read().decode("utf-8", "replace")
+        return rc, text, elapsed
 
     def close(self):
         kill_cgroup(self.leaf, self.v2)
