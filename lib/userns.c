@@ -136,11 +136,18 @@ int kisol_userns_unshare_root(uint64_t flags)
 	return kisol_write_file("/proc/self/gid_map", map);
 }
 
-int kisol_userns_depth(void)
+int kisol_userns_depth(int nsfd)
 {
-	int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	int depth = 0;
+	int fd, depth = 0;
 
+	if (nsfd < 0)
+		return -EBADF;
+	fd = ioctl(nsfd, NS_GET_NSTYPE);
+	if (fd < 0)
+		return errno == ENOTTY ? -EINVAL : kisol_negerrno();
+	if (fd != CLONE_NEWUSER)
+		return -EINVAL;
+	fd = fcntl(nsfd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return kisol_negerrno();
 	for (;;) {
@@ -150,7 +157,6 @@ int kisol_userns_depth(void)
 			int e = errno;
 
 			close(fd);
-			/* EPERM: the initial namespace (or above our view) */
 			return e == EPERM ? depth : -e;
 		}
 		close(fd);

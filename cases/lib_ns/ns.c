@@ -404,7 +404,7 @@ TEST(nsfs_ioctl_errors)
 	EXPECT_EQ(-EBADF, kisol_ns_get_id(-1, NULL));
 	EXPECT_EQ((uid_t)7, uid);
 	/* the test runs in the initial user namespace: it has no parent */
-	if (kisol_userns_depth() == 0)
+	if (kisol_userns_depth(userfd) == 0)
 		EXPECT_EQ(-EPERM, kisol_ns_get_parent(userfd));
 }
 

@@ -43,7 +43,12 @@ int kisol_userns_drop_privs(uid_t uid, gid_t gid);
  * the calling process itself. Works unprivileged. Call it in a child.
  */
 int kisol_userns_unshare_root(uint64_t flags);
-/* Nesting: the depth of the caller's user namespace (0: initial). */
-int kisol_userns_depth(void);
+/*
+ * Nesting: how many levels the user namespace nsfd lies below the
+ * caller's own user namespace (0: the caller's own, or one the caller
+ * cannot see above). Counted with NS_GET_PARENT, which stops with EPERM
+ * at the caller's user namespace. -errno if nsfd is not a user namespace.
+ */
+int kisol_userns_depth(int nsfd);
 
 #endif
