@@ -81,7 +81,7 @@ check-driver: $(DEPS_STAMP)
 	@$(PYTEST) scripts/tests $(PYTEST_ARGS)
 
 install: all
-	@$(PYTHON) scripts/kisol_install.py --dest $(INSTALL_PATH)
+	@PYTHONPATH=scripts $(PYTHON) -m kisol.install --dest $(INSTALL_PATH)
 
 # Targets of other parts (bench, vm, report) live in scripts/mk/*.mk.
 -include $(wildcard scripts/mk/*.mk)

@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 
 VERDICTS = ("pass", "fail", "skip", "xfail", "xpass", "error")
 
-_RESULT = re.compile(
-    r"^(?P<ok>ok|not ok)\s+(?P<num>\d+)(?:\s+-)?\s*(?P<name>[^#]*?)\s*"
-    r"(?:#\s*(?P<directive>SKIP|XFAIL|XPASS|TODO|TIMEOUT)\b\s*(?P<reason>.*))?$",
-    re.IGNORECASE)
+_RESULT = re.compile(r"^(?P<ok>ok|not ok)\s+(?P<num>\d+)(?:\s+-)?\s*(?P<rest>.*)$")
+_DIRECTIVE = re.compile(r"^(?P<d>SKIP|XFAIL|XPASS|TODO|TIMEOUT)\b\s*(?P<reason>.*)$", re.IGNORECASE)
 _PLAN = re.compile(r"^1\.\.(?P<n>\d+)")
 _VERSION = re.compile(r"^(?:TAP|KTAP) version (?P<v>\d+)")
 
@@ -82,11 +80,12 @@ def parse(text):
             continue
         m = _RESULT.match(line)
         if m:
-            directive = m.group("directive")
-            r = KtapResult(num=int(m.group("num")), ok=m.group("ok").lower() == "ok",
-                           name=m.group("name").strip(),
-                           directive=directive.upper() if directive else None,
-                           reason=(m.group("reason") or "").strip(),
+            name, _, comment = m.group("rest").partition("#")
+            d = _DIRECTIVE.match(comment.strip())
+            r = KtapResult(num=int(m.group("num")), ok=m.group("ok") == "ok",
+                           name=name.strip(),
+                           directive=d.group("d").upper() if d else None,
+                           reason=(d.group("reason") if d else comment).strip(),
                            diagnostics=pending)
             doc.results.append(r)
             pending = []

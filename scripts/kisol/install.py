@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""make install: a self-contained tree in the kselftest install layout.
+
+DEST/run_kselftest.sh       runner (POSIX sh), prints KTAP
+DEST/kselftest-list.txt     kisol/<area>:<binary> per line
+DEST/kisol/<area>/          binaries, settings, config
+DEST/bench/                 benchmark binaries
+DEST/VERSION                kisol commit and harness source
+"""
+import argparse
+import os
+import shutil
+import sys
+
+from kisol import results
+
+
+class InstallError(Exception):
+    pass
+
+
+def built_cases(top):
+    cases = os.path.join(top, "cases")
+    for area in sorted(os.listdir(cases)):
+        d = os.path.join(cases, area)
+        if not os.path.isdir(d):
+            continue
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".c"):
+                b = os.path.join(d, f[:-2])
+                yield area, f[:-2], b if os.access(b, os.X_OK) else None
+
+
+def install(top, dest):
+    missing = [f"cases/{a}/{n}" for a, n, b in built_cases(top) if b is None]
+    if missing:
+        raise InstallError(f"not built: {', '.join(missing[:5])} (run make)")
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    os.makedirs(dest)
+    lines = []
+    for area, name, b in built_cases(top):
+        out = os.path.join(dest, "kisol", area)
+        if not os.path.isdir(out):
+            os.makedirs(out)
+            for extra in ("settings", "config"):
+                src = os.path.join(top, "cases", area, extra)
+                if os.path.exists(src):
+                    shutil.copy(src, out)
+        shutil.copy2(b, out)
+        lines.append(f"kisol/{area}:{name}")
+    with open(os.path.join(dest, "kselftest-list.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    bench = os.path.join(top, "bench")
+    bdest = os.path.join(dest, "bench")
+    os.makedirs(bdest)
+    for f in sorted(os.listdir(bench)) if os.path.isdir(bench) else []:
+        p = os.path.join(bench, f)
+        if f.endswith(".c") and os.access(p[:-2], os.X_OK):
+            shutil.copy2(p[:-2], bdest)
+    shutil.copy2(os.path.join(top, "scripts", "run_kselftest.sh"), dest)
+    with open(os.path.join(dest, "VERSION"), "w") as f:
+        f.write(f"kisol {results.kisol_commit()}\nharness {results.harness_version()}\n")
+    return len(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="install kisol in the kselftest layout")
+    ap.add_argument("--dest", required=True)
+    a = ap.parse_args(argv)
+    try:
+        n = install(results.TOP, os.path.abspath(a.dest))
+    except (InstallError, OSError) as e:
+        print(f"install: {e}", file=sys.stderr)
+        return 2
+    print(f"installed {n} case binaries into {a.dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
