@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Scaling curve: median and p99 against a swept parameter. datafile holds one
+# block per series (two blank lines apart, first line the name), columns
+# x median p99. Caller sets n, xlabel, ylabel, logx, logy.
+load reportdir."/common.gp"
+set xlabel xlabel
+set ylabel ylabel
+if (logx) { set logscale x }
+if (logy) { set logscale y }
+set key top left
+plot for [i=0:n-1] datafile index i using 1:2 with linespoints ls (i%8)+1 title columnheader(1), \
+     for [i=0:n-1] datafile index i using 1:3 with linespoints ls (i%8)+1 dt 2 pt 6 title "  p99"

@@ -1,0 +1,329 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Compare kisol runs, mmtests compare-kernels style.
+
+usage: compare.py [options] BASE NEW [NEW...]
+
+Each run is a results directory, a run id under results/, a bench.jsonl or
+cases.json file, a history export, or a run stored in the history database.
+One row per benchmark and statistic; a column per run; the first run is the
+baseline and every other cell reads `value (+pct%)` where a positive
+percentage always means better.
+
+Significance rule (the median row of each benchmark): the difference is
+significant when a two-sided Mann-Whitney U test on the raw samples gives
+p < --alpha (default 0.01) AND the medians differ by at least --min-effect
+percent (default 5). Without raw samples the 95% confidence intervals of the
+medians must not overlap instead. A significant change worse than
+--threshold percent (default 5) is a regression. Exit status: 1 on any
+regression or on a case that passed in the baseline and fails (or errors)
+in a later run, 2 on bad input, 0 otherwise.
+"""
+
+import os as _os
+import sys as _sys
+if __name__ == "__main__" and not __package__:   # run as a script path
+    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
+
+import argparse
+import json
+import math
+import sys
+
+from kisol.report_data import InputError, STATS, bench_key, bench_label
+
+SHOWN_STATS = ("median", "p99", "mean", "min")
+MIN_SAMPLES = 5
+
+
+class Group:
+    """All records of one benchmark+params in one run, samples pooled."""
+
+    def __init__(self, recs):
+        r0 = recs[0]
+        self.benchmark = r0["benchmark"]
+        self.params = r0.get("params") or {}
+        self.label = bench_label(r0)
+        self.unit = r0.get("unit", "")
+        self.better = r0.get("better", "lower")
+        self.floor = r0.get("floor")
+        self.records = recs
+        raw = []
+        for r in recs:
+            if isinstance(r.get("raw"), list):
+                raw.extend(r["raw"])
+        self.raw = raw if len(raw) >= MIN_SAMPLES else None
+        self.stats = self._stats(recs)
+        self.ci = self._ci(recs)
+        self.n = len(self.raw) if self.raw else sum(int(r.get("samples") or 0) for r in recs)
+
+    def _stats(self, recs):
+        if self.raw:
+            import numpy as np
+            a = np.asarray(self.raw, dtype=float)
+            return {"min": float(a.min()), "median": float(np.median(a)),
+                    "mean": float(a.mean()), "p90": float(np.percentile(a, 90)),
+                    "p99": float(np.percentile(a, 99)), "max": float(a.max())}
+        out = {}
+        for s in STATS:
+            vals = sorted(r[s] for r in recs if isinstance(r.get(s), (int, float)))
+            if vals:
+                out[s] = vals[len(vals) // 2] if s != "min" else vals[0]
+        if "max" in out:
+            out["max"] = max(r["max"] for r in recs if isinstance(r.get("max"), (int, float)))
+        return out
+
+    def _ci(self, recs):
+        if self.raw and len(recs) > 1:
+            return None
+        ci = recs[0].get("ci95_median")
+        if isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci):
+            return (float(ci[0]), float(ci[1]))
+        return None
+
+
+def group_bench(records):
+    groups, order = {}, []
+    for r in records:
+        k = bench_key(r)
+        if k not in groups:
+            groups[k] = []
+            order.append(k)
+        groups[k].append(r)
+    return {k: Group(groups[k]) for k in order}
+
+
+def pct_better(base, new, better):
+    """Relative change in percent, positive = better."""
+    if base is None or new is None or base == 0:
+        return None
+    d = (new - base) / abs(base) * 100.0
+    return d if better == "higher" else -d
+
+
+def significance(gb, gn, alpha, min_effect):
+    """-> (significant: bool|None, p-value|None, method)."""
+    d = pct_better(gb.stats.get("median"), gn.stats.get("median"), gb.better)
+    if d is None:
+        return None, None, "n/a"
+    if gb.raw and gn.raw:
+        from scipy.stats import mannwhitneyu
+        if min(gb.raw) == max(gb.raw) == min(gn.raw) == max(gn.raw):
+            return False, 1.0, "mwu"
+        p = float(mannwhitneyu(gb.raw, gn.raw, alternative="two-sided",
+                               method="asymptotic").pvalue)
+        return (p < alpha and abs(d) >= min_effect), p, "mwu"
+    if gb.ci and gn.ci:
+        apart = gb.ci[1] < gn.ci[0] or gn.ci[1] < gb.ci[0]
+        return (apart and abs(d) >= min_effect), None, "ci"
+    return None, None, "n/a"
+
+
+class Comparison:
+    def __init__(self, runs, alpha=0.01, min_effect=5.0, threshold=5.0, stats=SHOWN_STATS):
+        self.runs = runs
+        self.alpha, self.min_effect, self.threshold = alpha, min_effect, threshold
+        self.stats = stats
+        self.groups = [group_bench(r.bench) for r in runs]
+        self.rows = []          # dicts, see _bench_rows
+        self.regressions = []   # (run index, label, pct)
+        self.case_changes = []  # (run index, case id, old, new)
+        self.gmean = []         # per later run: pct or None
+        self._bench_rows()
+        self._case_rows()
+
+    def _bench_rows(self):
+        keys = list(self.groups[0])
+        for g in self.groups[1:]:
+            keys += [k for k in g if k not in keys]
+        logs = [[] for _ in self.runs[1:]]
+        for k in keys:
+            cells = [g.get(k) for g in self.groups]
+            ref = next(c for c in cells if c is not None)
+            for s in self.stats:
+                if not any(c is not None and s in c.stats for c in cells):
+                    continue
+                row = {"key": k, "label": ref.label, "benchmark": ref.benchmark,
+                       "params": ref.params, "unit": ref.unit, "better": ref.better,
+                       "stat": s, "values": [], "pct": [], "sig": [], "p": [],
+                       "regress": []}
+                base = cells[0]
+                for i, c in enumerate(cells):
+                    v = c.stats.get(s) if c is not None else None
+                    row["values"].append(v)
+                    if i == 0:
+                        row["pct"].append(None)
+                        row["sig"].append(None)
+                        row["p"].append(None)
+                        row["regress"].append(False)
+                        continue
+                    bv = base.stats.get(s) if base is not None else None
+                    d = pct_better(bv, v, ref.better)
+                    sig = p = None
+                    if s == "median" and base is not None and c is not None:
+                        sig, p, _ = significance(base, c, self.alpha, self.min_effect)
+                        if d is not None and bv and v and bv > 0 and v > 0:
+                            r = v / bv if ref.better == "higher" else bv / v
+                            logs[i - 1].append(math.log(r))
+                    reg = bool(sig) and d is not None and d < -self.threshold
+                    if reg:
+                        self.regressions.append((i, ref.label, d))
+                    row["pct"].append(d)
+                    row["sig"].append(sig)
+                    row["p"].append(p)
+                    row["regress"].append(reg)
+                self.rows.append(row)
+        self.gmean = [((math.exp(sum(lg) / len(lg)) - 1) * 100.0) if lg else None
+                      for lg in logs]
+
+    def _case_rows(self):
+        base = {c["id"]: c.get("verdict") for c in self.runs[0].cases}
+        for i, r in enumerate(self.runs[1:], 1):
+            for c in r.cases:
+                old = base.get(c["id"])
+                new = c.get("verdict")
+                if old != new and old is not None:
+                    self.case_changes.append((i, c["id"], old, new))
+
+    @property
+    def case_regressions(self):
+        return [c for c in self.case_changes
+                if c[2] in ("pass", "xfail") and c[3] in ("fail", "error", "xpass")]
+
+    @property
+    def failed(self):
+        return bool(self.regressions or self.case_regressions)
+
+    def significant_rows(self):
+        return [r for r in self.rows if any(r["sig"][1:])]
+
+    def to_json(self):
+        return {"runs": [r.run_id for r in self.runs], "alpha": self.alpha,
+                "min_effect": self.min_effect, "threshold": self.threshold,
+                "rows": [{k: v for k, v in r.items() if k != "key"} for r in self.rows],
+                "gmean_pct": self.gmean,
+                "regressions": [{"run": self.runs[i].run_id, "benchmark": l, "pct": d}
+                                for i, l, d in self.regressions],
+                "case_changes": [{"run": self.runs[i].run_id, "id": cid, "old": o, "new": n}
+                                 for i, cid, o, n in self.case_changes],
+                "failed": self.failed}
+
+
+def fmt_value(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v:.4g}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def fmt_cell(row, i):
+    v = row["values"][i]
+    if i == 0 or v is None:
+        return fmt_value(v)
+    d = row["pct"][i]
+    mark = "!" if row["regress"][i] else ("*" if row["sig"][i] else " ")
+    ds = f"{d:+.2f}%" if d is not None else "n/a"
+    return f"{fmt_value(v)} ({ds}){mark}"
+
+
+def render_text(cmp):
+    out = []
+    runs = cmp.runs
+    heads = ["benchmark", "stat"] + [r.label() for r in runs]
+    labels = [r.run_id for r in runs]
+    body = []
+    for row in cmp.rows:
+        name = row["label"] + (f" ({row['unit']})" if row["stat"] == "median" else "")
+        body.append([name if row["stat"] == "median" else "", row["stat"]]
+                    + [fmt_cell(row, i) for i in range(len(runs))])
+    if cmp.gmean:
+        body.append(["geometric mean of median ratios", "gmean", "1.00"]
+                     + [f"{(1 + g / 100):.3f} ({g:+.2f}%)" if g is not None else "-"
+                        for g in cmp.gmean])
+    for i, l in enumerate(labels):
+        out.append(f"run {i}{' (baseline)' if i == 0 else ''}: {l}")
+    out.append("")
+    if body:
+        widths = [max(len(str(x[j])) for x in body + [heads]) for j in range(len(heads))]
+        fmt = lambda cols: "  ".join(str(c).ljust(w) if j < 2 else str(c).rjust(w)
+                                     for j, (c, w) in enumerate(zip(cols, widths)))
+        out.append(fmt(heads))
+        out.append("  ".join("-" * w for w in widths))
+        out.extend(fmt(b) for b in body)
+        out.append("")
+        out.append(f"positive % = better; * = significant (Mann-Whitney U p<{cmp.alpha:g} "
+                   f"and |change| >= {cmp.min_effect:g}%); ! = significant regression "
+                   f"beyond {cmp.threshold:g}%")
+    else:
+        out.append("no benchmark records to compare")
+    if cmp.case_changes:
+        out.append("")
+        out.append("correctness changes against the baseline:")
+        for i, cid, o, n in cmp.case_changes:
+            bad = " REGRESSION" if (i, cid, o, n) in cmp.case_regressions else ""
+            out.append(f"  {labels[i]}: {cid}: {o} -> {n}{bad}")
+    out.append("")
+    nreg, ncase = len(cmp.regressions), len(cmp.case_regressions)
+    out.append(f"result: {'FAIL' if cmp.failed else 'OK'} ({nreg} benchmark regression(s), "
+               f"{ncase} pass->fail case(s), {len(cmp.significant_rows())} significant row(s) "
+               f"of {len(cmp.rows)})")
+    return "\n".join(out)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def build_parser():
+    p = _Parser(prog="kisol-compare", description=__doc__.split("\n\n")[0],
+                epilog="Exit status: 0 ok, 1 regression, 2 bad input.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="baseline first, then one or more runs")
+    p.add_argument("--threshold", type=float, default=5.0,
+                   help="percent a significant slowdown must exceed to fail (default 5)")
+    p.add_argument("--min-effect", type=float, default=5.0,
+                   help="minimum change in percent to call significant (default 5)")
+    p.add_argument("--alpha", type=float, default=0.01, help="Mann-Whitney U level (default 0.01)")
+    p.add_argument("--results", default="results", help="results directory (default results)")
+    p.add_argument("--db", default="results/history.sqlite", help="history database")
+    p.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
+    p.add_argument("--all-stats", action="store_true", help="show min/median/mean/p90/p99/max")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if len(args.runs) < 2:
+        print("kisol-compare: need at least two runs (BASE NEW)", file=sys.stderr)
+        return 2
+    if not (0 < args.alpha < 1) or args.threshold < 0 or args.min_effect < 0:
+        print("kisol-compare: --alpha must be in (0,1), --threshold and --min-effect >= 0",
+              file=sys.stderr)
+        return 2
+    from kisol.report_data import resolve
+    try:
+        runs = [resolve(s, args.results, args.db) for s in args.runs]
+    except InputError as e:
+        print(f"kisol-compare: {e}", file=sys.stderr)
+        return 2
+    stats = STATS if args.all_stats else SHOWN_STATS
+    cmp = Comparison(runs, args.alpha, args.min_effect, args.threshold, stats)
+    print(render_text(cmp))
+    if args.json:
+        try:
+            with open(args.json, "w") as f:
+                json.dump(cmp.to_json(), f, indent=1)
+        except OSError as e:
+            print(f"kisol-compare: {args.json}: {e.strerror}", file=sys.stderr)
+            return 2
+    return 1 if cmp.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

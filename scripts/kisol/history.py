@@ -1,0 +1,346 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kisol run history: an SQLite database of every stored run.
+
+usage: history.py [--db FILE] list | show RUN | delete RUN | export RUN [-o FILE]
+                  | import DIR_OR_FILE... | trend BENCHMARK [--params K=V,..] [-o FILE]
+
+RUN is a run id, a unique prefix of one, a row number from `list`, or
+`latest`. `import` takes run directories (results/<run-id>), bench.jsonl
+files or exports from another machine (`export` writes kisol-export/1 JSON
+with run facts, every case verdict and every benchmark record with its raw
+samples).
+"""
+
+import os as _os
+import sys as _sys
+if __name__ == "__main__" and not __package__:   # run as a script path
+    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+
+from kisol.report_data import InputError, Run, bench_key, bench_label
+
+DEFAULT_DB = "results/history.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id            INTEGER PRIMARY KEY,
+    run_id        TEXT UNIQUE NOT NULL,
+    host          TEXT,
+    kernel        TEXT,
+    kisol_commit  TEXT,
+    started       TEXT,
+    finished      TEXT,
+    cgroup_layout TEXT,
+    vm            INTEGER,
+    stored        TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    run_json      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cases (
+    run        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    case_id    TEXT NOT NULL,
+    area       TEXT,
+    verdict    TEXT NOT NULL,
+    reason     TEXT,
+    duration_s REAL,
+    case_json  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bench (
+    run       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq       INTEGER NOT NULL,
+    benchmark TEXT NOT NULL,
+    params    TEXT NOT NULL,
+    unit      TEXT,
+    samples   INTEGER,
+    median    REAL,
+    p99       REAL,
+    record    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bench_name ON bench(benchmark, params);
+CREATE INDEX IF NOT EXISTS cases_run ON cases(run);
+"""
+
+
+class _NotADb(InputError):
+    pass
+
+
+def connect(db, create=False):
+    if not create and not os.path.exists(db):
+        raise InputError(f"{db}: no history database (run `make report` first)")
+    if create:
+        os.makedirs(os.path.dirname(db) or ".", exist_ok=True)
+    try:
+        con = sqlite3.connect(db)
+        con.execute("PRAGMA foreign_keys = ON")
+        con.executescript(SCHEMA)
+    except sqlite3.DatabaseError as e:
+        raise InputError(f"{db}: not a kisol history database ({e})") from None
+    return con
+
+
+def store(db, run, replace=True):
+    """Store a Run; returns the row id. An existing run id is replaced."""
+    con = connect(db, create=True)
+    r = run.run
+    with con:
+        old = con.execute("SELECT id FROM runs WHERE run_id=?", (run.run_id,)).fetchone()
+        if old:
+            if not replace:
+                raise InputError(f"{run.run_id}: already stored")
+            con.execute("DELETE FROM runs WHERE id=?", (old[0],))
+        cur = con.execute(
+            "INSERT INTO runs(run_id,host,kernel,kisol_commit,started,finished,cgroup_layout,"
+            "vm,run_json) VALUES (?,?,?,?,?,?,?,?,?)",
+            (run.run_id, r.get("host"), r.get("kernel"), r.get("kisol_commit"),
+             r.get("started"), r.get("finished"), r.get("cgroup_layout"),
+             1 if r.get("vm") else 0, json.dumps(dict(r, run_id=run.run_id), sort_keys=True)))
+        rowid = cur.lastrowid
+        from kisol.report_data import case_area
+        con.executemany(
+            "INSERT INTO cases(run,case_id,area,verdict,reason,duration_s,case_json) "
+            "VALUES (?,?,?,?,?,?,?)",
+            [(rowid, c["id"], case_area(c), c.get("verdict"), c.get("reason"),
+              c.get("duration_s"), json.dumps(c, sort_keys=True)) for c in run.cases])
+        con.executemany(
+            "INSERT INTO bench(run,seq,benchmark,params,unit,samples,median,p99,record) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [(rowid, i, b["benchmark"], bench_key(b)[1], b.get("unit"), b.get("samples"),
+              b.get("median"), b.get("p99"), json.dumps(b, sort_keys=True))
+             for i, b in enumerate(run.bench)])
+    con.close()
+    return rowid
+
+
+def _find(con, spec):
+    rows = con.execute("SELECT id, run_id FROM runs ORDER BY started, id").fetchall()
+    if not rows:
+        return None
+    if spec == "latest":
+        return rows[-1][0]
+    if spec.isdigit() and 1 <= int(spec) <= len(rows) and len(spec) < 6:
+        return rows[int(spec) - 1][0]
+    exact = [r for r in rows if r[1] == spec]
+    if exact:
+        return exact[0][0]
+    pre = [r for r in rows if r[1].startswith(spec)]
+    if len(pre) > 1:
+        raise InputError(f"{spec}: ambiguous, matches {len(pre)} stored runs")
+    return pre[0][0] if pre else None
+
+
+def _load_row(con, rowid, db):
+    run = json.loads(con.execute("SELECT run_json FROM runs WHERE id=?", (rowid,)).fetchone()[0])
+    cases = [json.loads(x[0]) for x in
+             con.execute("SELECT case_json FROM cases WHERE run=? ORDER BY rowid", (rowid,))]
+    bench = [json.loads(x[0]) for x in
+             con.execute("SELECT record FROM bench WHERE run=? ORDER BY seq", (rowid,))]
+    return Run(run, cases, bench, f"{db}#{run.get('run_id')}")
+
+
+def load(db, spec):
+    """Run stored under spec, or None."""
+    con = connect(db)
+    try:
+        rowid = _find(con, spec)
+        return _load_row(con, rowid, db) if rowid is not None else None
+    finally:
+        con.close()
+
+
+def list_runs(db):
+    """[(number, run_id, host, kernel, started, cases, pass, fail, bench)]"""
+    con = connect(db)
+    out = []
+    q = ("SELECT r.id, r.run_id, r.host, r.kernel, r.started, r.kisol_commit, r.cgroup_layout,"
+         " (SELECT count(*) FROM cases c WHERE c.run=r.id),"
+         " (SELECT count(*) FROM cases c WHERE c.run=r.id AND c.verdict='pass'),"
+         " (SELECT count(*) FROM cases c WHERE c.run=r.id AND c.verdict IN ('fail','error')),"
+         " (SELECT count(*) FROM bench b WHERE b.run=r.id)"
+         " FROM runs r ORDER BY r.started, r.id")
+    for n, row in enumerate(con.execute(q), 1):
+        out.append((n,) + tuple(row[1:]))
+    con.close()
+    return out
+
+
+def previous_run(db, run_id, host=None):
+    """The most recent stored run started before run_id (same host if given)."""
+    if not os.path.exists(db):
+        return None
+    con = connect(db)
+    try:
+        me = con.execute("SELECT started, id FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        q = "SELECT id FROM runs WHERE run_id != ?"
+        args = [run_id]
+        if me and me[0]:
+            q += " AND (started < ? OR (started = ? AND id < ?))"
+            args += [me[0], me[0], me[1]]
+        if host:
+            q += " AND host = ?"
+            args.append(host)
+        row = con.execute(q + " ORDER BY started DESC, id DESC LIMIT 1", args).fetchone()
+        return _load_row(con, row[0], db) if row else None
+    finally:
+        con.close()
+
+
+def delete(db, spec):
+    con = connect(db)
+    with con:
+        rowid = _find(con, spec)
+        if rowid is None:
+            raise InputError(f"{spec}: no such stored run")
+        rid = con.execute("SELECT run_id FROM runs WHERE id=?", (rowid,)).fetchone()[0]
+        con.execute("DELETE FROM runs WHERE id=?", (rowid,))
+    con.close()
+    return rid
+
+
+def trend(db, benchmark, params=None):
+    """[(run_id, kernel, started, median, p99, unit, label)] oldest first for
+    one benchmark; params: dict that must be a subset of the record params."""
+    con = connect(db)
+    rows = con.execute(
+        "SELECT r.run_id, r.kernel, r.started, b.record FROM bench b JOIN runs r ON r.id=b.run"
+        " WHERE b.benchmark=? ORDER BY r.started, r.id, b.seq", (benchmark,)).fetchall()
+    con.close()
+    out = {}
+    for rid, kernel, started, rec in rows:
+        rec = json.loads(rec)
+        p = rec.get("params") or {}
+        if params and any(str(p.get(k)) != v for k, v in params.items()):
+            continue
+        out.setdefault(bench_label(rec), []).append(
+            (rid, kernel, started, rec.get("median"), rec.get("p99"), rec.get("unit")))
+    return out
+
+
+def trend_chart(db, benchmark, params, out_path):
+    from kisol import report_plot
+    series = trend(db, benchmark, params)
+    if not series:
+        raise InputError(f"{benchmark}: no stored records of this benchmark")
+    return report_plot.trend_chart(series, out_path, title=f"{benchmark}: median across runs")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parse_params(s):
+    if not s:
+        return None
+    out = {}
+    for kv in s.split(","):
+        if "=" not in kv:
+            raise InputError(f"--params: expected K=V[,K=V...], got {kv!r}")
+        k, v = kv.split("=", 1)
+        out[k] = v
+    return out
+
+
+def build_parser():
+    p = _Parser(prog="kisol-history", description="Stored kisol runs (SQLite).")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"database (default {DEFAULT_DB})")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list stored runs")
+    s = sub.add_parser("show", help="show one run")
+    s.add_argument("run")
+    s = sub.add_parser("delete", help="delete one run")
+    s.add_argument("run")
+    s = sub.add_parser("export", help="export one run as kisol-export/1 JSON")
+    s.add_argument("run")
+    s.add_argument("-o", "--output", help="file (default stdout)")
+    s = sub.add_parser("import", help="store run directories, bench.jsonl files or exports")
+    s.add_argument("paths", nargs="+")
+    s = sub.add_parser("trend", help="trend chart of one benchmark across stored runs")
+    s.add_argument("benchmark")
+    s.add_argument("--params", help="K=V,... select parameter values")
+    s.add_argument("-o", "--output", default="reports/out/trend.svg", help="chart file (.svg/.png)")
+    return p
+
+
+def _show(run):
+    r = run.run
+    lines = [f"run      {run.run_id}"]
+    for k in ("host", "kernel", "kisol_commit", "started", "finished", "cgroup_layout",
+              "cpu_model", "vm", "complete"):
+        if r.get(k) is not None:
+            lines.append(f"{k:<9}{r[k]}")
+    counts = {}
+    for c in run.cases:
+        counts[c.get("verdict")] = counts.get(c.get("verdict"), 0) + 1
+    lines.append("cases    " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
+    for c in run.cases:
+        if c.get("verdict") in ("fail", "error"):
+            lines.append(f"  {c['verdict'].upper()} {c['id']}: {c.get('reason') or ''}")
+    lines.append(f"bench    {len(run.bench)} record(s)")
+    for b in run.bench:
+        lines.append(f"  {bench_label(b)}: median {b.get('median')} {b.get('unit')}, "
+                     f"p99 {b.get('p99')}, n={b.get('samples')}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except InputError as e:
+        print(f"kisol-history: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _run(args):
+    from kisol.report_data import resolve
+    if args.cmd == "list":
+        rows = list_runs(args.db)
+        if not rows:
+            print("no stored runs")
+        for n, rid, host, kernel, started, commit, layout, nc, npass, nfail, nb in rows:
+            print(f"{n:>3}  {rid}  {kernel}  commit {commit}  {layout}  "
+                  f"cases {nc} (pass {npass}, fail {nfail})  bench {nb}")
+        return 0
+    if args.cmd in ("show", "export"):
+        run = load(args.db, args.run)
+        if run is None:
+            raise InputError(f"{args.run}: no such stored run")
+        if args.cmd == "show":
+            print(_show(run))
+            return 0
+        text = json.dumps(run.export(), indent=1, sort_keys=True) + "\n"
+        if args.output:
+            try:
+                with open(args.output, "w") as f:
+                    f.write(text)
+            except OSError as e:
+                raise InputError(f"{args.output}: {e.strerror}") from None
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.cmd == "delete":
+        print(f"deleted {delete(args.db, args.run)}")
+        return 0
+    if args.cmd == "import":
+        runs = [resolve(p, "/nonexistent") for p in args.paths]  # validate all first
+        for run in runs:
+            store(args.db, run)
+            print(f"stored {run.run_id} ({len(run.cases)} cases, {len(run.bench)} bench records)")
+        return 0
+    if args.cmd == "trend":
+        path = trend_chart(args.db, args.benchmark, _parse_params(args.params), args.output)
+        print(path)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

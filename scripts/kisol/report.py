@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""`make report`: run the cases and the default benchmarks, store the run in
+the history database, and write reports/out/index.html with gnuplot charts and
+a comparison against the most recent earlier run (or --base).
+
+usage: report.py [--from RUN] [--base RUN] [--no-cases] [--no-bench] [--quick] ...
+
+With --from nothing is run: an existing results directory, file or stored run
+is rendered (and stored unless --no-store).
+"""
+
+import os as _os
+import sys as _sys
+if __name__ == "__main__" and not __package__:   # run as a script path
+    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+from kisol import history
+from kisol.report_data import InputError, load_dir, resolve
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON = "/usr/bin/python3"
+TREND_MAX = 6
+
+
+def progress(msg):
+    print(f"[report] {msg}", flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def build_parser():
+    p = _Parser(prog="kisol-report", description="Run kisol and write an HTML report.")
+    p.add_argument("--from", dest="from_", metavar="RUN",
+                   help="render an existing run (directory, file or stored run id); run nothing")
+    p.add_argument("--base", metavar="RUN", help="compare against this run "
+                   "(default: the most recent earlier stored run of this host)")
+    p.add_argument("--no-compare", action="store_true", help="no comparison section")
+    p.add_argument("--no-cases", action="store_true", help="do not run the cases")
+    p.add_argument("--no-bench", action="store_true", help="do not run the benchmarks")
+    p.add_argument("--quick", action="store_true", help="quick benchmark set (CI smoke test)")
+    p.add_argument("--areas", default="", help="only these case areas (space separated)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel case workers (default 2)")
+    p.add_argument("--bench-args", default="", help="extra arguments for the bench driver")
+    p.add_argument("--results", default="results", help="results directory (default results)")
+    p.add_argument("--db", default=history.DEFAULT_DB, help="history database")
+    p.add_argument("--no-store", action="store_true", help="do not store the run in the history")
+    p.add_argument("--out", default="reports/out", help="output directory (default reports/out)")
+    p.add_argument("--threshold", type=float, default=5.0, help="regression threshold percent")
+    p.add_argument("--min-effect", type=float, default=5.0, help="minimum significant change percent")
+    p.add_argument("--alpha", type=float, default=0.01, help="Mann-Whitney U level")
+    return p
+
+
+def _facts():
+    try:
+        from kisol import results
+        return results, results.host_facts()
+    except ImportError:
+        u = os.uname()
+        return None, {"host": u.nodename, "kernel": u.release}
+
+
+def new_run_dir(results_dir):
+    results, facts = _facts()
+    if results is not None:
+        rid = results.make_run_id(facts["host"], facts["kernel"])
+    else:
+        rid = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{facts['host']}-{facts['kernel']}"
+    return rid, os.path.join(results_dir, rid)
+
+
+def run_cases(run_dir, args):
+    paths = [f"cases/{a}" for a in args.areas.split()] or ["cases"]
+    cmd = [PYTHON, "-m", "pytest", "-c", "scripts/pytest.ini", "--rootdir=.", "-v",
+           "-p", "no:cacheprovider", "-n", str(args.jobs)] + paths + \
+          [f"--kisol-results={run_dir}"]
+    progress("cases: " + " ".join(shlex.quote(c) for c in cmd))
+    t0 = time.monotonic()
+    rc = subprocess.call(cmd, cwd=TOP)
+    progress(f"cases done in {time.monotonic() - t0:.1f} s (pytest exit {rc})")
+    return rc
+
+
+def bench_command(out_file, args):
+    """The bench engineer's driver (scripts/kisol/bench.py), if present."""
+    drv = os.path.join(TOP, "scripts", "kisol", "bench.py")
+    if not os.path.exists(drv):
+        return None
+    cmd = [PYTHON, "-m", "kisol.bench", "--out", out_file]
+    if args.quick:
+        cmd.append("--quick")
+    return cmd + shlex.split(args.bench_args)
+
+
+def run_bench(run_dir, args):
+    out = os.path.join(run_dir, "bench.jsonl")
+    cmd = bench_command(out, args)
+    if cmd is None:
+        progress("benchmarks: no driver (scripts/kisol/bench.py) yet, skipped")
+        return 0
+    progress("benchmarks: " + " ".join(shlex.quote(c) for c in cmd))
+    t0 = time.monotonic()
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    rc = subprocess.call(cmd, cwd=TOP, env=env)
+    progress(f"benchmarks done in {time.monotonic() - t0:.1f} s (exit {rc})")
+    return rc
+
+
+def ensure_run_json(run_dir, rid, started):
+    if os.path.exists(os.path.join(run_dir, "run.json")):
+        return
+    results, facts = _facts()
+    run = dict(facts, schema="kisol-run/1", run_id=rid, started=started,
+               finished=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+               vm=False, vm_accel=None, complete=True)
+    if results is not None:
+        results.write_run(run_dir, run)
+    else:
+        import json
+        os.makedirs(run_dir, exist_ok=True)
+        with open(os.path.join(run_dir, "run.json"), "w") as f:
+            json.dump(run, f, indent=1)
+
+
+def trend_figures(db, run, imgdir, cmp):
+    from kisol import report_plot
+    if not os.path.exists(db) or len(history.list_runs(db)) < 2:
+        return []
+    names = []
+    if cmp is not None:
+        names += [r["benchmark"] for r in cmp.rows if any(r["sig"][1:])]
+    names += [b["benchmark"] for b in run.bench]
+    figs, seen = [], set()
+    for name in names:
+        if name in seen or len(figs) >= TREND_MAX:
+            continue
+        seen.add(name)
+        series = history.trend(db, name)
+        if not series or max(len(v) for v in series.values()) < 2:
+            continue
+        path = os.path.join(imgdir, "trend-" + report_plot._slug(name) + ".svg")
+        figs.append((report_plot.trend_chart(series, path, f"{name}: median across runs",
+                                             workdir=imgdir), f"{name}: median per stored run"))
+    for f in os.listdir(imgdir):
+        if f.endswith(".dat"):
+            os.unlink(os.path.join(imgdir, f))
+    return figs
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return _main(args)
+    except InputError as e:
+        print(f"kisol-report: {e}", file=sys.stderr)
+        return 2
+
+
+def _main(args):
+    from kisol import report_html
+    from kisol.compare import Comparison
+    os.chdir(TOP) if not args.from_ else None
+    status = 0
+    if args.from_:
+        run = resolve(args.from_, args.results, args.db)
+    else:
+        rid, run_dir = new_run_dir(args.results)
+        os.makedirs(run_dir, exist_ok=True)
+        started = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        steps = (not args.no_cases) + (not args.no_bench) + 2
+        step = 0
+        progress(f"run {rid} -> {run_dir}")
+        if not args.no_cases:
+            step += 1
+            progress(f"step {step}/{steps}: cases")
+            status |= run_cases(run_dir, args) not in (0, 5)
+        if not args.no_bench:
+            step += 1
+            progress(f"step {step}/{steps}: benchmarks")
+            status |= run_bench(run_dir, args) != 0
+        ensure_run_json(run_dir, rid, started)
+        run = load_dir(run_dir)
+        progress(f"step {step + 1}/{steps}: store in {args.db}")
+        progress(f"step {step + 2}/{steps}: report")
+    if not args.no_store:
+        history.store(args.db, run)
+    cmp = None
+    if not args.no_compare:
+        base = resolve(args.base, args.results, args.db) if args.base else \
+            history.previous_run(args.db, run.run_id, run.run.get("host"))
+        if base is not None:
+            cmp = Comparison([base, run], alpha=args.alpha, min_effect=args.min_effect,
+                             threshold=args.threshold)
+    imgdir = os.path.join(args.out, "img")
+    os.makedirs(imgdir, exist_ok=True)
+    trends = trend_figures(args.db, run, imgdir, cmp) if not args.no_store else []
+    page = report_html.render(run, args.out, cmp, trends)
+    progress(f"wrote {page}")
+    if cmp is not None:
+        progress(f"comparison against {cmp.runs[0].run_id}: "
+                 f"{'REGRESSION' if cmp.failed else 'no regression'}")
+    return 1 if status else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Load kisol results (run.json, cases.json, bench.jsonl, history exports)
+for the report, compare, history and KCIDB tools.
+
+Every problem a user can cause (missing, empty, truncated or foreign file)
+raises InputError with a one-line message; the command-line tools print it
+and exit 2.
+"""
+
+import json
+import os
+import re
+
+RUN_SCHEMA = "kisol-run/1"
+CASES_SCHEMA = "kisol-cases/1"
+BENCH_SCHEMA = "kisol-bench/1"
+EXPORT_SCHEMA = "kisol-export/1"
+
+VERDICTS = ("pass", "fail", "skip", "xfail", "xpass", "error")
+STATS = ("min", "median", "mean", "p90", "p99", "max")
+
+
+class InputError(Exception):
+    """A problem with user-supplied input; str() is one line."""
+
+
+class Run:
+    """One run: run facts, case verdicts and benchmark records."""
+
+    def __init__(self, run, cases, bench, source):
+        self.run = run
+        self.cases = cases
+        self.bench = bench
+        self.source = source
+
+    @property
+    def run_id(self):
+        return self.run.get("run_id") or os.path.basename(self.source.rstrip("/"))
+
+    def label(self):
+        """Short label for table columns: kernel release, else run id."""
+        return self.run.get("kernel") or self.run_id
+
+    def export(self):
+        return {"schema": EXPORT_SCHEMA, "run": self.run,
+                "cases": self.cases, "bench": self.bench}
+
+
+def _read_text(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a kisol results file (binary data)") from None
+    if not text.strip():
+        raise InputError(f"{path}: empty file")
+    return text
+
+
+def _parse_json(path, text, lineno=None):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"line {lineno}" if lineno else f"line {e.lineno} column {e.colno}"
+        if e.pos >= len(text.rstrip()) - 1 or "Unterminated" in e.msg \
+                or "Expecting" in e.msg and e.pos >= len(text.rstrip()) - 2:
+            raise InputError(f"{path}: truncated JSON at {where}") from None
+        raise InputError(f"{path}: invalid JSON at {where}: {e.msg}") from None
+
+
+def _expect_schema(path, obj, schema):
+    if not isinstance(obj, dict) or obj.get("schema") != schema:
+        got = obj.get("schema") if isinstance(obj, dict) else type(obj).__name__
+        raise InputError(f"{path}: not a kisol results file "
+                         f"(expected schema {schema!r}, found {got!r})")
+
+
+def _check_number(path, where, rec, key, required=True):
+    v = rec.get(key)
+    if v is None and not required:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise InputError(f"{path}: {where}: field {key!r} must be a number")
+
+
+def load_run_json(path):
+    obj = _parse_json(path, _read_text(path))
+    _expect_schema(path, obj, RUN_SCHEMA)
+    return obj
+
+
+def load_cases_json(path):
+    obj = _parse_json(path, _read_text(path))
+    _expect_schema(path, obj, CASES_SCHEMA)
+    cases = obj.get("cases")
+    if not isinstance(cases, list):
+        raise InputError(f"{path}: field 'cases' must be a list")
+    for i, c in enumerate(cases):
+        if not isinstance(c, dict) or not isinstance(c.get("id"), str):
+            raise InputError(f"{path}: case {i}: missing string field 'id'")
+        if c.get("verdict") not in VERDICTS:
+            raise InputError(f"{path}: case {c['id']}: unknown verdict {c.get('verdict')!r}")
+    return obj
+
+
+def check_bench_record(path, where, rec):
+    _expect_schema(f"{path}: {where}", rec, BENCH_SCHEMA)
+    if not isinstance(rec.get("benchmark"), str) or not rec["benchmark"]:
+        raise InputError(f"{path}: {where}: missing field 'benchmark'")
+    if not isinstance(rec.get("unit"), str):
+        raise InputError(f"{path}: {where}: missing field 'unit'")
+    if not isinstance(rec.get("params", {}), dict):
+        raise InputError(f"{path}: {where}: field 'params' must be an object")
+    _check_number(path, where, rec, "median")
+    for k in ("min", "mean", "p90", "p99", "max", "stddev"):
+        _check_number(path, where, rec, k, required=False)
+    raw = rec.get("raw")
+    if raw is not None:
+        if not isinstance(raw, list) or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in raw):
+            raise InputError(f"{path}: {where}: field 'raw' must be a list of numbers")
+
+
+def load_bench_jsonl(path):
+    text = _read_text(path)
+    records = []
+    lines = text.split("\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            last = all(not x.strip() for x in lines[n:])
+            kind = "truncated record" if last else f"invalid JSON ({e.msg})"
+            raise InputError(f"{path}: line {n}: {kind}") from None
+        check_bench_record(path, f"line {n}", rec)
+        records.append(rec)
+    return records
+
+
+def load_export(path, obj=None):
+    if obj is None:
+        obj = _parse_json(path, _read_text(path))
+    _expect_schema(path, obj, EXPORT_SCHEMA)
+    run = obj.get("run")
+    if not isinstance(run, dict):
+        raise InputError(f"{path}: export without a 'run' object")
+    cases = obj.get("cases") or []
+    bench = obj.get("bench") or []
+    if not isinstance(cases, list) or not isinstance(bench, list):
+        raise InputError(f"{path}: 'cases' and 'bench' must be lists")
+    for i, rec in enumerate(bench):
+        check_bench_record(path, f"bench record {i}", rec)
+    return Run(run, cases, bench, path)
+
+
+def synth_run(source, bench=(), run_id=None):
+    """run.json stand-in when only cases.json or bench.jsonl exist."""
+    first = bench[0] if bench else {}
+    rid = run_id or os.path.basename(os.path.normpath(source))
+    rid = re.sub(r"\.jsonl?$", "", rid)
+    return {"schema": RUN_SCHEMA, "run_id": rid, "host": first.get("host"),
+            "kernel": first.get("kernel"), "cpu_model": first.get("cpu_model"),
+            "cgroup_layout": first.get("cgroup_layout"),
+            "started": first.get("timestamp"), "finished": None,
+            "kisol_commit": None, "vm": False, "complete": None}
+
+
+def load_dir(path):
+    rp, cp, bp = (os.path.join(path, n) for n in ("run.json", "cases.json", "bench.jsonl"))
+    if not any(os.path.exists(p) for p in (rp, cp, bp)):
+        raise InputError(f"{path}: no kisol results (run.json, cases.json, bench.jsonl)")
+    bench = load_bench_jsonl(bp) if os.path.exists(bp) else []
+    cases = load_cases_json(cp)["cases"] if os.path.exists(cp) else []
+    run = load_run_json(rp) if os.path.exists(rp) else synth_run(path, bench)
+    return Run(run, cases, bench, path)
+
+
+def load_file(path):
+    """A single file: run.json/cases.json (its directory is loaded),
+    a bench JSONL file (with run.json/cases.json beside it if present)
+    or a history export."""
+    text = _read_text(path)
+    first = text.lstrip().split("\n", 1)[0]
+    if path.endswith(".jsonl") or (first.startswith("{") and first.rstrip().endswith("}")
+                                   and BENCH_SCHEMA in first):
+        bench = load_bench_jsonl(path)
+        d = os.path.dirname(path) or "."
+        rp, cp = os.path.join(d, "run.json"), os.path.join(d, "cases.json")
+        same_dir = os.path.basename(path) == "bench.jsonl"
+        cases = load_cases_json(cp)["cases"] if same_dir and os.path.exists(cp) else []
+        run = load_run_json(rp) if same_dir and os.path.exists(rp) else synth_run(path, bench)
+        return Run(run, cases, bench, path)
+    obj = _parse_json(path, text)
+    schema = obj.get("schema") if isinstance(obj, dict) else None
+    if schema == EXPORT_SCHEMA:
+        return load_export(path, obj)
+    if schema in (RUN_SCHEMA, CASES_SCHEMA):
+        run = load_dir(os.path.dirname(path) or ".")
+        return run
+    _expect_schema(path, obj, RUN_SCHEMA)  # raises with a clear message
+
+
+def resolve(spec, results_dir="results", db=None):
+    """Load a run named by a directory, a file, a run id under
+    results_dir, or a run id / number in the history database."""
+    if not spec:
+        raise InputError("empty run name")
+    if os.path.isdir(spec):
+        return load_dir(spec)
+    if os.path.exists(spec):
+        return load_file(spec)
+    cand = os.path.join(results_dir, spec)
+    if os.path.isdir(cand):
+        return load_dir(cand)
+    if db and os.path.exists(db):
+        from kisol import history
+        run = history.load(db, spec)
+        if run is not None:
+            return run
+    raise InputError(f"{spec}: no such results directory, file or stored run")
+
+
+def params_label(params):
+    return ",".join(f"{k}={params[k]}" for k in sorted(params))
+
+
+def bench_key(rec):
+    """Identity of a measurement across runs: benchmark name + parameters."""
+    return (rec["benchmark"], json.dumps(rec.get("params") or {}, sort_keys=True))
+
+
+def bench_label(rec):
+    p = params_label(rec.get("params") or {})
+    return f"{rec['benchmark']} [{p}]" if p else rec["benchmark"]
+
+
+def case_area(case):
+    if case.get("area"):
+        return case["area"]
+    m = re.match(r"cases/([^/]+)/", case.get("id", ""))
+    return m.group(1) if m else "?"

@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Render reports/out/index.html for one run (plus an optional comparison)."""
+
+import datetime
+import html
+import os
+import string
+
+from kisol import report_plot
+from kisol.compare import Comparison, fmt_value, group_bench
+from kisol.report_data import VERDICTS, case_area
+
+REPORTDIR = report_plot.REPORTDIR
+E = lambda s: html.escape("" if s is None else str(s), quote=True)
+MAX_OUTPUT = 20000
+
+
+def _counts(cases):
+    out = {v: 0 for v in VERDICTS}
+    for c in cases:
+        out[c.get("verdict")] = out.get(c.get("verdict"), 0) + 1
+    return out
+
+
+def _bar(counts):
+    total = sum(counts.values()) or 1
+    spans = "".join(f'<span class="{v}" style="width:{100.0 * counts[v] / total:.2f}%" '
+                    f'title="{v} {counts[v]}"></span>' for v in VERDICTS if counts.get(v))
+    return f'<div class="bar">{spans}</div>'
+
+
+def section_meta(run):
+    r = run.run
+    rows = [("run id", run.run_id)]
+    for k, lbl in (("host", "host"), ("kernel", "kernel release"), ("kisol_commit", "kisol commit"),
+                   ("cpu_model", "CPU"), ("cgroup_layout", "cgroup layout"),
+                   ("started", "started"), ("finished", "finished"), ("harness", "harness"),
+                   ("vm", "VM run"), ("vm_accel", "VM accel"), ("complete", "complete")):
+        if r.get(k) is not None:
+            rows.append((lbl, r[k]))
+    body = "".join(f"<tr><td>{E(a)}</td><td>{E(b)}</td></tr>" for a, b in rows)
+    return f'<section id="run"><h2>Run</h2><table class="meta">{body}</table></section>'
+
+
+def section_summary(run, cmp):
+    c = _counts(run.cases)
+    cards = [f'<div class="card"><span class="{v}">{v}</span><b class="{v}">{c[v]}</b></div>'
+             for v in VERDICTS if c[v] or v in ("pass", "fail", "skip")]
+    cards.append(f'<div class="card">benchmarks<b>{len(group_bench(run.bench))}</b></div>')
+    if cmp is not None:
+        ok = not cmp.failed
+        cls = "verdict-ok" if ok else "verdict-bad"
+        txt = "no regression" if ok else (f"{len(cmp.regressions)} regression(s), "
+                                          f"{len(cmp.case_regressions)} pass&rarr;fail")
+        cards.append(f'<div class="card">vs {E(cmp.runs[0].run_id)}<b class="{cls}">{txt}</b></div>')
+    return f'<section id="summary"><div class="cards">{"".join(cards)}</div></section>'
+
+
+def section_correctness(run):
+    if not run.cases:
+        return ('<section id="correctness"><h2>Correctness</h2>'
+                '<p>No case results in this run.</p></section>')
+    areas = {}
+    for c in run.cases:
+        areas.setdefault(case_area(c), []).append(c)
+    head = "".join(f'<th class="num {v}">{v}</th>' for v in VERDICTS)
+    rows = []
+    for a in sorted(areas):
+        cnt = _counts(areas[a])
+        cells = "".join(f'<td class="num">{cnt[v] or ""}</td>' for v in VERDICTS)
+        rows.append(f"<tr><td>{E(a)}</td>{cells}<td class='num'>{len(areas[a])}</td>"
+                    f"<td>{_bar(cnt)}</td></tr>")
+    tot = _counts(run.cases)
+    cells = "".join(f'<th class="num">{tot[v]}</th>' for v in VERDICTS)
+    rows.append(f"<tr><th>all</th>{cells}<th class='num'>{len(run.cases)}</th><th>{_bar(tot)}</th></tr>")
+    out = [f'<section id="correctness"><h2>Correctness per area</h2><table><tr><th>area</th>{head}'
+           f'<th class="num">total</th><th></th></tr>{"".join(rows)}</table>']
+    bad = [c for c in run.cases if c.get("verdict") in ("fail", "error", "xpass")]
+    out.append(f'<h3 id="failures">Failures ({len(bad)})</h3>')
+    if not bad:
+        out.append("<p>None.</p>")
+    for c in bad:
+        text = c.get("output") or "(no output recorded)"
+        if len(text) > MAX_OUTPUT:
+            text = text[:MAX_OUTPUT] + "\n... (truncated)"
+        meta = c.get("meta") or {}
+        tags = " ".join(f"{k}={v}" for k, v in sorted(meta.items()) if v)
+        out.append(f'<details open><summary><b class="{E(c["verdict"])}">{E(c["verdict"].upper())}</b> '
+                   f'{E(c["id"])} &mdash; {E(c.get("reason"))}'
+                   f'{" <span class=small>" + E(tags) + "</span>" if tags else ""}</summary>'
+                   f"<pre>{E(text)}</pre></details>")
+    skips = {}
+    for c in run.cases:
+        if c.get("verdict") in ("skip", "xfail"):
+            skips.setdefault((c.get("reason") or "(no reason given)").strip(), []).append(c)
+    out.append(f'<h3 id="skips">Skips and expected failures by reason ({sum(map(len, skips.values()))})</h3>')
+    if not skips:
+        out.append("<p>None.</p>")
+    for reason, cs in sorted(skips.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        items = "".join(f"<li>{E(c['id'])}{' (xfail)' if c['verdict'] == 'xfail' else ''}</li>"
+                        for c in cs)
+        out.append(f'<details class="skipgrp"><summary><b>{len(cs)}</b> &times; {E(reason)}</summary>'
+                   f"<ul>{items}</ul></details>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _floor_of(g, groups):
+    f = g.floor
+    if not f:
+        return None
+    for h in groups.values():
+        if h.benchmark in (f, f"floor.{f}") or h.benchmark.endswith("." + f):
+            return h
+    return None
+
+
+def family(g):
+    return g.benchmark.split(".", 1)[0]
+
+
+def section_bench(run, imgdir, rel):
+    groups = group_bench(run.bench)
+    if not groups:
+        return ('<section id="bench"><h2>Benchmarks</h2><p>No benchmark records in this run.</p>'
+                '</section>'), []
+    rows = []
+    for g in groups.values():
+        s = g.stats
+        fl = _floor_of(g, groups)
+        mult = ""
+        if fl is not None and fl is not g and fl.stats.get("median"):
+            mult = f"{s['median'] / fl.stats['median']:.1f}&times; {E(fl.benchmark)}"
+        ci = f"{fmt_value(g.ci[0])} &ndash; {fmt_value(g.ci[1])}" if g.ci else ""
+        params = ", ".join(f"{k}={v}" for k, v in sorted(g.params.items()))
+        rows.append(f"<tr><td>{E(g.benchmark)}</td><td>{E(params)}</td><td class='num'>{g.n}</td>"
+                    f"<td class='num'>{fmt_value(s.get('median'))}</td>"
+                    f"<td class='num'>{fmt_value(s.get('p99'))}</td><td class='num'>{ci}</td>"
+                    f"<td>{E(g.unit)}{' (higher is better)' if g.better == 'higher' else ''}</td>"
+                    f"<td>{mult}</td></tr>")
+    out = ['<section id="bench"><h2>Benchmarks</h2><table><tr><th>benchmark</th><th>parameters</th>'
+           '<th class="num">samples</th><th class="num">median</th><th class="num">p99</th>'
+           '<th class="num">95% CI of median</th><th>unit</th><th>multiple of floor</th></tr>'
+           + "".join(rows) + "</table>"]
+    images = []
+    sweeps = report_plot.find_sweeps(list(groups.values()))
+    in_sweep = {id(g) for ser in sweeps.values() for pts in ser.values() for _, g in pts}
+    fams = {}
+    for g in groups.values():
+        if id(g) not in in_sweep:
+            fams.setdefault((family(g), g.unit), []).append(g)
+    figs = []
+    for (fam, unit), gs in fams.items():
+        name = report_plot._slug(f"{fam}-{unit}")
+        p = report_plot.box_chart(gs, fam, os.path.join(imgdir, f"box-{name}.svg"), imgdir)
+        figs.append((p, f"{fam}: p1/q1/median/q3/p99 per variant ({unit})"))
+        p = report_plot.cdf_chart(gs, fam, os.path.join(imgdir, f"cdf-{name}.svg"), imgdir)
+        if p:
+            figs.append((p, f"{fam}: CDF of raw samples ({unit})"))
+    out.append('<h3 id="distributions">Latency distributions</h3>')
+    out.append(_figures(figs, rel) if figs else "<p>No distributions to draw.</p>")
+    figs = []
+    for (name, param), series in sweeps.items():
+        slug = report_plot._slug(f"{name}-{param}")
+        p = report_plot.scaling_chart(name, param, series,
+                                      os.path.join(imgdir, f"scale-{slug}.png"), imgdir)
+        figs.append((p, f"{name}: scaling with {param}"))
+    out.append('<h3 id="scaling">Scaling curves</h3>')
+    out.append(_figures(figs, rel) if figs else "<p>No parameter sweeps in this run.</p>")
+    out.append("</section>")
+    return "\n".join(out), figs
+
+
+def _figures(figs, rel):
+    items = [f'<figure><img src="{E(rel + "/" + os.path.basename(p))}" alt="{E(cap)}">'
+             f"<figcaption>{E(cap)}</figcaption></figure>" for p, cap in figs]
+    return f'<div class="charts">{"".join(items)}</div>'
+
+
+def section_compare(cmp):
+    if cmp is None:
+        return ('<section id="compare"><h2>Comparison</h2><p>No earlier run to compare with '
+                '(run <code>make report</code> again, or pass <code>BASE=</code>).</p></section>')
+    runs = cmp.runs
+    head = "".join(f"<th class='num'>{E(r.run_id)}{' (base)' if i == 0 else ''}</th>"
+                   for i, r in enumerate(runs))
+    rows = []
+    for row in cmp.rows:
+        cells = []
+        for i in range(len(runs)):
+            v = row["values"][i]
+            if i == 0 or v is None or row["pct"][i] is None:
+                cells.append(f"<td class='num'>{fmt_value(v)}</td>")
+                continue
+            d = row["pct"][i]
+            cls = ["num", "better" if d > 0 else "worse" if d < 0 else ""]
+            if row["sig"][i]:
+                cls.append("sig")
+            if row["regress"][i]:
+                cls.append("regress")
+            mark = "!" if row["regress"][i] else ("*" if row["sig"][i] else "")
+            pv = f" title='Mann-Whitney p={row['p'][i]:.2g}'" if row["p"][i] is not None else ""
+            cells.append(f"<td class='{' '.join(c for c in cls if c)}'{pv}>{fmt_value(v)} "
+                         f"({d:+.2f}%){mark}</td>")
+        name = f"{E(row['label'])} <span class=small>{E(row['unit'])}</span>" \
+            if row["stat"] == "median" else ""
+        rows.append(f"<tr><td>{name}</td><td>{E(row['stat'])}</td>{''.join(cells)}</tr>")
+    if cmp.gmean:
+        cells = "".join(f"<td class='num'>{(1 + g / 100):.3f} ({g:+.2f}%)</td>" if g is not None
+                        else "<td></td>" for g in cmp.gmean)
+        rows.append(f"<tr><th>geometric mean of median ratios</th><th>gmean</th>"
+                    f"<td class='num'>1.000</td>{cells}</tr>")
+    out = [f'<section id="compare"><h2>Comparison against {E(runs[0].run_id)}</h2>',
+           f"<p>Positive percentages are better. <b>*</b> significant: Mann-Whitney U on the raw "
+           f"samples p&lt;{cmp.alpha:g} and a change of at least {cmp.min_effect:g}% in the median; "
+           f"<b>!</b> significant regression beyond {cmp.threshold:g}% (fails "
+           f"<code>make compare</code>).</p>"]
+    if cmp.rows:
+        out.append(f"<table><tr><th>benchmark</th><th>stat</th>{head}</tr>{''.join(rows)}</table>")
+    else:
+        out.append("<p>No benchmark records in common.</p>")
+    out.append(f"<h3>Correctness changes ({len(cmp.case_changes)})</h3>")
+    if cmp.case_changes:
+        items = []
+        for i, cid, o, n in cmp.case_changes:
+            bad = (i, cid, o, n) in cmp.case_regressions
+            items.append(f"<tr><td>{E(runs[i].run_id)}</td><td>{E(cid)}</td>"
+                         f"<td class='{E(o)}'>{E(o)}</td><td class='{E(n)}'>{E(n)}"
+                         f"{' &mdash; <b class=fail>regression</b>' if bad else ''}</td></tr>")
+        out.append("<table><tr><th>run</th><th>case</th><th>was</th><th>now</th></tr>"
+                   + "".join(items) + "</table>")
+    else:
+        out.append("<p>No case changed its verdict.</p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def section_trends(trend_figs, rel):
+    if not trend_figs:
+        return ""
+    return ('<section id="trends"><h2>Trends across stored runs</h2>'
+            + _figures(trend_figs, rel) + "</section>")
+
+
+def render(run, out_dir, cmp=None, trend_figs=(), title=None):
+    """Write out_dir/index.html and out_dir/img/*; returns the page path."""
+    imgdir = os.path.join(out_dir, "img")
+    os.makedirs(imgdir, exist_ok=True)
+    for f in os.listdir(imgdir):
+        if f.endswith((".svg", ".png", ".dat")) and not f.startswith("trend-"):
+            os.unlink(os.path.join(imgdir, f))
+    bench_html, _ = section_bench(run, imgdir, "img")
+    body = "\n".join([section_summary(run, cmp), section_meta(run), section_correctness(run),
+                      bench_html, section_compare(cmp), section_trends(list(trend_figs), "img")])
+    for f in os.listdir(imgdir):
+        if f.endswith(".dat"):
+            os.unlink(os.path.join(imgdir, f))
+    r = run.run
+    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
+        ("run", "Run"), ("correctness", "Correctness"), ("failures", "Failures"),
+        ("skips", "Skips"), ("bench", "Benchmarks"), ("distributions", "Distributions"),
+        ("scaling", "Scaling"), ("compare", "Comparison")) + ((("trends", "Trends"),)
+                                                             if trend_figs else ()))
+    with open(os.path.join(REPORTDIR, "page.html")) as f:
+        tmpl = string.Template(f.read())
+    with open(os.path.join(REPORTDIR, "report.css")) as f:
+        css = f.read()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    page = tmpl.substitute(
+        title=E(title or f"kisol report: {r.get('host') or '?'} / {r.get('kernel') or '?'}"),
+        subtitle=E(f"run {run.run_id}, kisol {r.get('kisol_commit') or '?'}, "
+                   f"cgroups {r.get('cgroup_layout') or '?'}"),
+        css=css, nav=nav, body=body,
+        footer=E(f"Generated {now} by scripts/kisol/report.py; charts by gnuplot."))
+    path = os.path.join(out_dir, "index.html")
+    with open(path + ".tmp", "w") as f:
+        f.write(page)
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def comparison(base, run, **kw):
+    return Comparison([base, run], **kw)
