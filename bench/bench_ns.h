@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kisol bench: namespace helpers shared by the clone, unshare, setns and
+ * scale benchmarks (a header; each bench binary is one translation unit).
+ * Namespace sets are named on the command line as a comma list of
+ * kisol_ns_table names, "none", or the sets runc and crun create for a
+ * container ("runc": mnt,uts,ipc,pid,net; "crun": the same plus cgroup).
+ */
+#ifndef KISOL_BENCH_NS_H
+#define KISOL_BENCH_NS_H
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kisol/ns.h"
+#include "kisol/proc.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define NS_SET_RUNC (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET)
+#define NS_SET_CRUN (NS_SET_RUNC | CLONE_NEWCGROUP)
+
+/* Parse a set; the label is "newnet", "runc", "newnet+newipc", "none". */
+static __attribute__((unused)) int ns_parse_set(const char *s, uint64_t *ret_flags,
+						char *label, size_t lsize)
+{
+	char buf[128], *save = NULL, *tok;
+	uint64_t flags = 0;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	if (!strcmp(s, "none") || !strcmp(s, "runc") || !strcmp(s, "crun")) {
+		*ret_flags = s[0] == 'n' ? 0 : s[0] == 'r' ? NS_SET_RUNC : NS_SET_CRUN;
+		snprintf(label, lsize, "%s", s);
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	label[0] = '\0';
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int t = kisol_ns_from_name(tok);
+		size_t l = strlen(label);
+
+		if (t < 0)
+			return -EINVAL;
+		flags |= kisol_ns_table[t].flag;
+		snprintf(label + l, lsize - l, "%snew%s", l ? "+" : "", tok);
+	}
+	if (!flags)
+		return -EINVAL;
+	*ret_flags = flags;
+	return 0;
+}
+
+/* Inode of /proc/<pid>/ns/<name> (pid 0: self); 0 if it cannot be read. */
+static __attribute__((unused)) uint64_t ns_ino(pid_t pid, const char *name)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* Inodes of all types, as the process itself sees them. */
+static __attribute__((unused)) void ns_inodes(uint64_t ino[_KISOL_NS_MAX])
+{
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		ino[t] = ns_ino(0, kisol_ns_table[t].name);
+}
+
+/* Same for the *_for_children links where a type has one. */
+static __attribute__((unused)) void ns_inodes_children(uint64_t ino[_KISOL_NS_MAX])
+{
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		ino[t] = ns_ino(0, kisol_ns_table[t].children_name ?
+					   kisol_ns_table[t].children_name :
+					   kisol_ns_table[t].name);
+}
+
+#endif
