@@ -32,7 +32,9 @@ INSTALL_PATH ?= $(BUILD)/install
 .PHONY: all deps harness check check-cases check-driver install clean
 .DEFAULT_GOAL := all
 
-all: $(LIB_A) $(CASE_BIN) $(BENCH_BIN)
+SANDBOX     := $(BUILD)/kisol-sandbox-exec
+
+all: $(LIB_A) $(SANDBOX) $(CASE_BIN) $(BENCH_BIN)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/install-deps
@@ -60,6 +62,11 @@ $(LIB_A): $(LIB_OBJ)
 	@echo "  AR       $@"
 	@rm -f $@ && ar rcs $@ $^
 
+$(SANDBOX): scripts/sandbox-exec.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) -o $@ $<
+
 cases/%: cases/%.c $(LIB_A) $(HARNESS)
 	@echo "  CC       $@"
 	@$(CC) $(CFLAGS) $(CFLAGS_$(notdir $(@D))) -o $@ $< $(LIB_A) $(LDLIBS)
@@ -71,7 +78,7 @@ bench/%: bench/%.c $(LIB_A) $(HARNESS)
 # AREA=pidns (or several, space separated) limits the run to those areas;
 # PYTEST_ARGS passes more options (e.g. -k hostname, --junitxml=FILE).
 AREA_BIN    = $(if $(AREA),$(filter $(addprefix cases/,$(addsuffix /%,$(AREA))),$(CASE_BIN)),all)
-check: $(DEPS_STAMP) $(LIB_A) $(AREA_BIN)
+check: $(DEPS_STAMP) $(LIB_A) $(SANDBOX) $(AREA_BIN)
 	@$(PYTEST) -n $(JOBS) $(if $(AREA),$(addprefix cases/,$(AREA)),cases scripts/tests) $(PYTEST_ARGS)
 
 check-cases: all

@@ -30,6 +30,11 @@ _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                         ctypes.c_ulong, ctypes.c_void_p]
 
 
+# Built by the Makefile; without it the same steps run in a preexec_fn.
+LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "build", "kisol-sandbox-exec")
+
+
 class SandboxError(Exception):
     pass
 
@@ -172,6 +177,22 @@ def kill_cgroup(cg, v2, timeout=10.0):
                 os.close(fd)
 
 
+def _wait_pidfd(proc, timeout):
+    """Wait for proc to exit, at most timeout seconds; None on timeout.
+
+    Popen.wait(timeout) polls with sleeps; a pidfd wakes us at the exit.
+    """
+    fd = os.pidfd_open(proc.pid)
+    try:
+        p = select.poll()
+        p.register(fd, select.POLLIN)
+        if not p.poll(timeout * 1000):
+            return None
+    finally:
+        os.close(fd)
+    return proc.wait()
+
+
 class Sandbox:
     """One per driver process (xdist worker): a reusable leaf cgroup."""
 
@@ -213,13 +234,15 @@ class Sandbox:
         """
         start = time.monotonic()
         with tempfile.TemporaryFile() as out:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, env=env,
-                                    preexec_fn=self._preexec, close_fds=True)
-            try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                rc = None
+            if os.access(LAUNCHER, os.X_OK):
+                proc = subprocess.Popen([LAUNCHER, os.path.join(self.leaf, "cgroup.procs")] + argv,
+                                        stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, env=env, close_fds=True)
+            else:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, env=env,
+                                        preexec_fn=self._preexec, close_fds=True)
+            rc = _wait_pidfd(proc, timeout)
             elapsed = time.monotonic() - start
             # Whatever the case left running (daemons, pid-ns inits) dies here.
             if not kill_cgroup(self.leaf, self.v2):
