@@ -38,7 +38,7 @@ all: $(LIB_A) $(SANDBOX) $(CASE_BIN) $(BENCH_BIN)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/install-deps
-	@scripts/install-deps
+	@scripts/install-deps --all
 	@mkdir -p $(@D) && touch $@
 
 harness: $(HARNESS)
