@@ -454,3 +454,43 @@ void kisol_child_release(struct kisol_child *c)
 	kisol_closep(&c->sock);
 	c->pid = -1;
 }
+
+int kisol_proc_nspids(pid_t pid, bool tgid, pid_t *ret, size_t max)
+{
+	const char *key = tgid ? "\nNStgid:" : "\nNSpid:";
+	char path[64], buf[4096];
+	const char *p;
+	int n = 0, r;
+
+	if (pid < 0 || (!ret && max))
+		return -EINVAL;
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/status");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	r = kisol_read_file(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	p = strstr(buf, key);
+	if (!p)
+		return -ENOENT;
+	p += strlen(key);
+	for (;;) {
+		char *end;
+		long v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || *p == '\0')
+			break;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || end == p)
+			return -EBADMSG;
+		if ((size_t)n < max)
+			ret[n] = (pid_t)v;
+		n++;
+		p = end;
+	}
+	return n;
+}

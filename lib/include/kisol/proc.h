@@ -122,6 +122,14 @@ int kisol_recv_str(int sock, char *buf, size_t size, int timeout_ms);
 int kisol_send_fd(int sock, int fd);
 int kisol_recv_fd(int sock, int timeout_ms);
 
+/*
+ * The NSpid (or NStgid with tgid set) line of /proc/PID/status (pid 0:
+ * self): the process's pid in each pid namespace from the one of the
+ * procfs mount down to its own, outermost first. Returns the count (it
+ * may exceed max; only max are stored).
+ */
+int kisol_proc_nspids(pid_t pid, bool tgid, pid_t *ret, size_t max);
+
 /* Default timeout for handshakes in cases, in milliseconds. */
 #define KISOL_TIMEOUT_MS 10000
 
