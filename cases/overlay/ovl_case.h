@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the overlay case binaries: a declarative layer
+ * population, running operations against the merged view and the model
+ * side by side, and the check-remount-check verification.
+ */
+#ifndef KISOL_OVL_CASE_H
+#define KISOL_OVL_CASE_H
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "kisol_test.h"
+#include "kisol/mount.h"
+#include "kisol/overlay.h"
+
+/* Fixed mtime of populated entries: copy-up must preserve it. */
+#define OVL_MTIME 1000000000
+
+enum pop_kind { P_FILE, P_DIR, P_SYMLINK, P_HARDLINK, P_WHITEOUT, P_XWHITEOUT, P_OPAQUE, P_XATTR };
+
+/* layer: 0..3 lower[i], 'U' upper, 'D' data-only layer 0. */
+struct pop {
+	int layer;
+	enum pop_kind kind;
+	const char *path;
+	const char *data; /* content, symlink target, hardlink source, xattr value */
+	mode_t mode;
+};
+
+static inline const char *pop_layer_dir(const struct kisol_ovl *o, int layer)
+{
+	if (layer == 'U')
+		return o->upper;
+	if (layer == 'D')
+		return o->data[0];
+	return o->lower[layer];
+}
+
+/* Populate layers; the model (if any) is started afterwards. 0 or -errno. */
+static inline int pop_layers(const struct kisol_ovl *o, const struct pop *p, size_t n,
+			     bool userxattr)
+{
+	struct timespec ts[2] = { { OVL_MTIME, 0 }, { OVL_MTIME, 0 } };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char path[2 * PATH_MAX], src[2 * PATH_MAX];
+		const char *dir = pop_layer_dir(o, p[i].layer);
+		int fd, r = 0;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, p[i].path);
+		switch (p[i].kind) {
+		case P_FILE:
+			fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, p[i].mode ?: 0644);
+			if (fd < 0)
+				return kisol_negerrno();
+			if (p[i].data && write(fd, p[i].data, strlen(p[i].data)) < 0)
+				r = kisol_negerrno();
+			fchmod(fd, p[i].mode ?: 0644);
+			close(fd);
+			break;
+		case P_DIR:
+			if (mkdir(path, p[i].mode ?: 0755) < 0)
+				r = kisol_negerrno();
+			else
+				chmod(path, p[i].mode ?: 0755);
+			break;
+		case P_SYMLINK:
+			r = symlink(p[i].data, path) < 0 ? kisol_negerrno() : 0;
+			break;
+		case P_HARDLINK:
+			snprintf(src, sizeof(src), "%s/%s", dir, p[i].data);
+			r = link(src, path) < 0 ? kisol_negerrno() : 0;
+			break;
+		case P_WHITEOUT:
+			r = kisol_ovl_mk_whiteout(AT_FDCWD, path);
+			break;
+		case P_XWHITEOUT:
+			r = kisol_ovl_mk_xattr_whiteout(AT_FDCWD, path, userxattr);
+			break;
+		case P_OPAQUE:
+			r = kisol_ovl_set_marker(AT_FDCWD, path, "opaque", userxattr, "y", 1);
+			break;
+		case P_XATTR:
+			r = lsetxattr(path, "user.kisol", p[i].data, strlen(p[i].data), 0) < 0 ?
+				    kisol_negerrno() : 0;
+			break;
+		}
+		if (r < 0)
+			return r;
+		if (p[i].kind == P_FILE || p[i].kind == P_SYMLINK)
+			utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
+	}
+	return 0;
+}
+
+/*
+ * Mount, or SKIP when a throw-away probe shows the kernel refuses the
+ * options (naming the refused option); a mount failure the probe does
+ * not reproduce is a FAIL.
+ */
+#define OVL_MOUNT_OR_SKIP(o, api, extra, flags, upper_tmpfs)                                 \
+	do {                                                                                  \
+		char _log_[256], _why_[512];                                                  \
+		int _r_ = kisol_ovl_mount((o), (api), (extra), (flags), _log_, sizeof(_log_)); \
+		if (_r_ < 0) {                                                                \
+			int _p_ = kisol_ovl_probe((extra), (api), (flags), (upper_tmpfs), _why_, \
+						  sizeof(_why_));                             \
+			/* setup failures skip the teardown: clean up here */                 \
+			kisol_ovl_cleanup(o);                                                 \
+			if (_p_ == 1)                                                         \
+				SKIP(return, "%s", _why_);                                    \
+			ASSERT_EQ(0, _r_) TH_LOG("overlay mount failed (%s) %s", strerror(-_r_), \
+						 _log_);                                      \
+		}                                                                             \
+	} while (0)
+
+/* ASSERT in a fixture setup, cleaning up the overlay first (no teardown follows a failed setup). */
+#define OVL_SETUP_ASSERT(o, call)                                                             \
+	do {                                                                                  \
+		int _r_ = (call);                                                             \
+		if (_r_ < 0)                                                                  \
+			kisol_ovl_cleanup(o);                                                 \
+		ASSERT_EQ(0, _r_) TH_LOG("%s: %s", #call, strerror(-_r_));                    \
+	} while (0)
+
+/* Apply ops to the merged view and to the model; the results must agree. */
+static inline void ovl_run_ops(struct __test_metadata *_metadata, struct kisol_ovl_model *m,
+			       const struct kisol_ovl *o, const struct kisol_ovl_op *ops,
+			       size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char real_out[KISOL_OVL_DATA] = "", model_out[KISOL_OVL_DATA] = "", desc[256];
+		int real, want;
+
+		kisol_ovl_op_describe(&ops[i], desc, sizeof(desc));
+		want = kisol_ovl_op_model(m, &ops[i], model_out, sizeof(model_out));
+		real = kisol_ovl_op_real(o->merged, &ops[i], real_out, sizeof(real_out));
+		ASSERT_EQ(want, real)
+			TH_LOG("op %zu (%s): kernel gave %s, model expects %s", i, desc,
+			       real ? strerrorname_np(-real) : "success",
+			       want ? strerrorname_np(-want) : "success");
+		ASSERT_STREQ(model_out, real_out) TH_LOG("op %zu (%s): content differs", i, desc);
+	}
+}
+
+/* Merged == model, upper == model, lowers unchanged; then after a remount again. */
+static inline void ovl_verify(struct __test_metadata *_metadata, struct kisol_ovl_model *m,
+			      struct kisol_ovl *o, bool remount)
+{
+	char diff[1024], log[256];
+	int r;
+
+	r = kisol_ovl_model_check(m, o, diff, sizeof(diff));
+	ASSERT_EQ(0, r) TH_LOG("before remount: %s", r > 0 ? diff : strerror(-r));
+	if (!remount)
+		return;
+	r = kisol_ovl_remount(o, log, sizeof(log));
+	ASSERT_EQ(0, r) TH_LOG("remount: %s %s", strerror(-r), log);
+	r = kisol_ovl_model_check(m, o, diff, sizeof(diff));
+	ASSERT_EQ(0, r) TH_LOG("after remount: %s", r > 0 ? diff : strerror(-r));
+}
+
+#endif
