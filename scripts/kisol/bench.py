@@ -1,0 +1,420 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kisol benchmark driver: sweeps, selection, repeats, results and summary.
+
+    /usr/bin/python3 -m kisol.bench [--quick] [--only GLOB]... [--scale N]
+                                    [--repeat N] [--list] ...
+
+Runs the bench/ binaries over the catalog below (the parameter sweeps live
+here, not in C), writes every record to results/<run-id>/bench.jsonl
+(kisol-bench/1, FORMATS.md) and prints a summary table: median, p99, the
+95% CI of the median and each result as a multiple of its floor. Floors run
+in every run. With --repeat N the whole selection runs N times, interleaved,
+and the coefficient of variation of each benchmark's median is reported.
+"""
+import argparse
+import datetime
+import fnmatch
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROG = "kisol-bench"
+NS_TYPES = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"]
+HIERS = ["v2", "v1:memory", "v1:cpu", "v1:pids", "v1:freezer"]
+
+
+class UsageError(Exception):
+    pass
+
+
+class Entry:
+    """One measurement: a binary, a benchmark family and its parameters."""
+
+    def __init__(self, id, binary, family, params=None, quick=False, opts=None,
+                 timeout=300):
+        self.id = id
+        self.binary = binary
+        self.family = family
+        self.params = dict(params or {})
+        self.quick = quick
+        self.opts = dict(opts or {})
+        self.timeout = timeout
+
+    def argv(self, bindir, budget_ms=None, samples=None, extra=()):
+        a = [os.path.join(bindir, self.binary), "--only", self.family]
+        for k, v in self.params.items():
+            a += ["-p", f"{k}={v}"]
+        opts = dict(self.opts)
+        if budget_ms is not None:
+            opts["budget-ms"] = budget_ms
+        if samples is not None:
+            opts["samples"] = samples
+        for k, v in opts.items():
+            a += [f"--{k}", str(v)]
+        return a + list(extra)
+
+
+def sweep(limit, start=1):
+    """1, 10, 100, ... up to limit (inclusive), plus limit itself."""
+    out, v = [], start
+    while v <= limit:
+        out.append(v)
+        v *= 10
+    if limit >= start and out[-1] != limit:
+        out.append(limit)
+    return out
+
+
+def catalog(scale=10000, ncpu=None):
+    ncpu = ncpu or os.cpu_count() or 1
+    E = []
+    fast = {"batch": 32, "samples": 5000}
+    E += [Entry("harness.clock_pair", "floor", "harness.clock_pair", quick=True, opts={"samples": 10000}),
+          Entry("harness.empty_op", "floor", "harness.empty_op", quick=True, opts={"samples": 10000}),
+          Entry("floor.getppid", "floor", "floor.getppid", quick=True, opts=fast),
+          Entry("floor.getppid_loop", "floor", "floor.getppid_loop", quick=True, opts={"samples": 200}),
+          Entry("floor.clock_gettime", "floor", "floor.clock_gettime", quick=True, opts=fast),
+          Entry("floor.vfork_exit", "floor", "floor.vfork_exit", quick=True),
+          Entry("floor.fork_exit_wait", "floor", "floor.fork_exit_wait", quick=True)]
+    # 1. clone
+    sets = [(t, 0) for t in NS_TYPES] + [("none", 0)] + \
+           [(s, u) for s in ("runc", "crun") for u in (0, 1)]
+    for s, u in sets:
+        label = "none" if s == "none" else s if s in ("runc", "crun") else "new" + s
+        for mode in ("create", "create_exit_reap"):
+            E.append(Entry(f"clone.{label}{'+user' if u else ''}.{mode}", "clone", "clone",
+                           {"ns": s, "user": u, "mode": mode},
+                           quick=(s in ("net", "runc") and u == 0 and mode == "create_exit_reap")))
+    # 2. unshare
+    for t in NS_TYPES:
+        E.append(Entry(f"unshare.{t}", "unshare", "unshare", {"ns": t}, quick=t in ("net", "user")))
+    # 3. setns
+    for t in NS_TYPES:
+        E.append(Entry(f"setns.{t}", "setns", "setns", {"by": "fd", "ns": t}, quick=t == "net"))
+    for s, label in (("runc", "runc"), ("crun", "crun"),
+                     ("mnt,uts,ipc,pid,net,cgroup,user", "newmnt+newuts+newipc+newpid+newnet+newcgroup+newuser")):
+        E.append(Entry(f"setns.pidfd.{label}", "setns", "setns", {"by": "pidfd", "ns": s},
+                       quick=s == "crun"))
+    # 4. pivot_root
+    E.append(Entry("pivot_root.syscall", "pivot_root", "pivot_root.syscall", quick=True))
+    E.append(Entry("pivot_root.sequence", "pivot_root", "pivot_root.sequence", quick=True))
+    # 5. mounts
+    for api in ("mount", "fsconfig"):
+        for n in (1, 2, 4, 8, 16, 32, 64):
+            E.append(Entry(f"mount.overlay.{api}[lowers={n}]", "mount", "mount.overlay",
+                           {"lowers": n, "api": api}, quick=n in (1, 64)))
+    E.append(Entry("mount.bind", "mount", "mount.bind", quick=True))
+    for n in sweep(scale, 10):
+        E.append(Entry(f"mount.mntns_copy[mounts={n}]", "mount", "mount.mntns_copy",
+                       {"mounts": n}, quick=n == 100))
+    # 6. cgroups
+    for h in HIERS:
+        q = h in ("v2", "v1:memory")
+        E.append(Entry(f"cgroup.mkdir.{h}", "cgroup", "cgroup.mkdir", {"hier": h}, quick=q))
+        E.append(Entry(f"cgroup.rmdir.{h}", "cgroup", "cgroup.rmdir", {"hier": h}))
+        E.append(Entry(f"cgroup.migrate.{h}", "cgroup", "cgroup.migrate", {"hier": h}, quick=q))
+        E.append(Entry(f"cgroup.spawn_procs.{h}", "cgroup", "cgroup.spawn", {"hier": h, "how": "procs"}, quick=h == "v2"))
+    E.append(Entry("cgroup.spawn_into.v2", "cgroup", "cgroup.spawn", {"hier": "v2", "how": "into"}, quick=True))
+    for f, h1 in (("memory", "v1:memory"), ("cpu", "v1:cpu"), ("pids", "v1:pids")):
+        E.append(Entry(f"cgroup.write.{f}.{h1}", "cgroup", "cgroup.write", {"hier": h1, "file": f}, quick=f == "pids"))
+        E.append(Entry(f"cgroup.write.{f}.v2", "cgroup", "cgroup.write", {"hier": "v2", "file": f}))
+    E.append(Entry("cgroup.freeze.v2", "cgroup", "cgroup.freeze", {"hier": "v2", "wait": "poll"}, quick=True))
+    E.append(Entry("cgroup.freeze_spin.v2", "cgroup", "cgroup.freeze", {"hier": "v2", "wait": "spin"}))
+    E.append(Entry("cgroup.freeze.v1:freezer", "cgroup", "cgroup.freeze", {"hier": "v1:freezer"}))
+    E.append(Entry("cgroup.kill.v2", "cgroup", "cgroup.kill", {"hier": "v2", "wait": "poll"}))
+    E.append(Entry("cgroup.kill_spin.v2", "cgroup", "cgroup.kill", {"hier": "v2", "wait": "spin"}, quick=True))
+    # 7. scaling
+    for t in ("net", "ipc", "mnt", "user"):
+        for n in sweep(scale):
+            for mode in ("create", "create_exit_reap"):
+                E.append(Entry(f"scale.ns.{t}.{mode}[existing={n}]", "scale", "scale.ns",
+                               {"ns": t, "existing": n, "mode": mode},
+                               quick=(t == "net" and n == 10 and mode == "create_exit_reap"),
+                               opts={"samples": 300}))
+    for h in ("v2", "v1:pids"):
+        for n in sweep(scale):
+            E.append(Entry(f"scale.cg_mkdir.{h}[existing={n}]", "scale", "scale.cg_mkdir",
+                           {"hier": h, "existing": n}, quick=(h == "v2" and n == 100)))
+    for op in ("null", "clone_none", "clone_net", "migrate"):
+        for w in range(1, 2 * ncpu + 1):
+            E.append(Entry(f"scale.concurrent.{op}[workers={w}]", "scale", "scale.concurrent",
+                           {"op": op, "workers": w, "rounds": 3, "duration_ms": 200},
+                           quick=(op in ("null", "migrate") and w in (1, 2))))
+    return E
+
+
+def select(entries, only, quick):
+    chosen = []
+    for e in entries:
+        floor = e.id.startswith(("floor.", "harness."))
+        if quick and not e.quick:
+            continue
+        if only and not floor and not any(
+                fnmatch.fnmatchcase(e.id, g) or e.id.startswith(g + ".") or e.id.startswith(g + "[")
+                for g in only):
+            continue
+        chosen.append(e)
+    return chosen
+
+
+# ---- running ----
+
+def run_entry(e, bindir, args, quick):
+    budget = args.budget_ms if args.budget_ms is not None else (60 if quick else 300)
+    extra = []
+    if args.raw:
+        extra.append("--raw")
+    if args.cpu is not None:
+        extra += ["--cpu", str(args.cpu)]
+    argv = e.argv(bindir, budget_ms=budget, samples=args.samples, extra=extra)
+    if quick:
+        p = dict(e.params)
+        if e.family == "scale.concurrent":
+            argv = [a.replace("rounds=3", "rounds=1").replace("duration_ms=200", "duration_ms=50")
+                    for a in argv]
+        _ = p
+    try:
+        cp = subprocess.run(argv, capture_output=True, text=True, timeout=e.timeout)
+    except subprocess.TimeoutExpired:
+        return [], [], f"timed out after {e.timeout} s"
+    except OSError as err:
+        return [], [], f"cannot run {argv[0]}: {err.strerror}"
+    recs, skips = [], []
+    for line in cp.stdout.splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if obj.get("schema") == "kisol-bench/1":
+            recs.append(obj)
+        elif obj.get("schema") == "kisol-bench-skip/1":
+            skips.append(obj)
+    err = None
+    if cp.returncode != 0:
+        err = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
+    return recs, skips, err
+
+
+def fmt_ns(v):
+    if v is None:
+        return "-"
+    if v >= 1e9:
+        return f"{v / 1e9:.2f} s"
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} ms"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} us"
+    return f"{v:.0f} ns" if v >= 100 else f"{v:.1f} ns"
+
+
+def fmt_val(v, unit):
+    if unit == "ns":
+        return fmt_ns(v)
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} M{unit}"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} k{unit}"
+    return f"{v:.0f} {unit}"
+
+
+def annotate(rec, floors, run_id, rep):
+    rec["run_id"] = run_id
+    rec["repeat"] = rep
+    fm = floors.get(rec.get("floor"))
+    rec["floor_median"] = fm
+    rec["x_floor"] = round(rec["median"] / fm, 2) if fm and rec.get("unit", "ns") == "ns" else None
+
+
+def host_info():
+    try:
+        sys.path.insert(0, os.path.join(TOP, "scripts"))
+        from kisol import results
+        return results, results.host_facts()
+    except Exception:  # the lead's module may be absent or in flux
+        u = os.uname()
+        return None, {"host": u.nodename, "kernel": u.release, "cpu_model": platform.machine(),
+                      "cgroup_layout": "unknown", "kisol_commit": "unknown"}
+
+
+def make_run_id(results, facts):
+    if results is not None:
+        try:
+            return results.make_run_id(facts["host"], facts["kernel"])
+        except Exception:
+            pass
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{when}-{facts['host']}-{facts['kernel']}"
+
+
+def summary(rows, out=sys.stdout):
+    w = max([len(r["id"]) for r in rows] + [9])
+    print(f"{'benchmark':<{w}}  {'median':>10} {'p99':>10}  {'ci95 of median':>21} {'x floor':>9} {'n':>6}",
+          file=out)
+    for r in rows:
+        rec = r["rec"]
+        unit = rec.get("unit", "ns")
+        lo, hi = rec["ci95_median"]
+        xf = f"{rec['x_floor']:.1f}x" if rec.get("x_floor") else "-"
+        ci = f"[{fmt_val(lo, unit)}, {fmt_val(hi, unit)}]"
+        print(f"{r['id']:<{w}}  {fmt_val(rec['median'], unit):>10} {fmt_val(rec['p99'], unit):>10}"
+              f"  {ci:>21} {xf:>9} {rec['samples']:>6}", file=out)
+
+
+def rec_id(entry, rec):
+    """The entry id, or for a family emitting several records (throughput) its own name."""
+    if rec["benchmark"].endswith(".throughput"):
+        base = entry.id.split("[", 1)
+        return base[0] + ".throughput" + ("[" + base[1] if len(base) > 1 else "")
+    return entry.id
+
+
+def parse_args(argv):
+    class P(argparse.ArgumentParser):
+        def error(self, message):
+            raise UsageError(message)
+
+    p = P(prog=PROG, description="Run kisol microbenchmarks and write results/<run-id>/bench.jsonl.")
+    p.add_argument("--quick", action="store_true", help="CI smoke set (< 30 s)")
+    p.add_argument("--only", action="append", default=[], metavar="GLOB",
+                   help="run only benchmarks whose id matches (fnmatch, or an id prefix such as 'cgroup'); repeatable. Floors always run.")
+    p.add_argument("--scale", type=int, default=10000, metavar="N",
+                   help="largest object count of the scaling sweeps (mounts, existing namespaces, sibling cgroups): 1, 10, ... N (default 10000)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="run the selection N times (interleaved) and report the CV of each median")
+    p.add_argument("--budget-ms", type=int, default=None, metavar="MS",
+                   help="time budget per measurement (default 300, --quick 60)")
+    p.add_argument("--samples", type=int, default=None, metavar="N", help="maximum samples per measurement")
+    p.add_argument("--cpu", type=int, default=None, metavar="CPU", help="pin each benchmark to this CPU")
+    p.add_argument("--raw", action="store_true", help="keep raw samples in the records")
+    p.add_argument("--results", default=os.path.join(TOP, "results"), metavar="DIR",
+                   help="results directory (default results/)")
+    p.add_argument("--run-id", default=None, help="run id (default <UTC time>-<host>-<kernel>)")
+    p.add_argument("--bin-dir", default=os.path.join(TOP, "bench"), metavar="DIR",
+                   help="where the bench binaries are (default bench/)")
+    p.add_argument("--list", action="store_true", help="list the selected benchmark ids and exit")
+    a = p.parse_args(argv)
+    if a.repeat < 1 or a.repeat > 100:
+        raise UsageError("--repeat wants 1..100")
+    if a.scale < 1 or a.scale > 100000:
+        raise UsageError("--scale wants 1..100000")
+    if a.budget_ms is not None and not 1 <= a.budget_ms <= 600000:
+        raise UsageError("--budget-ms wants 1..600000")
+    if a.samples is not None and a.samples < 1:
+        raise UsageError("--samples wants a positive number")
+    if a.cpu is not None and a.cpu not in os.sched_getaffinity(0):
+        raise UsageError(f"--cpu {a.cpu}: not a CPU this process may use")
+    return a
+
+
+def main(argv=None):
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        entries = select(catalog(args.scale), args.only, args.quick)
+        if args.only and all(e.id.startswith(("floor.", "harness.")) for e in entries):
+            raise UsageError(f"--only {' '.join(args.only)}: no benchmark matches (see --list)")
+        if args.list:
+            for e in entries:
+                print(e.id)
+            return 0
+        missing = sorted({e.binary for e in entries
+                          if not os.access(os.path.join(args.bin_dir, e.binary), os.X_OK)})
+        if missing:
+            raise UsageError(f"bench binaries not built in {args.bin_dir}: {', '.join(missing)} (run make)")
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+
+    results, facts = host_info()
+    run_id = args.run_id or make_run_id(results, facts)
+    rundir = os.path.join(args.results, run_id)
+    try:
+        os.makedirs(rundir, exist_ok=True)
+        out = open(os.path.join(rundir, "bench.jsonl"), "a")
+    except OSError as e:
+        print(f"{PROG}: error: cannot write {rundir}: {e.strerror}", file=sys.stderr)
+        return 2
+    started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    t_start = time.monotonic()
+    print(f"kisol bench: {len(entries)} measurements x {args.repeat}, run {run_id}", flush=True)
+
+    floors, rows, skips, failures = {}, [], {}, []
+    medians = {}
+    for rep in range(args.repeat):
+        for e in entries:
+            recs, sk, err = run_entry(e, args.bin_dir, args, args.quick)
+            if err:
+                failures.append((e.id, err))
+                print(f"  FAIL {e.id}: {err}", file=sys.stderr, flush=True)
+            for s in sk:
+                skips[e.id] = s["reason"]
+            for rec in recs:
+                if rec["benchmark"].startswith("floor.") and rep == 0 or \
+                        rec["benchmark"].startswith("floor.") and rec["benchmark"] not in floors:
+                    floors[rec["benchmark"]] = rec["median"]
+                annotate(rec, floors, run_id, rep)
+                out.write(json.dumps(rec, sort_keys=True) + "\n")
+                rid = rec_id(e, rec)
+                medians.setdefault(rid, []).append(rec["median"])
+                if rep == 0:
+                    rows.append({"id": rid, "rec": rec})
+        out.flush()
+    out.close()
+    elapsed = time.monotonic() - t_start
+
+    if results is not None:
+        run_json = os.path.join(rundir, "run.json")
+        if not os.path.exists(run_json):
+            try:
+                results.write_run(rundir, {
+                    "run_id": run_id, "host": facts["host"], "kernel": facts["kernel"],
+                    "kisol_commit": facts.get("kisol_commit"), "started": started,
+                    "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                    "cgroup_layout": facts.get("cgroup_layout"), "vm": False, "vm_accel": None,
+                    "harness": facts.get("harness"), "cpu_model": facts.get("cpu_model"),
+                    "complete": not failures})
+            except Exception:
+                pass
+
+    print()
+    summary(rows)
+    by = {r["id"]: r["rec"] for r in rows}
+    print()
+    cp, eo = by.get("harness.clock_pair"), by.get("harness.empty_op")
+    if cp and eo:
+        print(f"timing overhead per sample: {fmt_ns(cp['median'])} (clock pair), "
+              f"{fmt_ns(eo['median'])} (empty op through the harness)")
+    g, gl = by.get("floor.getppid"), by.get("floor.getppid_loop")
+    if g and gl:
+        d = (g["median"] / gl["median"] - 1) * 100
+        print(f"null syscall: {fmt_ns(g['median'])} through the harness (batch "
+              f"{g['params'].get('batch')}) vs {fmt_ns(gl['median'])} in a raw tight loop ({d:+.1f}%)")
+    if args.repeat > 1:
+        print()
+        print(f"repeatability: CV of the median over {args.repeat} runs (benchmarks with median > 10 us)")
+        over = 0
+        for rid, ms in medians.items():
+            if len(ms) < 2 or statistics.mean(ms) <= 10000 or not by.get(rid) or by[rid].get("unit") != "ns":
+                continue
+            cv = statistics.stdev(ms) / statistics.mean(ms) * 100
+            over += cv > 5
+            print(f"  {rid:<60} {cv:5.1f}%{'  > 5%' if cv > 5 else ''}")
+        print(f"  {over} above 5%")
+    if skips:
+        print()
+        print("skipped:")
+        for k, why in skips.items():
+            print(f"  {k}: {why}")
+    print()
+    print(f"{len(rows)} records, {len(skips)} skipped, {len(failures)} failed in {elapsed:.0f} s; "
+          f"results: {os.path.relpath(os.path.join(rundir, 'bench.jsonl'), os.getcwd())}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
