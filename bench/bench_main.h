@@ -143,6 +143,8 @@ static __attribute__((unused)) int bench_measure(struct bench *b, struct kisol_b
 	struct kisol_samples s = KISOL_SAMPLES_INIT;
 	int r;
 
+	if (b->bad_param)
+		return -EINVAL;
 	r = kisol_bench_measure(&b->cfg, op, ctx, &s);
 	if (r >= 0)
 		r = bench_write(b, rec, s.v, s.n);
@@ -156,6 +158,8 @@ static __attribute__((unused)) int bench_skip(struct bench *b, const char *name,
 	char why[256];
 	va_list ap;
 
+	if (b->bad_param)
+		return -EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -223,6 +227,8 @@ static __attribute__((unused)) int bench_in_child(struct bench *b, int (*fn)(str
 	int status;
 	pid_t pid;
 
+	if (b->bad_param)
+		return -EINVAL;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)

@@ -42,6 +42,8 @@ bench_in_scratch(struct bench *b, int (*fn)(struct bench *b, struct scratch *s, 
 	int status, r;
 	pid_t pid;
 
+	if (b->bad_param)
+		return -EINVAL;
 	if (!base || !*base)
 		base = "/tmp";
 	snprintf(s.dir, sizeof(s.dir), "%s/kisol-bench-XXXXXX", base);
