@@ -231,7 +231,8 @@ def _cleanup_run(config):
     if scratch and os.path.isdir(scratch):
         left = sorted(os.listdir(scratch))
         leaks += [f"scratch: + {scratch}/{n}" for n in left]
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(scratch, onerror=lambda f, path, e: leaks.append(
+            f"scratch: cannot remove {path}: {e[1]}"))
     config._kisol_sandbox.close()
     for d, key in sandbox.run_dirs(run_id).items():
         for l in sandbox.remove_tree(d, key == "v2"):

@@ -158,10 +158,10 @@ def test_junit(demo, tmp_path):
     assert 'tests="2"' in x and 'failures="1"' in x
 
 
-def test_orphan_killed_and_run_dirs_removed(demo_run):
+def test_orphan_killed_and_run_dirs_removed(demo, demo_run):
     p, _ = demo_run
     # The orphan forked by global.orphan is gone: no process runs the demo binary.
-    left = subprocess.run(["pgrep", "-f", "cases/demo/demo"], capture_output=True, text=True)
+    left = subprocess.run(["pgrep", "-f", f"{demo}/cases/demo/demo"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
     assert "unchanged" in p.stdout
 
