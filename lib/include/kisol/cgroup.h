@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kisol: cgroups, v1, v2 and hybrid.
+ *
+ * Discovery reads /proc/self/mountinfo (every cgroup and cgroup2 mount;
+ * named v1 hierarchies such as name=systemd are ignored) and
+ * /proc/self/cgroup (the process's own cgroup in each hierarchy). One table
+ * describes every controller with its v1 and v2 names and key files.
+ *
+ * Test cgroups live below a per-run directory:
+ *  - v2 with KISOL_CG_V2_BASE set (the driver): that directory;
+ *  - v1 with KISOL_RUN_ID set: <own cgroup>/kisol-<run id>, shared by the
+ *    concurrent tests of the run and removed by the driver, never by a test;
+ *  - otherwise (binary run alone, install tree, VM guest): a per-process
+ *    <own cgroup>/kisol-p<pid> that the library removes with the last test
+ *    cgroup of the process.
+ * Per-test cgroups are t<pid>-<n> below it; kisol_cg_destroy() kills,
+ * drains and removes them (descendants first).
+ *
+ * Errors: -ENOENT the controller is not mounted at all; -EXDEV it is bound
+ * to the other cgroup version; -EOPNOTSUPP the version has no interface
+ * files for it (devices on v2); -EBUSY it cannot be enabled in the v2 run
+ * directory (no-internal-process rule above us). kisol_cg_need() turns
+ * these into a SKIP reason naming where the controller is bound.
+ */
+#ifndef KISOL_CGROUP_H
+#define KISOL_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kisol/util.h"
+
+enum kisol_cg_ctrl {
+	KISOL_CG_CORE, /* no controller: the hierarchy itself */
+	KISOL_CG_CPU,
+	KISOL_CG_CPUACCT,
+	KISOL_CG_CPUSET,
+	KISOL_CG_MEMORY,
+	KISOL_CG_PIDS,
+	KISOL_CG_FREEZER,
+	KISOL_CG_DEVICES,
+	KISOL_CG_IO, /* blkio on v1 */
+	KISOL_CG_HUGETLB,
+	KISOL_CG_PERF_EVENT,
+	KISOL_CG_NET_CLS,
+	KISOL_CG_NET_PRIO,
+	KISOL_CG_RDMA,
+	KISOL_CG_MISC,
+	_KISOL_CG_MAX,
+};
+
+/* version arguments */
+#define KISOL_CG_ANY 0
+#define KISOL_CG_V1 1
+#define KISOL_CG_V2 2
+
+struct kisol_cg_info {
+	const char *name;    /* kisol name: "memory", "io", ... */
+	const char *v1;      /* v1 subsystem name (mount option), NULL: none */
+	const char *v2;      /* v2 controller name, NULL: none */
+	bool v2_core;        /* on v2 served by the core (freezer, cpuacct) */
+	const char *v1_limit, *v2_limit;   /* main limit file */
+	const char *v1_usage, *v2_usage;   /* main usage file */
+	const char *v1_events, *v2_events; /* events / counters file */
+	const char *kconfig;
+};
+
+extern const struct kisol_cg_info kisol_cg_table[_KISOL_CG_MAX];
+
+/* Controller by kisol, v1 or v2 name; -EINVAL if unknown. */
+int kisol_cg_ctrl_from_name(const char *name);
+
+#define KISOL_CG_MAX_HIER 16
+#define KISOL_CG_PATH 512
+
+struct kisol_cg_hier {
+	int version;     /* 1 or 2 */
+	int hier_id;     /* hierarchy id in /proc/self/cgroup (0 on v2) */
+	uint64_t ctrls;  /* 1 << ctrl for each controller bound here */
+	char mnt[KISOL_CG_PATH];     /* mount point */
+	char root[KISOL_CG_PATH];    /* root of the mount in the hierarchy */
+	char own[KISOL_CG_PATH];     /* own cgroup as /proc/self/cgroup shows */
+	char own_dir[KISOL_CG_PATH]; /* own cgroup directory, "" if not visible */
+};
+
+struct kisol_cg_layout {
+	int n;
+	int v2; /* index of the cgroup2 hierarchy, -1 if none */
+	struct kisol_cg_hier h[KISOL_CG_MAX_HIER];
+};
+
+/* Read mountinfo and /proc/self/cgroup afresh. */
+int kisol_cg_discover(struct kisol_cg_layout *ret);
+/* Cached layout of this process (rediscovered after fork). */
+int kisol_cg_layout(const struct kisol_cg_layout **ret);
+/* "v1", "v2", "hybrid" or "none". */
+const char *kisol_cg_layout_name(const struct kisol_cg_layout *l);
+
+/*
+ * Where a controller lives. version KISOL_CG_ANY takes whichever is
+ * mounted (v2 first). 0 and *ret on success; -ENOENT (not mounted),
+ * -EXDEV (bound to the other version), -EOPNOTSUPP (no files on that
+ * version), -EINVAL.
+ */
+int kisol_cg_locate(enum kisol_cg_ctrl c, int version, const struct kisol_cg_hier **ret);
+/* "cgroup v1 (/sys/fs/cgroup/memory)", "cgroup v2 (/sys/fs/cgroup/unified)", "not mounted". */
+int kisol_cg_where(enum kisol_cg_ctrl c, char *buf, size_t size);
+
+/*
+ * The process's own cgroup path (as /proc/PID/cgroup shows it; pid 0:
+ * self) in the hierarchy with that id (0: v2).
+ */
+int kisol_cg_proc_path(pid_t pid, int hier_id, char *buf, size_t size);
+
+/* A cgroup directory the test made (or opened). */
+struct kisol_cg {
+	int version;
+	enum kisol_cg_ctrl ctrl;
+	int dfd;                    /* O_DIRECTORY fd, -EBADF when none */
+	bool owned;                 /* kisol_cg_destroy() removes it */
+	bool run_child;             /* a per-test child of the run directory */
+	int hier_idx;               /* index in the layout */
+	char path[KISOL_CG_PATH];   /* absolute directory */
+	char rel[2 * KISOL_CG_PATH]; /* path inside the hierarchy ("/a/b") */
+};
+
+#define KISOL_CG_INIT { .dfd = -EBADF, .hier_idx = -1 }
+
+/*
+ * Per-test cgroup for controller c (KISOL_CG_CORE: none) on the given
+ * version: t<pid>-<n> below the run directory; on v2 the controller is
+ * enabled in the run directory's subtree_control first.
+ */
+int kisol_cg_create(enum kisol_cg_ctrl c, int version, struct kisol_cg *ret);
+/* mkdir parent/name (owned, removed by destroy of the parent or itself). */
+int kisol_cg_child(const struct kisol_cg *parent, const char *name, struct kisol_cg *ret);
+/* Open an existing cgroup directory (not owned: destroy only closes). */
+int kisol_cg_open(const char *path, int version, struct kisol_cg *ret);
+/* The run directory for a hierarchy (created on demand). */
+int kisol_cg_run_dir(int hier_idx, char *buf, size_t size);
+
+/* v2: "+name" to cgroup.subtree_control (no-op on v1). */
+int kisol_cg_enable(const struct kisol_cg *cg, enum kisol_cg_ctrl c);
+/* Controller listed in the cgroup's cgroup.controllers (v2). 1/0 or -errno. */
+int kisol_cg_has_ctrl(const struct kisol_cg *cg, enum kisol_cg_ctrl c);
+
+int kisol_cg_read(const struct kisol_cg *cg, const char *file, char *buf, size_t size);
+int kisol_cg_write(const struct kisol_cg *cg, const char *file, const char *s);
+/* "max" reads as INT64_MAX; writing INT64_MAX writes "max". */
+int kisol_cg_read_int(const struct kisol_cg *cg, const char *file, int64_t *ret);
+int kisol_cg_write_int(const struct kisol_cg *cg, const char *file, int64_t v);
+/* "key value" line of a file (cgroup.events, memory.events, cpu.stat ...). */
+int kisol_cg_keyed(const struct kisol_cg *cg, const char *file, const char *key, int64_t *ret);
+/* File exists in this cgroup: 1/0. */
+int kisol_cg_has_file(const struct kisol_cg *cg, const char *file);
+
+/* cgroup.procs / v2 cgroup.threads, v1 tasks. */
+int kisol_cg_attach(const struct kisol_cg *cg, pid_t pid);
+int kisol_cg_attach_thread(const struct kisol_cg *cg, pid_t tid);
+/* Number of pids listed in cgroup.procs (not descendants). */
+int kisol_cg_nr_procs(const struct kisol_cg *cg);
+/* 1 if pid is listed in cgroup.procs, 0 if not. */
+int kisol_cg_has_pid(const struct kisol_cg *cg, pid_t pid);
+/* Populated: v2 cgroup.events, v1 any task in it or below. 1/0. */
+int kisol_cg_populated(const struct kisol_cg *cg);
+
+/*
+ * v2: wait until cgroup.events has "key value" (poll POLLPRI), at most
+ * timeout_ms; -ETIMEDOUT otherwise.
+ */
+int kisol_cg_wait_event(const struct kisol_cg *cg, const char *key, int64_t value, int timeout_ms);
+/* Wait until no task is in the cgroup or below (v2 events, v1 pidfds). */
+int kisol_cg_wait_empty(const struct kisol_cg *cg, int timeout_ms);
+
+/* Freeze/thaw and wait for the state (v2 cgroup.freeze, v1 freezer.state). */
+int kisol_cg_freeze(const struct kisol_cg *cg, bool freeze, int timeout_ms);
+/* v2 cgroup.kill (falls back), v1: SIGKILL every task until empty. */
+int kisol_cg_kill(const struct kisol_cg *cg);
+/* Kill, drain and rmdir (descendants first) if owned; always close. */
+int kisol_cg_destroy(struct kisol_cg *cg);
+void kisol_cg_cleanup(struct kisol_cg *cg);
+#define _cleanup_cg_ _cleanup_(kisol_cg_cleanup)
+
+/*
+ * Start a process born in cg (clone3 CLONE_INTO_CGROUP, v2 only): returns
+ * 0 in the child, the pid in the parent (pidfd in *ret_pidfd if given).
+ */
+pid_t kisol_cg_clone_into(const struct kisol_cg *cg, int *ret_pidfd);
+
+/*
+ * Need probe: 0 if controller c can be used on that version here (run
+ * directory usable, controller enabled), else 1 with a reason that says
+ * where the controller is bound, e.g. "memory is on cgroup v1
+ * (/sys/fs/cgroup/memory); this case is v2-only".
+ */
+int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size);
+/* Same for a file in a cgroup (feature probe: cgroup.kill, memory.peak). */
+int kisol_cg_need_file(const struct kisol_cg *cg, const char *file, char *why, size_t size);
+
+/* Library internals shared by lib/cgroup*.c (not for cases). */
+uint64_t kisol_cg__v2_bits(const char *list);
+const struct kisol_cg_hier *kisol_cg__hier(int idx);
+int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version);
+int kisol_cg__prepare(int hier_idx, enum kisol_cg_ctrl c);
+
+/* For cases: SKIP when not met (needs the kselftest harness's SKIP). */
+#define NEED_CG(ctrl, version)                                             \
+	do {                                                               \
+		char _why_[320];                                           \
+		if (kisol_cg_need((ctrl), (version), _why_, sizeof(_why_)))\
+			SKIP(return, "%s", _why_);                         \
+	} while (0)
+#define NEED_CG_FILE(cg, file)                                             \
+	do {                                                               \
+		char _why_[320];                                           \
+		if (kisol_cg_need_file((cg), (file), _why_, sizeof(_why_)))\
+			SKIP(return, "%s", _why_);                         \
+	} while (0)
+
+#endif
