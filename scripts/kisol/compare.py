@@ -29,20 +29,34 @@ import json
 import math
 import sys
 
-from kisol.report_data import InputError, STATS, bench_key, bench_label
+from kisol.report_data import InputError, STATS, bench_key, bench_label  # noqa: E402
 
 SHOWN_STATS = ("median", "p99", "mean", "min")
 MIN_SAMPLES = 5
+REPEAT_PARAMS = {"repeat", "rep", "repetition", "iteration"}
+
+
+HARNESS_PARAMS = {"warmup", "batch", "max_samples", "min_samples", "budget_ms", "cpu",
+                  "samples", "raw"}
+BLOCKS = 8
+
+
+def _median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2.0
 
 
 class Group:
-    """All records of one benchmark+params in one run, samples pooled."""
+    """All records of one benchmark+params in one run (repetitions pooled)."""
 
     def __init__(self, recs):
         r0 = recs[0]
         self.benchmark = r0["benchmark"]
-        self.params = r0.get("params") or {}
-        self.label = bench_label(r0)
+        self.params = {k: v for k, v in (r0.get("params") or {}).items()
+                       if k not in REPEAT_PARAMS}
+        shown = {k: v for k, v in self.params.items() if k not in HARNESS_PARAMS}
+        self.label = bench_label({"benchmark": self.benchmark, "params": shown})
         self.unit = r0.get("unit", "")
         self.better = r0.get("better", "lower")
         self.floor = r0.get("floor")
@@ -55,6 +69,26 @@ class Group:
         self.stats = self._stats(recs)
         self.ci = self._ci(recs)
         self.n = len(self.raw) if self.raw else sum(int(r.get("samples") or 0) for r in recs)
+        self.units, self.method = self._units(recs)
+
+    def _units(self, recs):
+        """Independent-ish observations for the rank test: the medians of
+        the repetitions when there are at least 3, else the medians of
+        BLOCKS consecutive blocks of the raw samples."""
+        if len(recs) >= 3:
+            meds = []
+            for r in recs:
+                if isinstance(r.get("raw"), list) and r["raw"]:
+                    meds.append(_median(r["raw"]))
+                elif isinstance(r.get("median"), (int, float)):
+                    meds.append(r["median"])
+            if len(meds) >= 3:
+                return meds, f"{len(meds)} repetitions"
+        if self.raw and len(self.raw) >= 2 * BLOCKS:
+            k = len(self.raw) // BLOCKS
+            return [_median(self.raw[i * k:(i + 1) * k]) for i in range(BLOCKS)], \
+                f"{BLOCKS} blocks"
+        return None, None
 
     def _stats(self, recs):
         if self.raw:
@@ -73,7 +107,7 @@ class Group:
         return out
 
     def _ci(self, recs):
-        if self.raw and len(recs) > 1:
+        if len(recs) > 1:
             return None
         ci = recs[0].get("ci95_median")
         if isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci):
@@ -81,10 +115,15 @@ class Group:
         return None
 
 
+def group_key(rec):
+    p = {k: v for k, v in (rec.get("params") or {}).items() if k not in REPEAT_PARAMS}
+    return bench_key({"benchmark": rec["benchmark"], "params": p})
+
+
 def group_bench(records):
     groups, order = {}, []
     for r in records:
-        k = bench_key(r)
+        k = group_key(r)
         if k not in groups:
             groups[k] = []
             order.append(k)
@@ -105,13 +144,13 @@ def significance(gb, gn, alpha, min_effect):
     d = pct_better(gb.stats.get("median"), gn.stats.get("median"), gb.better)
     if d is None:
         return None, None, "n/a"
-    if gb.raw and gn.raw:
+    if gb.units and gn.units:
         from scipy.stats import mannwhitneyu
-        if min(gb.raw) == max(gb.raw) == min(gn.raw) == max(gn.raw):
-            return False, 1.0, "mwu"
-        p = float(mannwhitneyu(gb.raw, gn.raw, alternative="two-sided",
-                               method="asymptotic").pvalue)
-        return (p < alpha and abs(d) >= min_effect), p, "mwu"
+        a, b = gb.units, gn.units
+        if min(a) == max(a) == min(b) == max(b):
+            return False, 1.0, gb.method
+        p = float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+        return (p < alpha and abs(d) >= min_effect), p, gb.method
     if gb.ci and gn.ci:
         apart = gb.ci[1] < gn.ci[0] or gn.ci[1] < gb.ci[0]
         return (apart and abs(d) >= min_effect), None, "ci"

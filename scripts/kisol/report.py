@@ -87,7 +87,8 @@ def run_cases(run_dir, args):
           [f"--kisol-results={run_dir}"]
     progress("cases: " + " ".join(shlex.quote(c) for c in cmd))
     t0 = time.monotonic()
-    rc = subprocess.call(cmd, cwd=TOP)
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    rc = subprocess.call(cmd, cwd=TOP, env=env)
     progress(f"cases done in {time.monotonic() - t0:.1f} s (pytest exit {rc})")
     return rc
 

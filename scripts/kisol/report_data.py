@@ -7,9 +7,11 @@ raises InputError with a one-line message; the command-line tools print it
 and exit 2.
 """
 
+import gzip
 import json
 import os
 import re
+import zlib
 
 RUN_SCHEMA = "kisol-run/1"
 CASES_SCHEMA = "kisol-cases/1"
@@ -50,6 +52,10 @@ def _read_text(path):
     try:
         with open(path, "rb") as f:
             data = f.read()
+        if path.endswith(".gz"):
+            data = gzip.decompress(data)
+    except (EOFError, gzip.BadGzipFile, zlib.error):
+        raise InputError(f"{path}: truncated or corrupt gzip file") from None
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -167,7 +173,7 @@ def synth_run(source, bench=(), run_id=None):
     """run.json stand-in when only cases.json or bench.jsonl exist."""
     first = bench[0] if bench else {}
     rid = run_id or os.path.basename(os.path.normpath(source))
-    rid = re.sub(r"\.jsonl?$", "", rid)
+    rid = re.sub(r"\.jsonl?(\.gz)?$", "", rid)
     return {"schema": RUN_SCHEMA, "run_id": rid, "host": first.get("host"),
             "kernel": first.get("kernel"), "cpu_model": first.get("cpu_model"),
             "cgroup_layout": first.get("cgroup_layout"),
@@ -191,7 +197,7 @@ def load_file(path):
     or a history export."""
     text = _read_text(path)
     first = text.lstrip().split("\n", 1)[0]
-    if path.endswith(".jsonl") or (first.startswith("{") and first.rstrip().endswith("}")
+    if path.endswith((".jsonl", ".jsonl.gz")) or (first.startswith("{") and first.rstrip().endswith("}")
                                    and BENCH_SCHEMA in first):
         bench = load_bench_jsonl(path)
         d = os.path.dirname(path) or "."
