@@ -149,7 +149,11 @@ def significance(gb, gn, alpha, min_effect):
         a, b = gb.units, gn.units
         if min(a) == max(a) == min(b) == max(b):
             return False, 1.0, gb.method
-        p = float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+        # Exact null distribution for small samples (ties are common among
+        # repetition medians of integer nanoseconds and would otherwise push
+        # scipy onto the normal approximation), normal approximation above.
+        method = "exact" if max(len(a), len(b)) <= 10 else "asymptotic"
+        p = float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
         return (p < alpha and abs(d) >= min_effect), p, gb.method
     if gb.ci and gn.ci:
         apart = gb.ci[1] < gn.ci[0] or gn.ci[1] < gb.ci[0]

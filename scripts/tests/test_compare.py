@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kisol.compare: A/A false alarms, injected slowdown, correctness gate,
+multi-run tables and bad input, on real runs recorded on this machine
+(scripts/tests/data/bench-aa-{1,2}.jsonl.gz, recorded back to back with
+scripts/tests/data/record-bench.sh)."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kisol import compare
+from kisol.report_data import load_file
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+AA1 = os.path.join(DATA, "bench-aa-1.jsonl.gz")
+AA2 = os.path.join(DATA, "bench-aa-2.jsonl.gz")
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Benchmarks whose 5 repetition medians spread less than 10% in bench-aa-1.
+STABLE = ("setns.uts", "setns.ipc", "setns.mnt", "clone.crun.create_exit_reap", "floor.getppid")
+
+
+def run_cli(*args):
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    return subprocess.run([sys.executable, "-m", "kisol.compare", *args], cwd=TOP, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def records(path):
+    with gzip.open(path, "rt") as f:
+        return [json.loads(x) for x in f if x.strip()]
+
+
+def write_jsonl(path, recs):
+    with open(path, "w") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+    return str(path)
+
+
+def slowed(recs, benchmark, factor):
+    """Copy of a run with every sample of one benchmark multiplied."""
+    out = []
+    for r in recs:
+        r = json.loads(json.dumps(r))
+        if r["benchmark"] == benchmark:
+            r["raw"] = [x * factor for x in r["raw"]]
+            for k in ("min", "median", "mean", "p90", "p99", "max"):
+                r[k] = r[k] * factor
+        out.append(r)
+    return out
+
+
+def test_aa_flags_at_most_one_percent_of_rows():
+    cmp = compare.Comparison([load_file(AA1), load_file(AA2)])
+    assert len(cmp.rows) >= 40
+    flagged = cmp.significant_rows()
+    assert len(flagged) <= 0.01 * len(cmp.rows), [r["label"] for r in flagged]
+    assert not cmp.failed
+
+
+def test_aa_cli_exit_0():
+    p = run_cli(AA1, AA2)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "result: OK" in p.stdout
+    assert "gmean" in p.stdout
+
+
+def test_identical_runs_change_nothing():
+    cmp = compare.Comparison([load_file(AA1), load_file(AA1)])
+    assert not cmp.significant_rows()
+    assert all(abs(g) < 1e-9 for g in cmp.gmean)
+
+
+@pytest.mark.parametrize("bench", STABLE)
+def test_injected_10pct_slowdown_is_flagged(tmp_path, bench):
+    new = write_jsonl(tmp_path / "slow.jsonl", slowed(records(AA1), bench, 1.10))
+    cmp = compare.Comparison([load_file(AA1), load_file(new)])
+    reg = [label for _, label, _ in cmp.regressions]
+    assert len(reg) == 1 and reg[0].startswith(bench), reg
+    row = next(r for r in cmp.rows if r["benchmark"] == bench and r["stat"] == "median")
+    assert row["sig"][1] and row["regress"][1]
+    assert row["pct"][1] == pytest.approx(-10.0, abs=0.5)   # worse = negative
+    p = run_cli(AA1, new)
+    assert p.returncode == 1, p.stdout
+    assert "!" in next(x for x in p.stdout.splitlines() if x.startswith(bench))
+
+
+def test_10pct_inside_repetition_noise_is_not_called_significant(tmp_path):
+    # unshare.net's repetitions spread 16% here: 10% cannot be told from noise
+    new = write_jsonl(tmp_path / "slow.jsonl", slowed(records(AA1), "unshare.net", 1.10))
+    cmp = compare.Comparison([load_file(AA1), load_file(new)])
+    row = next(r for r in cmp.rows if r["benchmark"] == "unshare.net" and r["stat"] == "median")
+    assert row["pct"][1] == pytest.approx(-10.0, abs=0.5) and not row["sig"][1]
+
+
+def test_slowdown_below_threshold_passes_gate(tmp_path):
+    new = write_jsonl(tmp_path / "slow.jsonl", slowed(records(AA1), "setns.uts", 1.10))
+    assert run_cli("--threshold", "15", AA1, new).returncode == 0
+
+
+def test_speedup_is_positive_and_not_a_regression(tmp_path):
+    new = write_jsonl(tmp_path / "fast.jsonl", slowed(records(AA1), "setns.uts", 0.8))
+    cmp = compare.Comparison([load_file(AA1), load_file(new)])
+    row = next(r for r in cmp.rows if r["benchmark"] == "setns.uts" and r["stat"] == "median")
+    assert row["pct"][1] == pytest.approx(20.0, abs=0.5) and row["sig"][1]
+    assert not cmp.failed
+
+
+def test_higher_is_better_units(tmp_path):
+    recs = [dict(r, unit="ops/s", better="higher") for r in records(AA1)
+            if r["benchmark"] == "setns.uts"]
+    base = write_jsonl(tmp_path / "a.jsonl", recs)
+    new = write_jsonl(tmp_path / "b.jsonl", slowed(recs, "setns.uts", 0.85))  # fewer ops/s
+    cmp = compare.Comparison([load_file(base), load_file(new)])
+    row = next(r for r in cmp.rows if r["stat"] == "median")
+    assert row["pct"][1] == pytest.approx(-15.0, abs=0.5)
+    assert cmp.failed
+
+
+def test_three_runs_side_by_side(tmp_path):
+    slow = write_jsonl(tmp_path / "slow.jsonl", slowed(records(AA1), "setns.ipc", 1.25))
+    p = run_cli(AA1, AA2, slow)
+    assert p.returncode == 1
+    header = next(x for x in p.stdout.splitlines() if x.startswith("benchmark"))
+    assert len(header.split()) >= 5           # benchmark, stat, three runs
+    assert "run 2: slow" in p.stdout
+
+
+def _cases(tmp_path, name, verdicts):
+    d = tmp_path / name
+    d.mkdir()
+    (d / "cases.json").write_text(json.dumps({"schema": "kisol-cases/1", "run_id": name, "cases": [
+        {"id": f"cases/utsns/hostname::t{i}", "area": "utsns", "verdict": v, "reason": ""}
+        for i, v in enumerate(verdicts)]}))
+    return str(d)
+
+
+def test_pass_to_fail_fails_the_gate(tmp_path):
+    a = _cases(tmp_path, "a", ["pass", "pass", "skip"])
+    b = _cases(tmp_path, "b", ["pass", "fail", "pass"])
+    p = run_cli(a, b)
+    assert p.returncode == 1
+    assert "t1: pass -> fail REGRESSION" in p.stdout
+    assert "t2: skip -> pass" in p.stdout
+
+
+def test_fail_to_pass_is_fine(tmp_path):
+    a = _cases(tmp_path, "a", ["fail", "skip"])
+    b = _cases(tmp_path, "b", ["pass", "skip"])
+    assert run_cli(a, b).returncode == 0
+
+
+def test_json_output(tmp_path):
+    out = tmp_path / "c.json"
+    assert run_cli("--json", str(out), AA1, AA2).returncode == 0
+    doc = json.loads(out.read_text())
+    assert doc["failed"] is False and len(doc["runs"]) == 2 and doc["rows"]
+
+
+def _bad_inputs(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    trunc = tmp_path / "trunc.jsonl"
+    with gzip.open(AA1, "rt") as f:
+        text = f.read()
+    trunc.write_text(text[: len(text) // 2])
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({"hello": "world"}))
+    foreign_l = tmp_path / "foreign.jsonl"
+    foreign_l.write_text('{"name": "x", "value": 1}\n')
+    tgz = tmp_path / "trunc.jsonl.gz"
+    with open(AA1, "rb") as f:
+        tgz.write_bytes(f.read()[:3000])
+    cases_trunc = tmp_path / "cases.json"
+    cases_trunc.write_text('{"schema": "kisol-cases/1", "cases": [{"id": "a", "verd')
+    return {"missing": str(tmp_path / "nope.jsonl"), "empty": str(empty),
+            "truncated": str(trunc), "foreign": str(foreign), "foreign-jsonl": str(foreign_l),
+            "truncated-gz": str(tgz), "truncated-cases": str(cases_trunc),
+            "empty-dir": str(tmp_path)}
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "truncated", "foreign", "foreign-jsonl",
+                                  "truncated-gz", "truncated-cases", "empty-dir"])
+def test_bad_input_one_line_exit_2(tmp_path, kind):
+    bad = _bad_inputs(tmp_path)[kind]
+    p = run_cli(AA1, bad)
+    assert p.returncode == 2, p.stdout + p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kisol-compare: "), p.stderr
+    assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("args", [["--threshold", "x", "a", "b"], ["onlyone"], ["--nope", "a", "b"],
+                                  ["--alpha", "2", "a", "b"]])
+def test_bad_options_exit_2(args):
+    p = run_cli(*args)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1
