@@ -94,18 +94,20 @@ def export(run, origin="kisol"):
             t["duration"] = float(c["duration_s"])
         _put(t, "start_time", started)
         tests.append(t)
+    seen = {}
     for b in run.bench:
         p = b.get("params") or {}
         h = hashlib.sha1(json.dumps(p, sort_keys=True).encode()).hexdigest()[:12]
+        rep = seen[(b["benchmark"], h)] = seen.get((b["benchmark"], h), 0) + 1
         stats = {k: b[k] for k in ("unit", "samples", "min", "median", "mean", "p90", "p99",
                                    "max", "stddev", "ci95_median", "floor", "better")
                  if b.get(k) is not None}
-        t = {"id": f"{origin}:{rid}:bench:{b['benchmark']}:{h}", "origin": origin,
+        t = {"id": f"{origin}:{rid}:bench:{b['benchmark']}:{h}:{rep}", "origin": origin,
              "build_id": build["id"], "status": "DONE", "environment": env,
              "path": "kisol.bench." + ".".join(map(_path_part, b["benchmark"].split("."))),
              "comment": f"{b['benchmark']} [{params_label(p)}]: median {b.get('median')} "
                         f"{b.get('unit')}",
-             "misc": dict(misc_run, params=p, **stats)}
+             "misc": dict(misc_run, params=p, repetition=rep, **stats)}
         _put(t, "start_time", _time(b.get("timestamp")) or started)
         tests.append(t)
     doc = {"version": {"major": kcidb_schema.MAJOR, "minor": kcidb_schema.MINOR},

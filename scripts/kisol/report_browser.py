@@ -105,7 +105,7 @@ def check_page(page, screenshot=None, timeout=90):
     if not os.path.exists(CHROMIUM):
         raise BrowserError(f"{CHROMIUM} not found (scripts/install-deps --report)")
     url = "file://" + os.path.abspath(page)
-    profile = tempfile.mkdtemp(prefix="kisol-chromium-")
+    profile = tempfile.mkdtemp(prefix="report-chromium-")
     to_chrome_r, to_chrome_w = map(_high_fd, os.pipe())
     from_chrome_r, from_chrome_w = map(_high_fd, os.pipe())
     shell = (f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w} '

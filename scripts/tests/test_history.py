@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kisol.history: store, list, show, export/import round trip, delete, trend
+chart, and bad input, on the recorded real runs in scripts/tests/data."""
+
+import gzip
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from kisol import history
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def make_run_dir(tmp_path, name, bench="bench-aa-1.jsonl.gz", started=None):
+    """A results directory like the drivers write, from the recorded data."""
+    d = tmp_path / name
+    d.mkdir()
+    run = json.load(open(os.path.join(DATA, "run-real.json")))
+    run["run_id"] = name
+    if started:
+        run["started"] = started
+    (d / "run.json").write_text(json.dumps(run))
+    with gzip.open(os.path.join(DATA, "cases-real.json.gz"), "rt") as f:
+        cases = json.load(f)
+    cases["run_id"] = name
+    (d / "cases.json").write_text(json.dumps(cases))
+    with gzip.open(os.path.join(DATA, bench), "rt") as f:
+        (d / "bench.jsonl").write_text(f.read())
+    return str(d)
+
+
+def cli(db, *args):
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    return subprocess.run([sys.executable, "-m", "kisol.history", "--db", str(db), *args],
+                          cwd=TOP, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = tmp_path / "h.sqlite"
+    a = make_run_dir(tmp_path, "run-a", started="2026-11-29T10:00:00+00:00")
+    b = make_run_dir(tmp_path, "run-b", "bench-aa-2.jsonl.gz", started="2026-11-29T11:00:00+00:00")
+    p = cli(db, "import", a, b)
+    assert p.returncode == 0, p.stderr
+    return db
+
+
+def test_list_and_show(db):
+    p = cli(db, "list")
+    assert p.returncode == 0
+    lines = p.stdout.splitlines()
+    assert len(lines) == 2 and "run-a" in lines[0] and "run-b" in lines[1]
+    assert "cases 257" in lines[0] and "bench 95" in lines[0]
+    p = cli(db, "show", "run-b")
+    assert p.returncode == 0
+    assert "kernel   6.18.44" in p.stdout and "FAIL cases/" in p.stdout
+    assert cli(db, "show", "2").stdout == p.stdout
+    assert cli(db, "show", "latest").stdout == p.stdout
+
+
+def test_everything_is_stored(db):
+    con = sqlite3.connect(db)
+    run = con.execute("SELECT host, kernel, kisol_commit, started, cgroup_layout FROM runs "
+                      "WHERE run_id='run-a'").fetchone()
+    assert run == ("vm", "6.18.44-fc-v669", "2f34df27224a-dirty", "2026-11-29T10:00:00+00:00",
+                   "hybrid")
+    verdicts = dict(con.execute("SELECT verdict, count(*) FROM cases c JOIN runs r ON r.id=c.run "
+                                "WHERE r.run_id='run-a' GROUP BY verdict").fetchall())
+    assert verdicts == {"pass": 238, "fail": 18, "skip": 1}
+    rec = json.loads(con.execute("SELECT record FROM bench b JOIN runs r ON r.id=b.run WHERE "
+                                 "r.run_id='run-a' AND benchmark='setns.uts'").fetchone()[0])
+    assert len(rec["raw"]) == rec["samples"] == 60
+
+
+def test_export_import_round_trip(db, tmp_path):
+    out = tmp_path / "exp.json"
+    assert cli(db, "export", "run-a", "-o", str(out)).returncode == 0
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "kisol-export/1" and len(doc["cases"]) == 257
+    db2 = tmp_path / "other-machine.sqlite"
+    p = cli(db2, "import", str(out))
+    assert p.returncode == 0, p.stderr
+    out2 = tmp_path / "exp2.json"
+    assert cli(db2, "export", "run-a", "-o", str(out2)).returncode == 0
+    assert json.loads(out2.read_text()) == doc
+
+
+def test_import_twice_replaces(db, tmp_path):
+    a = make_run_dir(tmp_path, "run-a2")
+    assert cli(db, "import", a).returncode == 0
+    assert cli(db, "import", a).returncode == 0
+    assert len(cli(db, "list").stdout.splitlines()) == 3
+
+
+def test_delete(db):
+    p = cli(db, "delete", "run-a")
+    assert p.returncode == 0 and "deleted run-a" in p.stdout
+    assert "run-a" not in cli(db, "list").stdout
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 257  # cascade
+    assert cli(db, "delete", "run-a").returncode == 2
+
+
+def test_previous_run(db):
+    prev = history.previous_run(str(db), "run-b", "vm")
+    assert prev is not None and prev.run_id == "run-a"
+    assert history.previous_run(str(db), "run-a", "vm") is None
+
+
+def test_trend_chart(db, tmp_path):
+    if not shutil.which("gnuplot"):
+        pytest.skip("gnuplot not installed")
+    out = tmp_path / "t.svg"
+    p = cli(db, "trend", "setns.uts", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    svg = out.read_text()
+    assert svg.startswith("<?xml") and "setns.uts" in svg
+    assert cli(db, "trend", "no.such.bench", "-o", str(out)).returncode == 2
+
+
+@pytest.mark.parametrize("args", [["show", "nope"], ["export", "nope"], ["import", "/nonexistent"],
+                                  ["bogus"], ["trend", "x", "--params", "noequals"]])
+def test_bad_input_exit_2(db, args):
+    p = cli(db, *args)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_not_a_database(tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("this is not sqlite " * 100)
+    p = cli(bad, "list")
+    assert p.returncode == 2 and "not a kisol history database" in p.stderr
+    p = cli(tmp_path / "missing.sqlite", "list")
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
