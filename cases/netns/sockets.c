@@ -197,6 +197,17 @@ FIXTURE_SETUP(veth)
 		r = kisol_net_link_move("vb", self->b);
 	ASSERT_EQ(0, net_switch_back(&back));
 	ASSERT_EQ(0, r) TH_LOG("veth in A: %s", strerror(-r));
+	if (variant->family == AF_INET6) {
+		/* no DAD on the link-local addresses: the pair is usable at once */
+		ASSERT_EQ(0, net_switch(self->a, &back));
+		r = kisol_write_file("/proc/sys/net/ipv6/conf/va/accept_dad", "0");
+		ASSERT_EQ(0, net_switch_back(&back));
+		ASSERT_LE(0, r);
+		ASSERT_EQ(0, net_switch(self->b, &back));
+		r = kisol_write_file("/proc/sys/net/ipv6/conf/vb/accept_dad", "0");
+		ASSERT_EQ(0, net_switch_back(&back));
+		ASSERT_LE(0, r);
+	}
 	ASSERT_EQ(0, setup_side(self->a, "va", variant->cidr_a));
 	ASSERT_EQ(0, setup_side(self->b, "vb", variant->cidr_b));
 	/* C: a bystander that owns B's address on its loopback */
