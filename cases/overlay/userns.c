@@ -124,7 +124,7 @@ static int inside(int sock, void *arg)
 
 	a->o.upperfs[0] = '\0';
 	if (access(a->o.merged, X_OK) < 0)
-		FAILMSG("SKIP scratch directory %s not reachable by an unprivileged uid (uid %u): %s",
+		FAILMSG("SKIP scratch directory %.200s not reachable by an unprivileged uid (uid %u): %s",
 			a->o.merged, (unsigned)geteuid(), strerror(errno));
 	if (kisol_mnt_set_propagation("/", MS_PRIVATE, true) < 0)
 		FAILMSG("make / private in the child: %s", strerror(errno));
