@@ -39,6 +39,7 @@ REPEAT_PARAMS = {"repeat", "rep", "repetition", "iteration"}
 HARNESS_PARAMS = {"warmup", "batch", "max_samples", "min_samples", "budget_ms", "cpu",
                   "samples", "raw"}
 BLOCKS = 8
+MIN_REPS = 5
 
 
 def _median(xs):
@@ -72,17 +73,17 @@ class Group:
         self.units, self.method = self._units(recs)
 
     def _units(self, recs):
-        """Independent-ish observations for the rank test: the medians of
-        the repetitions when there are at least 3, else the medians of
-        BLOCKS consecutive blocks of the raw samples."""
-        if len(recs) >= 3:
+        """Observations for the rank test: the medians of the repetitions
+        when there are at least MIN_REPS (fewer cannot reach p < 0.01), else
+        the medians of BLOCKS consecutive blocks of the raw samples."""
+        if len(recs) >= MIN_REPS:
             meds = []
             for r in recs:
                 if isinstance(r.get("raw"), list) and r["raw"]:
                     meds.append(_median(r["raw"]))
                 elif isinstance(r.get("median"), (int, float)):
                     meds.append(r["median"])
-            if len(meds) >= 3:
+            if len(meds) >= MIN_REPS:
                 return meds, f"{len(meds)} repetitions"
         if self.raw and len(self.raw) >= 2 * BLOCKS:
             k = len(self.raw) // BLOCKS
@@ -108,7 +109,14 @@ class Group:
 
     def _ci(self, recs):
         if len(recs) > 1:
-            return None
+            if not self.raw:
+                return None
+            # distribution-free 95% CI of the pooled median (order statistics)
+            a = sorted(self.raw)
+            n = len(a)
+            h = 0.98 * math.sqrt(n)
+            return (float(a[max(0, int(math.floor(n / 2 - h)))]),
+                    float(a[min(n - 1, int(math.ceil(n / 2 + h)))]))
         ci = recs[0].get("ci95_median")
         if isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci):
             return (float(ci[0]), float(ci[1]))

@@ -51,6 +51,8 @@ def build_parser():
     p.add_argument("--quick", action="store_true", help="quick benchmark set (CI smoke test)")
     p.add_argument("--areas", default="", help="only these case areas (space separated)")
     p.add_argument("--jobs", type=int, default=2, help="parallel case workers (default 2)")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="benchmark repetitions (>= 5 lets compare test on repetition medians)")
     p.add_argument("--bench-args", default="", help="extra arguments for the bench driver")
     p.add_argument("--results", default="results", help="results directory (default results)")
     p.add_argument("--db", default=history.DEFAULT_DB, help="history database")
@@ -93,22 +95,23 @@ def run_cases(run_dir, args):
     return rc
 
 
-def bench_command(out_file, args):
-    """The bench engineer's driver (scripts/kisol/bench.py), if present."""
-    drv = os.path.join(TOP, "scripts", "kisol", "bench.py")
-    if not os.path.exists(drv):
+def bench_command(results_dir, rid, args):
+    """The bench driver (kisol.bench, owner: bench) writing
+    <results_dir>/<rid>/bench.jsonl with raw samples."""
+    if not os.path.exists(os.path.join(TOP, "scripts", "kisol", "bench.py")):
         return None
-    cmd = [PYTHON, "-m", "kisol.bench", "--out", out_file]
+    cmd = [PYTHON, "-m", "kisol.bench", "--results", results_dir, "--run-id", rid, "--raw"]
     if args.quick:
         cmd.append("--quick")
+    if args.repeat > 1:
+        cmd += ["--repeat", str(args.repeat)]
     return cmd + shlex.split(args.bench_args)
 
 
-def run_bench(run_dir, args):
-    out = os.path.join(run_dir, "bench.jsonl")
-    cmd = bench_command(out, args)
+def run_bench(results_dir, rid, args):
+    cmd = bench_command(results_dir, rid, args)
     if cmd is None:
-        progress("benchmarks: no driver (scripts/kisol/bench.py) yet, skipped")
+        progress("benchmarks: no driver (scripts/kisol/bench.py), skipped")
         return 0
     progress("benchmarks: " + " ".join(shlex.quote(c) for c in cmd))
     t0 = time.monotonic()
@@ -189,7 +192,7 @@ def _main(args):
         if not args.no_bench:
             step += 1
             progress(f"step {step}/{steps}: benchmarks")
-            status |= run_bench(run_dir, args) != 0
+            status |= run_bench(args.results, rid, args) != 0
         ensure_run_json(run_dir, rid, started)
         run = load_dir(run_dir)
         progress(f"step {step + 1}/{steps}: store in {args.db}")

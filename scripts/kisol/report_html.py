@@ -7,7 +7,7 @@ import os
 import string
 
 from kisol import report_plot
-from kisol.compare import Comparison, fmt_value, group_bench
+from kisol.compare import HARNESS_PARAMS, Comparison, fmt_value, group_bench
 from kisol.report_data import VERDICTS, case_area
 
 REPORTDIR = report_plot.REPORTDIR
@@ -79,13 +79,13 @@ def section_correctness(run):
     out.append(f'<h3 id="failures">Failures ({len(bad)})</h3>')
     if not bad:
         out.append("<p>None.</p>")
-    for c in bad:
+    for n, c in enumerate(bad):
         text = c.get("output") or "(no output recorded)"
         if len(text) > MAX_OUTPUT:
             text = text[:MAX_OUTPUT] + "\n... (truncated)"
         meta = c.get("meta") or {}
         tags = " ".join(f"{k}={v}" for k, v in sorted(meta.items()) if v)
-        out.append(f'<details open><summary><b class="{E(c["verdict"])}">{E(c["verdict"].upper())}</b> '
+        out.append(f'<details{" open" if n < 3 else ""}><summary><b class="{E(c["verdict"])}">{E(c["verdict"].upper())}</b> '
                    f'{E(c["id"])} &mdash; {E(c.get("reason"))}'
                    f'{" <span class=small>" + E(tags) + "</span>" if tags else ""}</summary>'
                    f"<pre>{E(text)}</pre></details>")
@@ -132,7 +132,8 @@ def section_bench(run, imgdir, rel):
         if fl is not None and fl is not g and fl.stats.get("median"):
             mult = f"{s['median'] / fl.stats['median']:.1f}&times; {E(fl.benchmark)}"
         ci = f"{fmt_value(g.ci[0])} &ndash; {fmt_value(g.ci[1])}" if g.ci else ""
-        params = ", ".join(f"{k}={v}" for k, v in sorted(g.params.items()))
+        params = ", ".join(f"{k}={v}" for k, v in sorted(g.params.items())
+                           if k not in HARNESS_PARAMS)
         rows.append(f"<tr><td>{E(g.benchmark)}</td><td>{E(params)}</td><td class='num'>{g.n}</td>"
                     f"<td class='num'>{fmt_value(s.get('median'))}</td>"
                     f"<td class='num'>{fmt_value(s.get('p99'))}</td><td class='num'>{ci}</td>"

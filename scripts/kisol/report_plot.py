@@ -30,7 +30,7 @@ def _slug(s):
 def gnuplot(script, out_path, data_path, **vars_):
     fmt = "png" if out_path.endswith(".png") else "svg"
     v = dict(outfile=out_path, datafile=data_path, fmt=fmt, reportdir=REPORTDIR,
-             width=vars_.pop("width", 760), height=vars_.pop("height", 420), **vars_)
+             width=vars_.pop("width", 660), height=vars_.pop("height", 420), **vars_)
     cmds = []
     for k, val in v.items():
         if hasattr(val, "item"):      # numpy scalar

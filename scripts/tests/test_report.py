@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The HTML report: rendered from recorded real runs, opened in headless
+Debian chromium (DevTools protocol over a pipe): it renders, every image
+loads, no console errors. The screenshot is kept as a test artifact in
+reports/out/test-artifacts/ (ignored by git)."""
+
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from kisol import report_browser
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARTIFACTS = os.path.join(TOP, "reports", "out", "test-artifacts")
+
+pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps --report)")
+if not shutil.which("gnuplot"):
+    pytest.skip("gnuplot missing (scripts/install-deps)", allow_module_level=True)
+
+
+def make_run_dir(tmp_path, name, bench, started, extra_bench=()):
+    d = tmp_path / name
+    d.mkdir()
+    run = json.load(open(os.path.join(DATA, "run-real.json")))
+    run.update(run_id=name, started=started)
+    (d / "run.json").write_text(json.dumps(run))
+    with gzip.open(os.path.join(DATA, "cases-real.json.gz"), "rt") as f:
+        cases = json.load(f)
+    (d / "cases.json").write_text(json.dumps(dict(cases, run_id=name)))
+    with gzip.open(os.path.join(DATA, bench), "rt") as f:
+        text = f.read()
+    text += "".join(json.dumps(r) + "\n" for r in extra_bench)
+    (d / "bench.jsonl").write_text(text)
+    return str(d)
+
+
+def sweep_records():
+    """Synthetic sweep (latency against existing objects) to exercise the
+    scaling chart until a real sweep is recorded."""
+    out = []
+    for n in (1, 10, 100, 1000):
+        raw = [1000 + n * 3 + (i % 7) * 5 for i in range(40)]
+        s = sorted(raw)
+        out.append({"schema": "kisol-bench/1", "benchmark": "scale.synthetic",
+                    "params": {"existing": n}, "unit": "ns", "samples": 40, "min": s[0],
+                    "median": s[20], "mean": sum(s) / 40, "p90": s[36], "p99": s[39],
+                    "max": s[39], "raw": raw})
+    return out
+
+
+def report(*args):
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    return subprocess.run([sys.executable, "-m", "kisol.report", *args], cwd=TOP, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    base = make_run_dir(tmp, "run-base", "bench-aa-2.jsonl.gz", "2026-11-29T10:00:00+00:00",
+                        sweep_records())
+    new = make_run_dir(tmp, "run-new", "bench-aa-1.jsonl.gz", "2026-11-29T11:00:00+00:00",
+                       sweep_records())
+    db, out = str(tmp / "h.sqlite"), str(tmp / "out")
+    p = report("--from", base, "--db", db, "--out", out)
+    assert p.returncode == 0, p.stderr
+    p = report("--from", new, "--db", db, "--out", out)      # base = previous stored run
+    assert p.returncode == 0, p.stderr
+    assert "comparison against run-base" in p.stdout
+    return os.path.join(out, "index.html")
+
+
+def test_page_sections(page):
+    html = open(page).read()
+    for anchor in ("run", "correctness", "failures", "skips", "bench", "distributions",
+                   "scaling", "compare", "trends"):
+        assert f'id="{anchor}"' in html, anchor
+    assert "Correctness per area" in html and ">lib_net<" in html
+    assert "Failures (18)" in html and "Test terminated by timeout" in html
+    assert "link kind dummy not in this kernel" in html          # skip grouped by reason
+    assert "Comparison against run-base" in html and "gmean" in html
+    assert "multiple of floor" in html and "&times; floor.fork_exit_wait" in html
+    imgs = re.findall(r'<img src="([^"]+)"', html)
+    assert any("box-" in i for i in imgs) and any("cdf-" in i for i in imgs)
+    assert any("scale-" in i for i in imgs) and any("trend-" in i for i in imgs)
+    for i in imgs:
+        assert os.path.getsize(os.path.join(os.path.dirname(page), i)) > 1000, i
+
+
+@pytest.mark.skipif(not os.path.exists(report_browser.CHROMIUM),
+                    reason="chromium missing (scripts/install-deps --report)")
+def test_page_in_headless_chromium(page):
+    shot = os.path.join(ARTIFACTS, "report.png")
+    if os.path.exists(shot):
+        os.unlink(shot)
+    r = report_browser.check_page(page, screenshot=shot)
+    assert r["title"].startswith("kisol report: vm / 6.18")
+    assert len(r["images"]) >= 6
+    bad = [i["src"] for i in r["images"] if not i["complete"] or not i["width"]]
+    assert not bad, bad
+    assert r["errors"] == []
+    with open(shot, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert os.path.getsize(shot) > 50000
+
+
+@pytest.mark.skipif(not os.path.exists(report_browser.CHROMIUM),
+                    reason="chromium missing (scripts/install-deps --report)")
+def test_browser_check_catches_broken_page(tmp_path, page):
+    out = tmp_path / "broken"
+    shutil.copytree(os.path.dirname(page), out)
+    img = sorted(os.listdir(out / "img"))[0]
+    os.unlink(out / "img" / img)
+    with open(out / "index.html", "a") as f:
+        f.write("<script>console.error('boom')</script>")
+    r = report_browser.check_page(str(out / "index.html"))
+    assert [i["src"] for i in r["images"] if not i["width"]] == [f"img/{img}"]
+    assert any("boom" in e for e in r["errors"])
+    assert any("ERR_FILE_NOT_FOUND" in e for e in r["errors"])
+
+
+def test_report_without_running_anything(tmp_path):
+    """The make-report path with cases and benchmarks switched off: writes
+    run.json itself, stores the run, shows progress."""
+    p = report("--no-cases", "--no-bench", "--results", str(tmp_path / "results"),
+               "--db", str(tmp_path / "h.sqlite"), "--out", str(tmp_path / "out"))
+    assert p.returncode == 0, p.stderr
+    assert "[report] step 1/2: store" in p.stdout and "[report] wrote" in p.stdout
+    (rdir,) = os.listdir(tmp_path / "results")
+    assert json.load(open(tmp_path / "results" / rdir / "run.json"))["schema"] == "kisol-run/1"
+    html = open(tmp_path / "out" / "index.html").read()
+    assert "No case results in this run" in html and "No benchmark records" in html
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "truncated", "foreign"])
+def test_bad_input_exit_2(tmp_path, kind):
+    f = tmp_path / "run.json"
+    if kind == "empty":
+        f.write_text("")
+    elif kind == "truncated":
+        f.write_text(open(os.path.join(DATA, "run-real.json")).read()[:100])
+    elif kind == "foreign":
+        f.write_text('{"schema": "something-else/2"}')
+    p = report("--from", str(f), "--db", str(tmp_path / "h.sqlite"), "--out", str(tmp_path / "o"))
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("kisol-report: ")
