@@ -1,0 +1,349 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Run the kisol install tree inside a qemu guest on another kernel.
+
+    /usr/bin/python3 -m kisol.vm check --kernel 6.1 --tree build/install [--areas "utsns cgroup"]
+    /usr/bin/python3 -m kisol.vm bench --kernel 6.12 --tree build/install --bench-dir bench
+
+The guest boots the kernel with an initramfs (kisol.vm_initramfs) whose init
+(scripts/vm/init) runs the tree's run_kselftest.sh and streams KTAP (and
+benchmark JSON lines) to a second serial port, captured in a file.  The
+stream is parsed with kisol.ktap and stored as a run directory
+results/<run-id>/ (kisol.results): run.json (vm: true), cases.json,
+ktap/<binary>.ktap, bench.jsonl, console.log, serial.log.  A guest that
+does not power off before the timeout is killed; what it sent so far is
+kept and the run is marked complete: false.
+
+Exit status: 0 all cases passed/skipped, 1 failures/errors or incomplete,
+2 user error (one line on stderr).
+"""
+import argparse
+import datetime
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+from kisol import results, vm_initramfs, vm_kernel, vm_serial
+
+TOP = results.TOP
+INIT = os.path.join(TOP, 'scripts', 'vm', 'init')
+QEMU = 'qemu-system-x86_64'
+LAYOUTS = ('v2', 'v1', 'hybrid')
+
+
+class UserError(Exception):
+    pass
+
+
+def _safe(s):
+    return ''.join(c if c.isalnum() or c in '._-' else '_' for c in s)
+
+
+def qemu_cmd(kernel_image, initrd, console, serial, *, accel='tcg', mem=2048, smp=2, append=''):
+    acc = 'tcg,thread=multi' if accel == 'tcg' else accel
+    cmdline = 'console=ttyS0 panic=-1 loglevel=4 mitigations=off ' + append
+    return [QEMU, '-accel', acc, '-cpu', 'max' if accel == 'tcg' else 'host',
+            '-smp', str(smp), '-m', str(mem),
+            '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+            '-kernel', kernel_image, '-initrd', initrd, '-append', cmdline.strip(),
+            '-serial', f'file:{console}', '-serial', f'file:{serial}']
+
+
+def _read(path):
+    try:
+        with open(path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+    except OSError:
+        return ''
+
+
+def run_qemu(cmd, serial, timeout, progress=None):
+    """Run qemu until it exits or timeout; returns (timed_out, boot_s, wall_s, rc)."""
+    t0 = time.monotonic()
+    boot_s = None
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    timed_out = False
+    seen = 0
+    while True:
+        try:
+            p.wait(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic() - t0
+        if boot_s is None and vm_serial.MARK + 'start' in _read(serial):
+            boot_s = now
+        if progress:
+            seen = progress(serial, seen)
+        if now > timeout:
+            timed_out = True
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            break
+    wall = time.monotonic() - t0
+    if boot_s is None and vm_serial.MARK + 'start' in _read(serial):
+        boot_s = wall
+    out = p.stdout.read().decode('utf-8', 'replace') if p.stdout else ''
+    p.stdout.close()
+    if p.returncode not in (0, None) and not timed_out and out.strip():
+        sys.stderr.write(f"vm: qemu: {out.strip().splitlines()[-1]}\n")
+    return timed_out, boot_s, wall, p.returncode
+
+
+def probe_kvm(kernel, workdir):
+    """True when a KVM guest really boots to our init within 20 s."""
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        return False
+    conf = 'KISOL_VM_MODE=probe\n'
+    initrd = os.path.join(workdir, 'probe.cpio')
+    cp = vm_initramfs.Cpio()
+    cp.add_host_file('bin/busybox', vm_initramfs.BUSYBOX, 0o755)
+    cp.add_chardev('dev/console', 5, 1)
+    cp.add_host_file('init', INIT, 0o755)
+    cp.add_file(vm_initramfs.CONF, conf.encode())
+    cp.write(initrd)
+    ser = os.path.join(workdir, 'probe.serial')
+    cmd = qemu_cmd(kernel.image, initrd, os.path.join(workdir, 'probe.console'), ser,
+                   accel='kvm', mem=512, smp=1)
+    timed_out, _, _, _ = run_qemu(cmd, ser, 20)
+    return not timed_out and vm_serial.MARK + 'done' in _read(ser)
+
+
+def _progress_printer(quiet):
+    def progress(serial, seen):
+        if quiet:
+            return seen
+        text = _read(serial)
+        lines = text.replace('\r', '').split('\n')
+        for line in lines[seen:-1]:
+            s = line.strip()
+            if s.startswith(('ok ', 'not ok ')) and 'kisol:' in s:
+                print(f'  vm: {s}', flush=True)
+        return max(seen, len(lines) - 1)
+    return progress
+
+
+def binary_meta(tree, collection, binary):
+    """{test name: meta} from the binary's --kisol-list, run on the host."""
+    path = os.path.join(tree, collection, binary)
+    try:
+        from kisol import caselist
+        return {t.name: t.meta for t in caselist.list_binary(path, timeout=10)}
+    except Exception:   # listing is best effort: no meta, same verdicts
+        return {}
+
+
+def collect(stream, expected, tree, out_dir):
+    """cases.json records and ktap/<binary>.ktap files from a parsed stream."""
+    text = stream.ktap_text()
+    runs = vm_serial.split_binaries(text, expected)
+    cases = []
+    kdir = os.path.join(out_dir, 'ktap')
+    os.makedirs(kdir, exist_ok=True)
+    for br in runs:
+        with open(os.path.join(kdir, f'{br.area}_{br.binary}.ktap'), 'w') as f:
+            f.write('\n'.join(br.lines) + '\n')
+        cases += vm_serial.cases_from_run(br, binary_meta(tree, br.collection, br.binary))
+    return runs, cases
+
+
+def counts(cases):
+    c = {}
+    for r in cases:
+        c[r['verdict']] = c.get(r['verdict'], 0) + 1
+    return c
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog='kisol.vm', description='run kisol in a qemu guest')
+    ap.add_argument('mode', choices=('check', 'bench', 'both', 'validate'))
+    ap.add_argument('--kernel', required=True, help='6.1, 6.12, or a path to a bzImage')
+    ap.add_argument('--smoke', action='store_true',
+                    help='keep only the --areas the tree has (at least one)')
+    ap.add_argument('--kernel-modules', default='', help='modules dir for a bzImage')
+    ap.add_argument('--cgroup', default='v2')
+    ap.add_argument('--areas', default='', help='space separated areas (default: all)')
+    ap.add_argument('--tree', default=os.path.join(TOP, 'build', 'install'))
+    ap.add_argument('--results', default=os.path.join(TOP, 'results'))
+    ap.add_argument('--out', default='', help='exact run directory (default results/<run-id>)')
+    ap.add_argument('--cache', default=os.path.join(TOP, 'build', 'vm-cache'))
+    ap.add_argument('--work', default=os.path.join(TOP, 'build', 'vm'))
+    ap.add_argument('--timeout', type=float, default=840)
+    ap.add_argument('--accel', default='tcg', choices=('tcg', 'kvm', 'auto'))
+    ap.add_argument('--mem', type=int, default=2048)
+    ap.add_argument('--smp', type=int, default=2)
+    ap.add_argument('--bench-dir', default=os.path.join(TOP, 'bench'))
+    ap.add_argument('--bench', default='', help='benchmark binaries to run (default: all)')
+    ap.add_argument('--bench-args', default='')
+    ap.add_argument('--modules', default='', help='extra kernel modules to load')
+    ap.add_argument('--quiet', action='store_true')
+    a = ap.parse_args(argv)
+    if a.cgroup not in LAYOUTS:
+        raise UserError(f"bad CGROUP '{a.cgroup}': expected one of {', '.join(LAYOUTS)}")
+    if a.timeout <= 0:
+        raise UserError('timeout must be positive')
+    kind, _ = vm_kernel.classify(a.kernel)
+    if kind == 'host':
+        raise UserError("KERNEL=host is only valid for 'make matrix'")
+    return a
+
+
+def smoke_areas(tree, preferred):
+    """The preferred areas the tree has; else its first three."""
+    have = []
+    for c, _ in vm_initramfs.selected_collections(tree, []):
+        a = c.split('/', 1)[-1]
+        if a not in have:
+            have.append(a)
+    if not have:
+        raise UserError(f"install tree '{tree}' lists no binaries")
+    return [a for a in preferred if a in have] or have[:3]
+
+
+def bench_binaries(a):
+    if a.mode == 'check':
+        return []
+    d = a.bench_dir
+    names = a.bench.split() if a.bench else sorted(os.listdir(d)) if os.path.isdir(d) else []
+    out = []
+    for n in names:
+        p = os.path.join(d, n)
+        if os.path.isfile(p) and os.access(p, os.X_OK) and vm_initramfs.is_elf(p):
+            out.append(p)
+        elif a.bench:
+            raise UserError(f"no benchmark binary '{p}' (run make first)")
+    if not out:
+        raise UserError(f"no benchmark binaries in '{d}' (run make first)")
+    return out
+
+
+def main(argv=None):
+    try:
+        a = parse_args(sys.argv[1:] if argv is None else argv)
+        if a.mode == 'validate':
+            return 0
+        return run(a)
+    except (UserError, vm_kernel.KernelError, vm_initramfs.InitramfsError,
+            results.ResultsError) as e:
+        sys.stderr.write(f'vm: {e}\n')
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write('vm: interrupted\n')
+        return 2
+
+
+def run(a):
+    if not shutil.which(QEMU):
+        raise UserError(f'{QEMU} not found (scripts/install-deps --vm)')
+    if not os.path.isfile(vm_initramfs.BUSYBOX):
+        raise UserError('busybox-static not installed (scripts/install-deps --vm)')
+    if not os.path.isfile(os.path.join(a.tree, 'run_kselftest.sh')):
+        raise UserError(f"install tree '{a.tree}' has no run_kselftest.sh (make install INSTALL_PATH=...)")
+    kernel = vm_kernel.resolve(a.kernel, a.cache, a.kernel_modules)
+    areas = a.areas.split()
+    if a.smoke:
+        areas = smoke_areas(a.tree, areas)
+    pairs = vm_initramfs.selected_collections(a.tree, areas)
+    benches = bench_binaries(a)
+    facts = results.host_facts()
+    run_id = results.make_run_id(facts['host'], facts['kernel'], suffix=f'-vm-{_safe(kernel.release)}')
+    out_dir = a.out or os.path.join(a.results, run_id)
+    work = os.path.join(a.work, run_id)
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
+
+    accel = a.accel
+    if accel == 'auto':
+        accel = 'kvm' if probe_kvm(kernel, work) else 'tcg'
+    mode = a.mode
+    conf = ''.join(f'{k}={shlex.quote(v)}\n' for k, v in (
+        ('KISOL_VM_MODE', mode), ('KISOL_VM_CGROUP', a.cgroup),
+        ('KISOL_VM_COLLECTIONS', ' '.join(sorted({c for c, _ in pairs})) if areas else ''),
+        ('KISOL_VM_BENCH', ' '.join(os.path.basename(b) for b in benches)),
+        ('KISOL_VM_BENCH_ARGS', a.bench_args), ('KISOL_RUN_ID', run_id)))
+    initrd = os.path.join(work, 'initramfs.cpio')
+    t_build = time.monotonic()
+    listing, loaded, missing = vm_initramfs.build(
+        initrd, tree=a.tree, init_script=INIT, conf_text=conf, kernel=kernel,
+        bench_bins=benches, extra_modules=a.modules.split())
+    t_build = time.monotonic() - t_build
+    with open(os.path.join(work, 'initramfs.list'), 'w') as f:
+        f.writelines(f'{k} {p}\n' for p, k in listing)
+    if missing:
+        print(f"vm: modules not in {kernel.release}: {' '.join(missing)}", file=sys.stderr)
+    console = os.path.join(out_dir, 'console.log')
+    serial = os.path.join(out_dir, 'serial.log')
+    for p in (console, serial):
+        open(p, 'w').close()
+    cmd = qemu_cmd(kernel.image, initrd, console, serial, accel=accel, mem=a.mem, smp=a.smp)
+    with open(os.path.join(work, 'qemu.cmd'), 'w') as f:
+        f.write(shlex.join(cmd) + '\n')
+    started = results.now_iso()
+    print(f'vm: booting {kernel.release} ({accel}, cgroup {a.cgroup}, '
+          f'{len(pairs)} binaries, initramfs {os.path.getsize(initrd) >> 20} MiB)', flush=True)
+    timed_out, boot_s, wall, rc = run_qemu(cmd, serial, a.timeout, _progress_printer(a.quiet))
+    finished = results.now_iso()
+
+    stream = vm_serial.parse_stream(_read(serial))
+    runs, cases = collect(stream, pairs if mode != 'bench' else [], a.tree, out_dir)
+    if mode in ('check', 'both'):
+        ran = {(r.collection, r.binary) for r in runs}
+        for coll, binary in pairs:
+            if (coll, binary) not in ran and not stream.complete:
+                area = coll.split('/', 1)[-1]
+                cases.append({'id': f'cases/{area}/{binary}::<binary>', 'area': area,
+                              'binary': f'cases/{area}/{binary}', 'test': '<binary>',
+                              'verdict': 'error', 'reason': 'not run: guest stopped before it',
+                              'duration_s': None, 'meta': {}})
+    complete = stream.complete and not timed_out
+    why = ''
+    if timed_out:
+        why = f'guest killed after the {a.timeout:.0f}s timeout'
+    elif not stream.started:
+        why = 'guest never reached the kisol init (see console.log)'
+    elif not complete:
+        why = 'guest stopped before the end of the run (crash? see console.log)'
+    benches_out = stream.bench_records()
+    if benches_out:
+        with open(os.path.join(out_dir, 'bench.jsonl'), 'w') as f:
+            for r in benches_out:
+                r.setdefault('kernel', kernel.release)
+                r['vm'] = True
+                r['vm_accel'] = accel
+                r.setdefault('cgroup_layout', a.cgroup)
+                f.write(json.dumps(r, sort_keys=True) + '\n')
+    run = {'run_id': run_id, 'host': facts['host'], 'kernel': kernel.release,
+           'kisol_commit': facts['kisol_commit'], 'started': started, 'finished': finished,
+           'cgroup_layout': a.cgroup, 'vm': True, 'vm_accel': accel,
+           'harness': facts['harness'],
+           'cpu_model': f"qemu {accel} -cpu max on {facts['cpu_model']}",
+           'complete': complete, 'incomplete_reason': why,
+           'host_kernel': facts['kernel'], 'vm_kernel_spec': a.kernel,
+           'vm_kernel_package': kernel.package, 'vm_mode': mode,
+           'areas': areas, 'boot_s': round(boot_s, 2) if boot_s is not None else None,
+           'wall_s': round(wall, 1), 'initramfs_build_s': round(t_build, 2),
+           'guest_info': stream.info, 'modules_missing': missing}
+    results.write_run(out_dir, run)
+    if mode != 'bench':
+        results.write_cases(out_dir, run_id, sorted(cases, key=lambda c: c['id']))
+    n = counts(cases)
+    summary = ' '.join(f'{k}:{v}' for k, v in sorted(n.items())) or 'no cases'
+    boot = f'{boot_s:.1f}s' if boot_s is not None else 'n/a'
+    print(f'vm: {kernel.release} cgroup={a.cgroup}: {summary}; boot {boot}, wall {wall:.0f}s'
+          f'{", bench records " + str(len(benches_out)) if mode != "check" else ""}'
+          f'{"" if complete else "; INCOMPLETE: " + why}')
+    print(f'vm: results in {os.path.relpath(out_dir)}')
+    bad = n.get('fail', 0) + n.get('error', 0) + n.get('xpass', 0)
+    return 0 if complete and not bad else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,301 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Tests of the VM runner pieces that need no qemu boot."""
+import json
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from kisol import vm, vm_initramfs, vm_kernel, vm_serial
+
+NAMES = """linux-image-6.1.0-47-cloud-amd64
+linux-image-6.1.0-47-cloud-amd64-unsigned
+linux-image-6.1.0-57-cloud-amd64-dbg
+linux-image-6.1.0-9-cloud-amd64
+linux-image-6.1.0-57-cloud-amd64-unsigned
+linux-image-6.1.0-57-cloud-amd64
+linux-image-6.12-cloud-amd64
+linux-image-6.12.100+deb12-cloud-amd64
+linux-image-6.12.117+deb12-cloud-amd64
+linux-image-6.12.117+deb12-cloud-amd64-unsigned
+linux-image-6.12.99+deb12-cloud-amd64
+linux-image-6.12.120+deb12-cloud-amd64-unsigned
+linux-image-6.1.0-57-amd64""".split()
+
+
+# ---- kernel selection --------------------------------------------------------
+
+def test_select_newest_of_series():
+    assert vm_kernel.select_package('6.1', NAMES) == 'linux-image-6.1.0-57-cloud-amd64'
+    # 6.12.120 exists only unsigned: taken, it is the newest
+    assert vm_kernel.select_package('6.12', NAMES) == 'linux-image-6.12.120+deb12-cloud-amd64-unsigned'
+    assert vm_kernel.select_package('6.12.117', NAMES) == 'linux-image-6.12.117+deb12-cloud-amd64'
+    assert vm_kernel.select_package('6.12.1', NAMES) is None
+    assert vm_kernel.select_package('5.10', NAMES) is None
+
+
+def test_series_does_not_match_longer_minor():
+    assert vm_kernel.series_matches('6.1', '6.1.0-57')
+    assert not vm_kernel.series_matches('6.1', '6.12.117+deb12')
+    assert not vm_kernel.series_matches('6.12.1', '6.12.117+deb12')
+
+
+@pytest.mark.parametrize('spec,kind', [('6.1', 'series'), ('6.12', 'series'),
+                                       ('6.12.117', 'series'), ('host', 'host')])
+def test_classify_ok(spec, kind):
+    assert vm_kernel.classify(spec)[0] == kind
+
+
+@pytest.mark.parametrize('spec', ['', 'bogus', '6', 'linux-6.1', '/no/such/bzImage', '6.1; rm'])
+def test_classify_bad(spec):
+    with pytest.raises(vm_kernel.KernelError):
+        vm_kernel.classify(spec)
+
+
+def test_classify_path(tmp_path):
+    img = tmp_path / 'bzImage'
+    img.write_bytes(_fake_bzimage('6.99.0-test #1 SMP'))
+    assert vm_kernel.classify(str(img)) == ('path', str(img))
+    k = vm_kernel.from_path(str(img))
+    assert k.release == '6.99.0-test' and k.modules_dir == ''
+    with pytest.raises(vm_kernel.KernelError):
+        vm_kernel.classify(str(tmp_path))       # a directory is not a bzImage
+
+
+def _fake_bzimage(version):
+    img = bytearray(0x1000)
+    img[0x202:0x206] = b'HdrS'
+    struct.pack_into('<H', img, 0x20E, 0x400 - 0x200)
+    v = version.encode() + b'\0'
+    img[0x400:0x400 + len(v)] = v
+    return bytes(img)
+
+
+def test_bad_kernel_exits_2_one_line(capsys):
+    assert vm.main(['check', '--kernel', 'bogus']) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and err.startswith('vm: bad KERNEL')
+    assert vm.main(['check', '--kernel', '6.12', '--cgroup', 'v3']) == 2
+    assert capsys.readouterr().err.count('\n') == 1
+    assert vm.main(['validate', '--kernel', '6.1']) == 0
+
+
+def test_bad_kernel_from_cli_no_traceback():
+    env = dict(os.environ, PYTHONPATH='scripts')
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run([sys.executable, '-m', 'kisol.vm', 'check', '--kernel', '/nope/bz'],
+                       capture_output=True, text=True, cwd=top, env=env)
+    assert r.returncode == 2
+    assert r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr
+
+
+# ---- modules -------------------------------------------------------------------
+
+def test_module_closure_deps_first_builtin_and_missing():
+    deps = {'bridge': ['stp', 'llc'], 'stp': ['llc'], 'llc': [], 'veth': [],
+            'vxlan': ['udp_tunnel', 'ip6_udp_tunnel'], 'udp_tunnel': [], 'ip6_udp_tunnel': []}
+    idx = {n: f'/x/{n}.ko' for n in deps}
+    order, missing = vm_kernel.module_closure(
+        ['bridge', 'veth', 'overlay', 'vxlan', 'nosuch'], idx, builtin={'overlay'},
+        deps_of=lambda n: deps[n])
+    assert order.index('llc') < order.index('stp') < order.index('bridge')
+    assert order.index('udp_tunnel') < order.index('vxlan')
+    assert 'overlay' not in order and missing == ['nosuch']
+    assert len(order) == len(set(order))
+
+
+def test_modinfo_of_real_module_if_cached():
+    cache = os.path.join(vm.TOP, 'build', 'vm-cache')
+    mods = []
+    for dirpath, _, files in os.walk(cache) if os.path.isdir(cache) else []:
+        mods += [os.path.join(dirpath, f) for f in files if f.startswith('bridge.ko')]
+    if not mods:
+        pytest.skip('no cached Debian kernel (make vm-check fetches one)')
+    info = vm_kernel.modinfo(vm_kernel.read_module(mods[0]))
+    assert set(info['depends'].split(',')) == {'stp', 'llc'}
+
+
+# ---- initramfs -----------------------------------------------------------------
+
+def _tree(tmp_path):
+    t = tmp_path / 'tree'
+    (t / 'kisol' / 'utsns').mkdir(parents=True)
+    (t / 'kisol' / 'netns').mkdir(parents=True)
+    shutil.copy('/bin/true', t / 'kisol' / 'utsns' / 'hostname')
+    shutil.copy('/bin/true', t / 'kisol' / 'netns' / 'veth')
+    (t / 'kisol' / 'utsns' / 'settings').write_text('timeout=30\n')
+    (t / 'kisol' / 'netns' / 'config').write_text('CONFIG_VETH=m\nCONFIG_NET_NS=y\n')
+    (t / 'run_kselftest.sh').write_text('#!/bin/sh\n')
+    (t / 'kselftest-list.txt').write_text('kisol/utsns:hostname\nkisol/netns:veth\n')
+    return t
+
+
+def test_initramfs_content_list(tmp_path):
+    t = _tree(tmp_path)
+    busybox = tmp_path / 'busybox'
+    busybox.write_bytes(b'\x7fELF-static')
+    k = vm_kernel.Kernel(spec='x', image='/x', release='6.99')
+    out = tmp_path / 'initrd.cpio'
+    listing, order, missing = vm_initramfs.build(
+        str(out), tree=str(t), init_script=vm.INIT, conf_text='KISOL_VM_MODE=check\n',
+        kernel=k, busybox=str(busybox))
+    files = dict(listing)
+    for p in ('init', 'bin/busybox', 'etc/kisol-vm.conf', 'etc/kisol-vm.modules', 'dev/console',
+              'opt/kisol/run_kselftest.sh', 'opt/kisol/kselftest-list.txt',
+              'opt/kisol/kisol/utsns/hostname', 'opt/kisol/kisol/netns/veth',
+              'opt/kisol/kisol/utsns/settings', 'etc/passwd'):
+        assert p in files, p
+    assert files['dev/console'] == 'chardev' and files['bin/sh'] == 'symlink'
+    # exactly the libraries /bin/true needs: libc and the loader, nothing else
+    libs = sorted(p for p, kind in listing if kind == 'file' and '.so' in p)
+    want = vm_initramfs.ldd_libs(['/bin/true'])
+    assert sorted(x.lstrip('/') for x in want) == libs
+    assert any('libc.so' in x for x in libs)
+    assert order == [] and missing == []
+    # the cpio is a valid newc archive that lists the same paths
+    if shutil.which('cpio'):
+        r = subprocess.run(['cpio', '-t', '--quiet'], stdin=open(out, 'rb'), capture_output=True, text=True)
+        assert r.returncode == 0
+        assert sorted(r.stdout.split()) == sorted(files)
+
+
+def test_initramfs_modules_from_config(tmp_path):
+    t = _tree(tmp_path)
+    names = vm_initramfs.wanted_modules(str(t))
+    assert 'veth' in names and 'overlay' in names and 'net_ns' in names
+
+
+def test_selected_collections(tmp_path):
+    t = _tree(tmp_path)
+    assert vm_initramfs.selected_collections(str(t), ['netns']) == [('kisol/netns', 'veth')]
+    assert len(vm_initramfs.selected_collections(str(t), [])) == 2
+    with pytest.raises(vm_initramfs.InitramfsError):
+        vm_initramfs.selected_collections(str(t), ['nosuch'])
+    with pytest.raises(vm_initramfs.InitramfsError):
+        vm_initramfs.selected_collections(str(tmp_path), [])
+
+
+def test_ldd_missing_library_is_an_error():
+    with pytest.raises(vm_initramfs.InitramfsError):
+        vm_initramfs.ldd_libs(['/x'], ldd=lambda b: '\tlibfoo.so.1 => not found\n')
+
+
+# ---- serial stream -> KTAP -> cases ----------------------------------------------
+
+STREAM = """\
+noise before
+@@KISOL-VM start kernel=6.1.0-57-cloud-amd64 layout=v2 mode=check run_id=r1
+@@KISOL-VM info v2_controllers=cpuset,cpu,io,memory,pids
+@@KISOL-VM section ktap
+TAP version 13\r
+1..2
+# selftests: kisol/utsns: hostname
+# TAP version 13
+# 1..3
+# # Starting 3 tests from 1 test cases.
+# #  RUN           uts.a ...
+# ok 1 uts.a
+# ok 2 uts.b # SKIP no user namespaces (EPERM)
+# # hostname.c:12:Expected 0 (0) == r (-1)
+# not ok 3 uts.c
+# # Totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0
+not ok 1 kisol:utsns:hostname # exit=1
+# selftests: kisol/cgroup: memory
+# TAP version 13
+# 1..2
+# ok 1 cg.memory.max
+# ok 2 cg.memory.high
+ok 2 kisol:cgroup:memory
+@@KISOL-VM end ktap rc=1 secs=12
+@@KISOL-VM section bench clone
+{"schema":"kisol-bench/1","benchmark":"clone.newns","median":12}
+@@KISOL-VM end bench rc=0 secs=3
+@@KISOL-VM done
+"""
+EXPECTED = [('kisol/utsns', 'hostname'), ('kisol/cgroup', 'memory'), ('kisol/netns', 'veth')]
+
+
+def _cases(text):
+    st = vm_serial.parse_stream(text)
+    runs = vm_serial.split_binaries(st.ktap_text(), EXPECTED)
+    cases = [c for r in runs for c in vm_serial.cases_from_run(r)]
+    return st, runs, {c['id']: c for c in cases}
+
+
+def test_stream_complete():
+    st, runs, cases = _cases(STREAM)
+    assert st.complete and st.info['kernel'] == '6.1.0-57-cloud-amd64'
+    assert st.info['v2_controllers'] == 'cpuset,cpu,io,memory,pids'
+    assert [(r.collection, r.binary) for r in runs] == EXPECTED[:2]
+    assert cases['cases/utsns/hostname::uts.a']['verdict'] == 'pass'
+    s = cases['cases/utsns/hostname::uts.b']
+    assert s['verdict'] == 'skip' and s['reason'] == 'no user namespaces (EPERM)'
+    f = cases['cases/utsns/hostname::uts.c']
+    assert f['verdict'] == 'fail' and 'Expected 0' in f['reason']
+    assert cases['cases/cgroup/memory::cg.memory.high']['area'] == 'cgroup'
+    assert not any(c['verdict'] == 'error' for c in cases.values())
+    assert st.bench_records() == [{"schema": "kisol-bench/1", "benchmark": "clone.newns", "median": 12}]
+
+
+@pytest.mark.parametrize('cut', ['# ok 1 cg.memory.max', '# 1..2', 'ok 2 kisol:cgroup:memory'])
+def test_stream_truncated_is_incomplete(cut):
+    text = STREAM[:STREAM.index(cut) + len(cut)] + '\n# ok 2 cg.mem'
+    st, runs, cases = _cases(text)
+    assert not st.complete
+    # results before the cut are kept
+    assert cases['cases/utsns/hostname::uts.a']['verdict'] == 'pass'
+    if cut != 'ok 2 kisol:cgroup:memory':
+        err = cases['cases/cgroup/memory::<binary>']
+        assert err['verdict'] == 'error' and 'guest stopped' in err['reason']
+    if cut == '# ok 1 cg.memory.max':
+        assert cases['cases/cgroup/memory::cg.memory.max']['verdict'] == 'pass'
+
+
+def test_truncated_without_header_uses_expected_order():
+    text = STREAM.replace('# selftests: kisol/cgroup: memory\n', '')
+    text = text[:text.index('ok 2 kisol:cgroup')]
+    _, runs, cases = _cases(text)
+    assert runs[-1].collection == 'kisol/cgroup' and runs[-1].top is None
+    assert cases['cases/cgroup/memory::cg.memory.high']['verdict'] == 'pass'
+
+
+def test_binary_that_died_early_is_an_error():
+    text = """TAP version 13\n1..1\n# TAP version 13\n# 1..3\n# ok 1 a.b\nnot ok 1 kisol:utsns:hostname # exit=139\n"""
+    runs = vm_serial.split_binaries(text, EXPECTED)
+    cases = vm_serial.cases_from_run(runs[0])
+    err = [c for c in cases if c['verdict'] == 'error']
+    assert len(err) == 1 and '1 of 3' in err[0]['reason']
+
+
+def test_stream_without_start_or_bench_garbage():
+    st = vm_serial.parse_stream('kernel panic\n')
+    assert not st.complete and st.sections == []
+    st = vm_serial.parse_stream('@@KISOL-VM start\n@@KISOL-VM section bench x\n{"a":1}\n{"b":\n')
+    assert st.bench_records() == [{"a": 1}] and not st.complete
+
+
+# ---- qemu process handling -----------------------------------------------------
+
+def test_run_qemu_timeout_kills(tmp_path):
+    ser = tmp_path / 'serial'
+    ser.write_text('@@KISOL-VM start\n')
+    timed_out, boot, wall, _ = vm.run_qemu(['sleep', '30'], str(ser), 0.5)
+    assert timed_out and wall < 10 and boot is not None
+
+
+def test_qemu_cmd_is_tcg_by_default():
+    cmd = vm.qemu_cmd('/k', '/i', '/c', '/s')
+    assert cmd[cmd.index('-accel') + 1].startswith('tcg') and cmd[cmd.index('-cpu') + 1] == 'max'
+    assert 'file:/s' in cmd and '-no-reboot' in cmd
+
+
+def test_init_script_is_posix_sh():
+    if not shutil.which('sh'):
+        pytest.skip('no sh')
+    r = subprocess.run(['sh', '-n', vm.INIT], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert os.stat(vm.INIT).st_mode & stat.S_IXUSR
