@@ -374,6 +374,7 @@ TEST_F(lm, fsconfig_opts_parsing)
 
 TEST_F(lm, clone_setattr_idmapped_errors)
 {
+	char a[PATH_MAX + 8], b[PATH_MAX + 8], x[PATH_MAX + 16];
 	int fd;
 
 	EXPECT_EQ(-ENOENT, kisol_mnt_clone_tree("/kisol/missing", false));
@@ -382,26 +383,22 @@ TEST_F(lm, clone_setattr_idmapped_errors)
 	EXPECT_EQ(-EINVAL, kisol_mnt_setattr(AT_FDCWD, self->dir, 0, 0, MS_BIND, false));
 	EXPECT_EQ(-EBADF, kisol_mnt_idmapped(self->dir, self->dir, -1, false));
 	EXPECT_EQ(-EINVAL, kisol_mnt_idmapped(NULL, self->dir, 0, false));
-	{
-		char a[PATH_MAX + 8], b[PATH_MAX + 8], x[PATH_MAX + 16];
-
-		sub(a, sizeof(a), self->dir, "a");
-		sub(b, sizeof(b), self->dir, "b");
-		sub(x, sizeof(x), b, "x");
-		ASSERT_EQ(0, mkdir(a, 0755));
-		ASSERT_EQ(0, mkdir(b, 0755));
-		ASSERT_EQ(0, kisol_mnt_tmpfs(a, NULL));
-		fd = kisol_mnt_clone_tree(a, false);
-		ASSERT_LE(0, fd);
-		/* a detached clone takes attributes by fd */
-		EXPECT_EQ(0, kisol_mnt_setattr(fd, "", MOUNT_ATTR_RDONLY, 0, 0, false));
-		ASSERT_EQ(0, kisol_mnt_attach(fd, b));
-		close(fd);
-		EXPECT_EQ(-1, mkdir(x, 0755));
-		EXPECT_EQ(EROFS, errno);
-		EXPECT_EQ(1, kisol_mnt_detach_all(b));
-		EXPECT_EQ(1, kisol_mnt_detach_all(a));
-	}
+	sub(a, sizeof(a), self->dir, "a");
+	sub(b, sizeof(b), self->dir, "b");
+	sub(x, sizeof(x), b, "x");
+	ASSERT_EQ(0, mkdir(a, 0755));
+	ASSERT_EQ(0, mkdir(b, 0755));
+	ASSERT_EQ(0, kisol_mnt_tmpfs(a, NULL));
+	fd = kisol_mnt_clone_tree(a, false);
+	ASSERT_LE(0, fd);
+	/* a detached clone takes attributes by fd */
+	EXPECT_EQ(0, kisol_mnt_setattr(fd, "", MOUNT_ATTR_RDONLY, 0, 0, false));
+	ASSERT_EQ(0, kisol_mnt_attach(fd, b));
+	close(fd);
+	EXPECT_EQ(-1, mkdir(x, 0755));
+	EXPECT_EQ(EROFS, errno);
+	EXPECT_EQ(1, kisol_mnt_detach_all(b));
+	EXPECT_EQ(1, kisol_mnt_detach_all(a));
 }
 
 TEST(attr_to_ms_table)
