@@ -450,6 +450,7 @@ int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size)
 		return unmet(why, size, "cannot create the run cgroup for %s on %s: %s", i->name,
 			     where, strerror(-r));
 	r = kisol_cg__prepare(idx, c);
+	kisol_cg__gc(idx); /* a per-process run dir goes away until used */
 	if (r < 0)
 		return unmet(why, size,
 			     "%s is on %s but cannot be enabled in %s (%s; the parent holds processes or did not delegate it)",

@@ -127,7 +127,7 @@ int kisol_cg_run_dir(int idx, char *buf, size_t size)
 			return -ENOENT; /* own cgroup not visible in this mount */
 		env = getenv("KISOL_RUN_ID");
 		if (h->version == 1 && env && *env) {
-			snprintf(name, sizeof(name), "kisol-%s", env);
+			snprintf(name, sizeof(name), "kisol-run-%s", env);
 		} else {
 			snprintf(name, sizeof(name), "kisol-p%d", (int)getpid());
 			temp = true;
@@ -803,4 +803,101 @@ pid_t kisol_cg_clone_into(const struct kisol_cg *cg, int *ret_pidfd)
 		return -EOPNOTSUPP;
 	o.cgroup_fd = cg->dfd;
 	return kisol_clone(&o, ret_pidfd);
+}
+
+struct spawn_arg {
+	kisol_child_fn fn;
+	void *arg;
+};
+
+/* v1 path: wait until the parent has attached us, then run fn. */
+static int spawn_trampoline(int sock, void *p)
+{
+	struct spawn_arg *a = p;
+	int64_t go;
+
+	if (kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS) < 0 || go != 1)
+		return 120;
+	return a->fn(sock, a->arg);
+}
+
+int kisol_cg_spawn(const struct kisol_cg *cg, uint64_t flags, kisol_child_fn fn, void *arg,
+		   struct kisol_child *ret)
+{
+	struct kisol_spawn_opts o = { .flags = flags, .cgroup_fd = -1 };
+	struct spawn_arg a = { fn, arg };
+	struct kisol_child c = KISOL_CHILD_INIT;
+	int r;
+
+	if (!cg || cg->dfd < 0 || !fn || !ret)
+		return -EINVAL;
+	/*
+	 * Attach before a go message on both versions. CLONE_INTO_CGROUP is
+	 * not used here: kernels with the fork/cgroup.kill race fix (6.14+)
+	 * compare the target's kill_seq with the one read from the parent's
+	 * cgroup and SIGKILL the child when the parent's cgroup was ever
+	 * killed (kisol_cg_clone_into() exposes this; see cases/cgroup_core).
+	 */
+	r = kisol_spawn(&o, spawn_trampoline, &a, &c);
+	if (r < 0)
+		return r;
+	r = kisol_cg_attach(cg, c.pid);
+	if (r >= 0)
+		r = kisol_send_int(c.sock, 1);
+	if (r < 0) {
+		kisol_child_release(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+int kisol_cg_move_self(const struct kisol_cg *cg, char *ret_prev, size_t size)
+{
+	const struct kisol_cg_hier *h;
+	char own[KISOL_CG_PATH], prev[KISOL_CG_PATH * 2];
+	int r;
+
+	if (!cg || cg->dfd < 0)
+		return -EINVAL;
+	h = kisol_cg__hier(cg->hier_idx);
+	if (ret_prev) {
+		size_t rl;
+
+		if (!h)
+			return -EINVAL;
+		r = kisol_cg_proc_path(0, h->hier_id, own, sizeof(own));
+		if (r < 0)
+			return r;
+		rl = strcmp(h->root, "/") ? strlen(h->root) : 0;
+		if (strncmp(own, h->root, rl) || !strncmp(own, "/..", 3))
+			return -EXDEV;
+		snprintf(prev, sizeof(prev), "%s%s", h->mnt, strcmp(own + rl, "/") ? own + rl : "");
+		if (strlen(prev) >= size)
+			return -ENAMETOOLONG;
+	}
+	r = kisol_cg_write(cg, "cgroup.procs", "0");
+	if (r < 0)
+		return r;
+	if (ret_prev)
+		snprintf(ret_prev, size, "%s", prev);
+	return 0;
+}
+
+int kisol_cg_move_self_path(const char *dir)
+{
+	char p[KISOL_CG_PATH + 32];
+
+	if (!dir || join(p, sizeof(p), dir, "cgroup.procs") < 0)
+		return -EINVAL;
+	return kisol_write_file(p, "0");
+}
+
+int kisol_cg__gc(int idx)
+{
+	if (idx < 0 || idx >= KISOL_CG_MAX_HIER || runs[idx].pid != getpid() || runs[idx].live)
+		return 0;
+	runs[idx].live = 1;
+	run_release(idx);
+	return 0;
 }

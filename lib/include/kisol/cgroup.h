@@ -9,7 +9,7 @@
  *
  * Test cgroups live below a per-run directory:
  *  - v2 with KISOL_CG_V2_BASE set (the driver): that directory;
- *  - v1 with KISOL_RUN_ID set: <own cgroup>/kisol-<run id>, shared by the
+ *  - v1 with KISOL_RUN_ID set: <own cgroup>/kisol-run-<run id>, shared by the
  *    concurrent tests of the run and removed by the driver, never by a test;
  *  - otherwise (binary run alone, install tree, VM guest): a per-process
  *    <own cgroup>/kisol-p<pid> that the library removes with the last test
@@ -188,6 +188,10 @@ void kisol_cg_cleanup(struct kisol_cg *cg);
 /*
  * Start a process born in cg (clone3 CLONE_INTO_CGROUP, v2 only): returns
  * 0 in the child, the pid in the parent (pidfd in *ret_pidfd if given).
+ * Kernel bug seen on 6.18: when the caller's own cgroup was ever killed
+ * through cgroup.kill, the child is SIGKILLed at birth (kill_seq of the
+ * caller's cgroup compared with the target's). Call from a cgroup that
+ * was never killed (kisol_cg_move_self()) to avoid it.
  */
 pid_t kisol_cg_clone_into(const struct kisol_cg *cg, int *ret_pidfd);
 
@@ -201,11 +205,30 @@ int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size);
 /* Same for a file in a cgroup (feature probe: cgroup.kill, memory.peak). */
 int kisol_cg_need_file(const struct kisol_cg *cg, const char *file, char *why, size_t size);
 
+/*
+ * kisol_spawn() a child (flags: CLONE_NEW*) that runs fn(sock, arg) only
+ * once it is in cg: the parent attaches it, then sends a go message
+ * (CLONE_INTO_CGROUP is left to kisol_cg_clone_into(), see there).
+ */
+struct kisol_child;
+typedef int (*kisol_cg_child_fn)(int sock, void *arg);
+int kisol_cg_spawn(const struct kisol_cg *cg, uint64_t flags, kisol_cg_child_fn fn, void *arg,
+		   struct kisol_child *ret);
+
+/*
+ * Move the calling process into cg (cgroup.procs "0"); with ret_prev the
+ * absolute directory it was in before (same hierarchy), for moving back
+ * with kisol_cg_move_self_path().
+ */
+int kisol_cg_move_self(const struct kisol_cg *cg, char *ret_prev, size_t size);
+int kisol_cg_move_self_path(const char *dir);
+
 /* Library internals shared by lib/cgroup*.c (not for cases). */
 uint64_t kisol_cg__v2_bits(const char *list);
 const struct kisol_cg_hier *kisol_cg__hier(int idx);
 int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version);
 int kisol_cg__prepare(int hier_idx, enum kisol_cg_ctrl c);
+int kisol_cg__gc(int hier_idx);
 
 /* For cases: SKIP when not met (needs the kselftest harness's SKIP). */
 #define NEED_CG(ctrl, version)                                             \

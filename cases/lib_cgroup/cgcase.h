@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared helpers of the cgroup case areas (cgroup_*, cgroupns, lib_cgroup):
+ * small child bodies and a fixture with a v1 and a v2 variant. Included
+ * after kisol_test.h.
+ */
+#ifndef KISOL_CGCASE_H
+#define KISOL_CGCASE_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "kisol/cgroup.h"
+
+/* Child: report "ready", then wait for any message (or the parent's death). */
+static inline int cg_fn_park(int sock, void *arg)
+{
+	int64_t v;
+
+	if (kisol_send_int(sock, getpid()) < 0)
+		return 100;
+	kisol_recv_int(sock, &v, -1);
+	return 0;
+}
+
+/* Child: report ready, then burn CPU until killed. */
+static inline int cg_fn_spin(int sock, void *arg)
+{
+	volatile uint64_t n = 0;
+
+	if (kisol_send_int(sock, getpid()) < 0)
+		return 100;
+	for (;;)
+		n++;
+	return 0;
+}
+
+static inline int64_t cg_now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Spawn a parked child in cg and wait for its ready message. */
+static inline int cg_spawn_park(const struct kisol_cg *cg, struct kisol_child *c)
+{
+	int64_t pid;
+	int r = kisol_cg_spawn(cg, 0, cg_fn_park, NULL, c);
+
+	if (r < 0)
+		return r;
+	r = kisol_recv_int(c->sock, &pid, KISOL_TIMEOUT_MS);
+	return r < 0 ? r : 0;
+}
+
+static inline int cg_spawn_fn(const struct kisol_cg *cg, kisol_child_fn fn, void *arg,
+			      struct kisol_child *c)
+{
+	int64_t pid;
+	int r = kisol_cg_spawn(cg, 0, fn, arg, c);
+
+	if (r < 0)
+		return r;
+	r = kisol_recv_int(c->sock, &pid, KISOL_TIMEOUT_MS);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * clone3(CLONE_INTO_CGROUP) into dst from a fresh cgroup: the caller moves
+ * into a new sibling cgroup for the clone and back afterwards, so that the
+ * kill_seq bug (see kisol_cg_clone_into()) of a previously killed own
+ * cgroup does not kill the child. 0 in the child, pid in the parent.
+ */
+static inline pid_t cg_clone_into_fresh(const struct kisol_cg *dst, int *pidfd)
+{
+	struct kisol_cg src = KISOL_CG_INIT;
+	char prev[KISOL_CG_PATH];
+	pid_t pid;
+	int r;
+
+	r = kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &src);
+	if (r < 0)
+		return r;
+	r = kisol_cg_move_self(&src, prev, sizeof(prev));
+	if (r < 0) {
+		kisol_cg_destroy(&src);
+		return r;
+	}
+	pid = kisol_cg_clone_into(dst, pidfd);
+	if (pid == 0)
+		return 0;
+	kisol_cg_move_self_path(prev);
+	kisol_cg_destroy(&src);
+	return pid;
+}
+
+static inline const char *cg_vname(int v)
+{
+	return v == 1 ? "v1" : "v2";
+}
+
+/*
+ * A fixture named `name` with a test cgroup for controller ctrl and up to
+ * four children, in two variants (v1, v2). Each variant SKIPs where the
+ * controller is not on that version.
+ */
+#define CG_FIXTURE(name, ctrl)                                                   \
+	FIXTURE(name) {                                                          \
+		struct kisol_cg cg;                                              \
+		struct kisol_child kid[4];                                       \
+	};                                                                       \
+	FIXTURE_VARIANT(name) { int version; };                                  \
+	FIXTURE_VARIANT_ADD(name, v1) { .version = KISOL_CG_V1 };                \
+	FIXTURE_VARIANT_ADD(name, v2) { .version = KISOL_CG_V2 };                \
+	FIXTURE_SETUP(name)                                                      \
+	{                                                                        \
+		struct kisol_cg init = KISOL_CG_INIT;                            \
+		struct kisol_child kinit = KISOL_CHILD_INIT;                     \
+		int _r;                                                          \
+                                                                                 \
+		self->cg = init;                                                 \
+		for (int i = 0; i < 4; i++)                                      \
+			self->kid[i] = kinit;                                    \
+		NEED_CG((ctrl), variant->version);                               \
+		_r = kisol_cg_create((ctrl), variant->version, &self->cg);       \
+		ASSERT_EQ(0, _r) TH_LOG("create test cgroup: %s", strerror(-_r)); \
+	}                                                                        \
+	FIXTURE_TEARDOWN(name)                                                   \
+	{                                                                        \
+		int _r;                                                          \
+                                                                                 \
+		_r = kisol_cg_destroy(&self->cg); /* thaws, kills, drains */     \
+		for (int i = 0; i < 4; i++)                                      \
+			kisol_child_release(&self->kid[i]);                      \
+		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
+	}
+
+#endif

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libkisol cgroup module: discovery agrees with the kernel's own files,
+ * controllers are located with distinct errors, test cgroups are created,
+ * used and removed, error paths give the documented -errno.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "kisol_test.h"
+#include "lib_cgroup/cgcase.h"
+
+TEST(table_names_resolve_back)
+{
+	for (int c = 0; c < _KISOL_CG_MAX; c++) {
+		const struct kisol_cg_info *i = &kisol_cg_table[c];
+
+		ASSERT_NE(NULL, i->name);
+		EXPECT_EQ(c, kisol_cg_ctrl_from_name(i->name));
+		if (i->v1)
+			EXPECT_EQ(c, kisol_cg_ctrl_from_name(i->v1));
+		if (i->v2)
+			EXPECT_EQ(c, kisol_cg_ctrl_from_name(i->v2));
+	}
+	EXPECT_EQ(KISOL_CG_IO, kisol_cg_ctrl_from_name("blkio"));
+	EXPECT_EQ(-EINVAL, kisol_cg_ctrl_from_name("nonesuch"));
+	EXPECT_EQ(-EINVAL, kisol_cg_ctrl_from_name(NULL));
+}
+
+/* Every hierarchy found is a real cgroup mount whose own dir exists. */
+TEST(discover_matches_mounts)
+{
+	struct kisol_cg_layout l;
+	struct stat st;
+
+	ASSERT_EQ(0, kisol_cg_discover(&l));
+	if (l.n == 0)
+		SKIP(return, "no cgroup hierarchy mounted");
+	for (int i = 0; i < l.n; i++) {
+		char p[KISOL_CG_PATH + 32];
+
+		snprintf(p, sizeof(p), "%s/cgroup.procs", l.h[i].mnt);
+		EXPECT_EQ(0, stat(p, &st)) TH_LOG("%s", p);
+		if (l.h[i].version == 1)
+			EXPECT_NE(0ULL, l.h[i].ctrls) TH_LOG("named v1 hierarchy %s kept", l.h[i].mnt);
+		if (l.h[i].own_dir[0])
+			EXPECT_EQ(0, stat(l.h[i].own_dir, &st)) TH_LOG("%s", l.h[i].own_dir);
+	}
+	EXPECT_EQ(-EINVAL, kisol_cg_discover(NULL));
+}
+
+/* The own cgroup of each hierarchy is what /proc/self/cgroup says. */
+TEST(own_cgroup_matches_proc)
+{
+	const struct kisol_cg_layout *l;
+	char buf[KISOL_CG_PATH];
+
+	ASSERT_EQ(0, kisol_cg_layout(&l));
+	if (l->n == 0)
+		SKIP(return, "no cgroup hierarchy mounted");
+	for (int i = 0; i < l->n; i++) {
+		ASSERT_EQ(0, kisol_cg_proc_path(0, l->h[i].hier_id, buf, sizeof(buf)));
+		EXPECT_STREQ(buf, l->h[i].own);
+	}
+	EXPECT_EQ(-ENOENT, kisol_cg_proc_path(0, 4242, buf, sizeof(buf)));
+	EXPECT_EQ(-EINVAL, kisol_cg_proc_path(0, 0, NULL, 0));
+}
+
+TEST(layout_name)
+{
+	const struct kisol_cg_layout *l;
+	const char *n;
+	bool v1 = false;
+
+	ASSERT_EQ(0, kisol_cg_layout(&l));
+	n = kisol_cg_layout_name(l);
+	for (int i = 0; i < l->n; i++)
+		v1 |= l->h[i].version == 1;
+	EXPECT_STREQ(v1 ? (l->v2 >= 0 ? "hybrid" : "v1") : (l->v2 >= 0 ? "v2" : "none"), n);
+	EXPECT_STREQ("none", kisol_cg_layout_name(NULL));
+	TH_LOG("layout %s, %d hierarchies", n, l->n);
+}
+
+/* A controller is located on exactly one version; the other gives -EXDEV. */
+TEST(locate_distinct_errors)
+{
+	const struct kisol_cg_hier *h;
+	int seen = 0;
+
+	for (int c = 1; c < _KISOL_CG_MAX; c++) {
+		int r1 = kisol_cg_locate(c, KISOL_CG_V1, &h);
+		int r2 = kisol_cg_locate(c, KISOL_CG_V2, &h);
+		int ra = kisol_cg_locate(c, KISOL_CG_ANY, &h);
+
+		if (r1 == 0 && !kisol_cg_table[c].v2_core) {
+			seen++;
+			EXPECT_TRUE(r2 == -EXDEV || r2 == -EOPNOTSUPP)
+				TH_LOG("%s on v1, v2 gives %d", kisol_cg_table[c].name, r2);
+		}
+		if (r2 == 0 && !kisol_cg_table[c].v2_core) {
+			seen++;
+			EXPECT_TRUE(r1 == -EXDEV || r1 == -EOPNOTSUPP || r1 == 0)
+				TH_LOG("%s on v2, v1 gives %d", kisol_cg_table[c].name, r1);
+		}
+		if (r1 == -ENOENT && r2 == -ENOENT)
+			EXPECT_EQ(-ENOENT, ra);
+		if (r1 == 0 || r2 == 0)
+			EXPECT_EQ(0, ra);
+	}
+	EXPECT_EQ(-EINVAL, kisol_cg_locate(_KISOL_CG_MAX, 0, &h));
+	EXPECT_EQ(-EINVAL, kisol_cg_locate(KISOL_CG_PIDS, 3, &h));
+	EXPECT_EQ(-EOPNOTSUPP, kisol_cg_locate(KISOL_CG_DEVICES, KISOL_CG_V2, &h));
+	if (!seen)
+		SKIP(return, "no controller mounted");
+}
+
+/* kisol_cg_need names where the controller is bound. */
+TEST(need_names_the_binding)
+{
+	char why[320], where[KISOL_CG_PATH + 32];
+	int done = 0;
+
+	for (int c = 1; c < _KISOL_CG_MAX; c++) {
+		for (int v = 1; v <= 2; v++) {
+			if (kisol_cg__locate_idx(c, v) != -EXDEV)
+				continue;
+			ASSERT_EQ(1, kisol_cg_need(c, v, why, sizeof(why)));
+			ASSERT_EQ(0, kisol_cg_where(c, where, sizeof(where)));
+			EXPECT_NE(NULL, strstr(why, where)) TH_LOG("%s / %s", why, where);
+			EXPECT_NE(NULL, strstr(why, v == 1 ? "v1-only" : "v2-only")) TH_LOG("%s", why);
+			done++;
+		}
+	}
+	EXPECT_EQ(-EINVAL, kisol_cg_need(-1, 0, why, sizeof(why)));
+	if (!done)
+		SKIP(return, "no controller is bound to only one version here (pure host)");
+}
+
+FIXTURE(cg) {
+	struct kisol_cg cg;
+	struct kisol_child kid;
+};
+FIXTURE_VARIANT(cg) { int version; };
+FIXTURE_VARIANT_ADD(cg, v1) { .version = KISOL_CG_V1 };
+FIXTURE_VARIANT_ADD(cg, v2) { .version = KISOL_CG_V2 };
+
+FIXTURE_SETUP(cg)
+{
+	struct kisol_cg i = KISOL_CG_INIT;
+	struct kisol_child k = KISOL_CHILD_INIT;
+
+	self->cg = i;
+	self->kid = k;
+	NEED_CG(KISOL_CG_CORE, variant->version);
+	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, variant->version, &self->cg));
+}
+
+FIXTURE_TEARDOWN(cg)
+{
+	EXPECT_EQ(0, kisol_cg_destroy(&self->cg));
+	kisol_child_release(&self->kid);
+}
+
+/* The test cgroup is a directory below the run dir, named t<pid>-<n>. */
+TEST_F(cg, create_names_and_rel)
+{
+	char name[64], run[KISOL_CG_PATH];
+	struct stat st;
+
+	ASSERT_EQ(0, stat(self->cg.path, &st));
+	ASSERT_TRUE(S_ISDIR(st.st_mode));
+	snprintf(name, sizeof(name), "/t%d-", getpid());
+	EXPECT_NE(NULL, strstr(self->cg.path, name));
+	ASSERT_EQ(0, kisol_cg_run_dir(self->cg.hier_idx, run, sizeof(run)));
+	EXPECT_EQ(0, strncmp(self->cg.path, run, strlen(run)));
+	EXPECT_EQ('/', self->cg.rel[0]);
+	EXPECT_NE(NULL, strstr(self->cg.path, self->cg.rel));
+}
+
+/* Spawned child is in the cgroup, as /proc/PID/cgroup and cgroup.procs say. */
+TEST_F(cg, spawn_lands_inside)
+{
+	const struct kisol_cg_hier *h = kisol_cg__hier(self->cg.hier_idx);
+	char path[KISOL_CG_PATH];
+	int r = cg_spawn_park(&self->cg, &self->kid);
+
+	if (r < 0 && self->kid.pid > 0 && kisol_child_wait(&self->kid, 1000, NULL) == 0)
+		TH_LOG("child wait status 0x%x", self->kid.status);
+	ASSERT_EQ(0, r);
+	EXPECT_EQ(1, kisol_cg_has_pid(&self->cg, self->kid.pid));
+	EXPECT_EQ(1, kisol_cg_nr_procs(&self->cg));
+	EXPECT_EQ(1, kisol_cg_populated(&self->cg));
+	ASSERT_EQ(0, kisol_cg_proc_path(self->kid.pid, h->hier_id, path, sizeof(path)));
+	EXPECT_STREQ(self->cg.rel, path);
+}
+
+/* kill empties the cgroup; wait_empty returns; destroy removes it. */
+TEST_F(cg, kill_then_wait_empty)
+{
+	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid));
+	ASSERT_EQ(0, kisol_cg_kill(&self->cg));
+	ASSERT_EQ(0, kisol_cg_wait_empty(&self->cg, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(0, kisol_cg_populated(&self->cg));
+	ASSERT_EQ(0, kisol_child_wait(&self->kid, KISOL_TIMEOUT_MS, NULL));
+	EXPECT_TRUE(WIFSIGNALED(self->kid.status));
+	EXPECT_EQ(SIGKILL, WTERMSIG(self->kid.status));
+}
+
+/* destroy of a populated tree with a grandchild kills and removes all. */
+TEST_F(cg, destroy_populated_tree)
+{
+	struct kisol_cg sub = KISOL_CG_INIT;
+	char path[KISOL_CG_PATH];
+	struct stat st;
+
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
+	ASSERT_EQ(0, cg_spawn_park(&sub, &self->kid));
+	snprintf(path, sizeof(path), "%s", self->cg.path);
+	kisol_cg_destroy(&sub); /* sub is owned: removes only itself */
+	EXPECT_EQ(0, kisol_cg_destroy(&self->cg));
+	EXPECT_EQ(-1, stat(path, &st));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, kisol_child_wait(&self->kid, KISOL_TIMEOUT_MS, NULL));
+	EXPECT_TRUE(WIFSIGNALED(self->kid.status));
+	EXPECT_EQ(0, kisol_cg_destroy(&self->cg)); /* twice is fine */
+}
+
+/* File errors are -errno: missing file, bad cgroup, bad value. */
+TEST_F(cg, file_errors)
+{
+	struct kisol_cg none = KISOL_CG_INIT;
+	char buf[64];
+	int64_t v;
+
+	EXPECT_EQ(-ENOENT, kisol_cg_read(&self->cg, "nonesuch.file", buf, sizeof(buf)));
+	EXPECT_EQ(-EINVAL, kisol_cg_read(&none, "cgroup.procs", buf, sizeof(buf)));
+	EXPECT_EQ(-EINVAL, kisol_cg_write(NULL, "cgroup.procs", "1"));
+	EXPECT_EQ(-EINVAL, kisol_cg_write(&self->cg, "cgroup.procs", "garbage"));
+	EXPECT_EQ(-ESRCH, kisol_cg_attach(&self->cg, 0x3ffffff0));
+	EXPECT_EQ(0, kisol_cg_has_file(&self->cg, "nonesuch.file"));
+	EXPECT_EQ(1, kisol_cg_has_file(&self->cg, "cgroup.procs"));
+	EXPECT_EQ(-ENOENT, kisol_cg_keyed(&self->cg, "cgroup.procs", "nokey", &v));
+	EXPECT_EQ(-EINVAL, kisol_cg_destroy(NULL));
+}
+
+/* Freeze and thaw: the frozen child makes no progress, then resumes. */
+static int count_up(int sock, void *arg)
+{
+	volatile uint64_t *ctr = arg;
+
+	kisol_send_int(sock, getpid());
+	for (;;)
+		(*ctr)++;
+	return 0;
+}
+
+TEST_F(cg, freeze_stops_progress)
+{
+	volatile uint64_t *ctr = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t a, b;
+	int64_t end;
+
+	ASSERT_NE(MAP_FAILED, ctr);
+	if (variant->version == 1)
+		NEED_CG(KISOL_CG_FREEZER, 1);
+	if (variant->version == 1) {
+		/* v1 freezing needs the freezer hierarchy */
+		struct kisol_cg f = KISOL_CG_INIT;
+
+		kisol_cg_destroy(&self->cg);
+		ASSERT_EQ(0, kisol_cg_create(KISOL_CG_FREEZER, 1, &f));
+		self->cg = f;
+	}
+	ASSERT_EQ(0, cg_spawn_fn(&self->cg, count_up, (void *)ctr, &self->kid));
+	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS));
+	a = *ctr;
+	end = cg_now_ns(CLOCK_MONOTONIC) + 20000000;
+	while (cg_now_ns(CLOCK_MONOTONIC) < end)
+		;
+	b = *ctr;
+	EXPECT_EQ(a, b) TH_LOG("counter moved while frozen");
+	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, false, KISOL_TIMEOUT_MS));
+	end = cg_now_ns(CLOCK_MONOTONIC) + 2000000000LL;
+	while (*ctr == b && cg_now_ns(CLOCK_MONOTONIC) < end)
+		sched_yield();
+	EXPECT_NE(b, *ctr) TH_LOG("counter did not move after thaw");
+	munmap((void *)ctr, 4096);
+}
+
+/* clone_into: v2 child born inside; v1 gives -EOPNOTSUPP. */
+TEST_F(cg, clone_into)
+{
+	int pidfd = -1, st;
+	pid_t pid;
+
+	if (variant->version == 1) {
+		EXPECT_EQ(-EOPNOTSUPP, kisol_cg_clone_into(&self->cg, &pidfd));
+		return;
+	}
+	pid = cg_clone_into_fresh(&self->cg, &pidfd);
+	if (pid == -ENOSYS)
+		SKIP(return, "clone3 CLONE_INTO_CGROUP not supported (ENOSYS)");
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char buf[KISOL_CG_PATH];
+
+		if (kisol_cg_proc_path(0, 0, buf, sizeof(buf)) < 0)
+			_exit(2);
+		_exit(strcmp(buf, self->cg.rel) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(pidfd);
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("child not in %s", self->cg.rel);
+}
+
+/* wait_event times out with -ETIMEDOUT on v2, -EOPNOTSUPP on v1. */
+TEST_F(cg, wait_event_timeout)
+{
+	int r = kisol_cg_wait_event(&self->cg, "populated", 1, 20);
+
+	EXPECT_EQ(variant->version == 2 ? -ETIMEDOUT : -EOPNOTSUPP, r);
+}
+
+/* A child cgroup, opened again by path, is the same directory. */
+TEST_F(cg, child_and_open)
+{
+	struct kisol_cg sub = KISOL_CG_INIT, again = KISOL_CG_INIT;
+	struct stat a, b;
+
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "c", &sub));
+	EXPECT_EQ(-EEXIST, kisol_cg_child(&self->cg, "c", &again));
+	ASSERT_EQ(0, kisol_cg_open(sub.path, 0, &again));
+	EXPECT_EQ(variant->version, again.version);
+	EXPECT_STREQ(sub.rel, again.rel);
+	ASSERT_EQ(0, fstat(sub.dfd, &a));
+	ASSERT_EQ(0, fstat(again.dfd, &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(0, kisol_cg_destroy(&again)); /* not owned: only closes */
+	EXPECT_EQ(0, stat(sub.path, &a));
+	EXPECT_EQ(0, kisol_cg_destroy(&sub));
+	EXPECT_EQ(-ENOENT, kisol_cg_open("/nonexistent/cg", 0, &again));
+}
+
+/* need_file: present file passes, missing one gives a reason. */
+TEST_F(cg, need_file)
+{
+	char why[320];
+
+	EXPECT_EQ(0, kisol_cg_need_file(&self->cg, "cgroup.procs", why, sizeof(why)));
+	EXPECT_EQ(1, kisol_cg_need_file(&self->cg, "nonesuch", why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "nonesuch"));
+}
+
+/* The run directory is reused by the same process and lies below our own cgroup or the base. */
+TEST_F(cg, run_dir_stable)
+{
+	char a[KISOL_CG_PATH], b[KISOL_CG_PATH];
+	const struct kisol_cg_hier *h = kisol_cg__hier(self->cg.hier_idx);
+	const char *base = getenv("KISOL_CG_V2_BASE");
+
+	ASSERT_EQ(0, kisol_cg_run_dir(self->cg.hier_idx, a, sizeof(a)));
+	ASSERT_EQ(0, kisol_cg_run_dir(self->cg.hier_idx, b, sizeof(b)));
+	EXPECT_STREQ(a, b);
+	if (variant->version == 2 && base && *base) {
+		EXPECT_NE(NULL, strstr(a, base[0] == '/' ? base + 1 : base));
+	} else {
+		EXPECT_EQ(0, strncmp(a, h->own_dir, strlen(h->own_dir)));
+	}
+	EXPECT_EQ(-EINVAL, kisol_cg_run_dir(99, a, sizeof(a)));
+}
+
+KISOL_MAIN
