@@ -256,6 +256,7 @@ def run(a):
     facts = results.host_facts()
     run_id = results.make_run_id(facts['host'], facts['kernel'], suffix=f'-vm-{_safe(kernel.release)}')
     out_dir = a.out or os.path.join(a.results, run_id)
+    a.result_dir = out_dir
     work = os.path.join(a.work, run_id)
     os.makedirs(work, exist_ok=True)
     os.makedirs(out_dir, exist_ok=True)
