@@ -112,22 +112,51 @@ int kisol_ovl_options(const struct kisol_ovl *o, const char *extra, char *buf, s
 	return 0;
 }
 
-/* New API with one fsconfig call per layer. */
-static int mount_layers_plus(struct kisol_ovl *o, const char *extra, unsigned attr,
-			     char *log, size_t log_size)
+/* The lowerdir value as for mount(2): "L0:L1::D0". */
+static int lowerdir_value(const struct kisol_ovl *o, char *buf, size_t size)
+{
+	size_t off = 0;
+	unsigned i;
+	int n;
+
+	for (i = 0; i < o->nlower + o->ndata; i++) {
+		n = snprintf(buf + off, size - off, "%s%s", i == 0 ? "" : i < o->nlower ? ":" : "::",
+			     i < o->nlower ? o->lower[i] : o->data[i - o->nlower]);
+		if (n < 0 || (size_t)n >= size - off)
+			return -ENAMETOOLONG;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * New API: one fsconfig call per key. fsconfig strings are limited to 255
+ * bytes, so a longer lowerdir value goes as one lowerdir+/datadir+ per
+ * layer (as does plus).
+ */
+static int mount_new(struct kisol_ovl *o, const char *extra, unsigned attr, bool plus,
+		     char *log, size_t log_size)
 {
 	_cleanup_close_ int fs = -EBADF;
 	_cleanup_close_ int mnt = -EBADF;
+	char lower[(KISOL_OVL_MAX_LOWER + KISOL_OVL_MAX_DATA) * (PATH_MAX + 2)];
 	unsigned i;
 	int r;
 
+	r = lowerdir_value(o, lower, sizeof(lower));
+	if (r < 0)
+		return r;
+	if (strlen(lower) > 255)
+		plus = true;
 	fs = kisol_mnt_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return fs;
 	r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "source", "kisol", 0);
-	for (i = 0; r >= 0 && i < o->nlower; i++)
+	if (r >= 0 && !plus)
+		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0);
+	for (i = 0; r >= 0 && plus && i < o->nlower; i++)
 		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->lower[i], 0);
-	for (i = 0; r >= 0 && i < o->ndata; i++)
+	for (i = 0; r >= 0 && plus && i < o->ndata; i++)
 		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "datadir+", o->data[i], 0);
 	if (r >= 0 && o->has_upper)
 		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", o->upper, 0);
@@ -164,15 +193,17 @@ int kisol_ovl_mount(struct kisol_ovl *o, enum kisol_mnt_api api, const char *ext
 		log[0] = '\0';
 	if (extra && strlen(extra) >= sizeof(o->options))
 		return -ENAMETOOLONG;
-	if (flags & KISOL_OVL_LAYERS_PLUS) {
-		if (api == KISOL_MNT_API_LEGACY)
-			return -EINVAL;
-		r = mount_layers_plus(o, extra, attr, log, log_size);
-	} else {
+	if ((flags & KISOL_OVL_LAYERS_PLUS) && api == KISOL_MNT_API_LEGACY)
+		return -EINVAL;
+	r = -ENOSYS;
+	if (api != KISOL_MNT_API_LEGACY)
+		r = mount_new(o, extra, attr, flags & KISOL_OVL_LAYERS_PLUS, log, log_size);
+	if (api == KISOL_MNT_API_LEGACY ||
+	    (r == -ENOSYS && api == KISOL_MNT_API_AUTO && !(flags & KISOL_OVL_LAYERS_PLUS))) {
 		r = kisol_ovl_options(o, extra, opts, sizeof(opts));
 		if (r >= 0)
-			r = kisol_mnt_fs_mount(api, "overlay", "kisol", o->merged, opts, attr, log,
-					       log_size);
+			r = kisol_mnt_mount("kisol", o->merged, "overlay",
+					    kisol_mnt_attr_to_ms(attr), opts);
 	}
 	if (r < 0)
 		return r;
