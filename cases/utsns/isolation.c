@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * UTS namespace isolation beyond the basic case: changes outside are
+ * invisible inside (and a new namespace starts as a copy), length limits,
+ * EPERM without CAP_SYS_ADMIN over the owning user namespace, uname() and
+ * /proc/sys/kernel views, setns into another UTS namespace, independent
+ * siblings, and a namespace kept alive by an fd or a bind mount of
+ * /proc/PID/ns/uts after its last process exits. Hostname and domainname,
+ * each as root, as root in a user namespace, and unprivileged.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "kisol_test.h"
+
+struct uts_field {
+	const char *name;
+	const char *proc; /* /proc/sys/kernel/<proc> */
+	int (*set)(const char *, size_t);
+	int (*get)(char *, size_t);
+	size_t uname_off;
+};
+
+static int get_host(char *b, size_t n) { return gethostname(b, n); }
+static int get_domain(char *b, size_t n) { return getdomainname(b, n); }
+static int set_host(const char *b, size_t n) { return sethostname(b, n); }
+static int set_domain(const char *b, size_t n) { return setdomainname(b, n); }
+
+static const struct uts_field HOST = { "hostname", "hostname", set_host, get_host,
+				       offsetof(struct utsname, nodename) };
+static const struct uts_field DOMAIN = { "domainname", "domainname", set_domain, get_domain,
+					 offsetof(struct utsname, domainname) };
+
+enum mode { ROOT, IN_USERNS, UNPRIV };
+
+FIXTURE(uts_iso) {
+	char before[HOST_NAME_MAX + 2];
+	struct kisol_child a, b;
+	char dir[PATH_MAX];
+	int orig_uts;
+};
+
+FIXTURE_VARIANT(uts_iso) {
+	const struct uts_field *f;
+	enum mode mode;
+};
+
+FIXTURE_VARIANT_ADD(uts_iso, hostname_root) { .f = &HOST, .mode = ROOT };
+FIXTURE_VARIANT_ADD(uts_iso, hostname_userns) { .f = &HOST, .mode = IN_USERNS };
+FIXTURE_VARIANT_ADD(uts_iso, hostname_unpriv) { .f = &HOST, .mode = UNPRIV };
+FIXTURE_VARIANT_ADD(uts_iso, domainname_root) { .f = &DOMAIN, .mode = ROOT };
+FIXTURE_VARIANT_ADD(uts_iso, domainname_userns) { .f = &DOMAIN, .mode = IN_USERNS };
+FIXTURE_VARIANT_ADD(uts_iso, domainname_unpriv) { .f = &DOMAIN, .mode = UNPRIV };
+
+FIXTURE_SETUP(uts_iso)
+{
+	struct kisol_child init = KISOL_CHILD_INIT;
+
+	self->a = init;
+	self->b = init;
+	self->dir[0] = '\0';
+	self->orig_uts = kisol_ns_open(0, KISOL_NS_UTS);
+	ASSERT_LE(0, self->orig_uts);
+	NEED_NS(KISOL_NS_UTS);
+	if (variant->mode != ROOT)
+		NEED_NS(KISOL_NS_USER);
+	if (variant->mode == UNPRIV)
+		KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_UTS);
+	ASSERT_EQ(0, variant->f->get(self->before, sizeof(self->before)));
+}
+
+FIXTURE_TEARDOWN(uts_iso)
+{
+	char now[HOST_NAME_MAX + 2], path[PATH_MAX + 16];
+
+	kisol_child_release(&self->a);
+	kisol_child_release(&self->b);
+	if (self->dir[0]) {
+		snprintf(path, sizeof(path), "%s/uts", self->dir);
+		umount2(path, MNT_DETACH);
+		unlink(path);
+		rmdir(self->dir);
+	}
+	/* the test process may have entered other namespaces: check the host's */
+	EXPECT_EQ(0, kisol_ns_enter(self->orig_uts, KISOL_NS_UTS));
+	EXPECT_EQ(0, variant->f->get(now, sizeof(now)));
+	EXPECT_STREQ(self->before, now);
+	close(self->orig_uts);
+}
+
+static struct kisol_spawn_opts opts(const FIXTURE_VARIANT(uts_iso) *v, uint64_t flags)
+{
+	struct kisol_spawn_opts o = { .flags = flags, .cgroup_fd = -1 };
+
+	if (v->mode != ROOT) {
+		o.flags |= CLONE_NEWUSER;
+		o.map_root = true;
+		o.deny_setgroups = true;
+	}
+	o.unpriv = v->mode == UNPRIV;
+	return o;
+}
+
+static const struct uts_field *F; /* the variant's field, for children */
+
+#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
+
+static int wait_go(int sock)
+{
+	int64_t go;
+
+	return kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
+}
+
+/* Child: report the name, then on each go set nothing and report again. */
+static int c_report(int sock, void *arg)
+{
+	char buf[HOST_NAME_MAX + 2];
+
+	for (;;) {
+		if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
+			return 1;
+		if (wait_go(sock) < 0)
+			return 0;
+	}
+}
+
+/* Child: set the name given by arg, report it, stay until go. */
+static int c_set(int sock, void *arg)
+{
+	const char *name = arg;
+	char buf[HOST_NAME_MAX + 2];
+
+	TX(F->set(name, strlen(name)) < 0 ? -errno : 0);
+	if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
+		return 2;
+	wait_go(sock);
+	return 0;
+}
+
+static void rx_str(struct __test_metadata *_metadata, int sock, char *buf, size_t n)
+{
+	int r = kisol_recv_str(sock, buf, n, KISOL_TIMEOUT_MS);
+
+	if (r < 0) {
+		TH_LOG("no string from the child: %s", strerror(-r));
+		buf[0] = '\0';
+	}
+}
+
+static int64_t rx(struct __test_metadata *_metadata, int sock)
+{
+	int64_t v = -99999;
+	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
+
+	if (r < 0)
+		TH_LOG("no message from the child: %s", strerror(-r));
+	return v;
+}
+
+TEST_F(uts_iso, outside_change_invisible_inside)
+{
+	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
+	char buf[HOST_NAME_MAX + 2];
+
+	F = variant->f;
+	/* the test process takes a UTS namespace of its own first */
+	ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWUTS));
+	ASSERT_EQ(0, F->set("kisol-outer-1", 13));
+	ASSERT_EQ(0, kisol_spawn(&o, c_report, NULL, &self->a));
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	EXPECT_STREQ("kisol-outer-1", buf); /* a new namespace starts as a copy */
+	ASSERT_EQ(0, F->set("kisol-outer-2", 13));
+	ASSERT_EQ(0, kisol_send_int(self->a.sock, 1));
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	EXPECT_STREQ("kisol-outer-1", buf) TH_LOG("outside change leaked in");
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ("kisol-outer-2", buf);
+}
+
+TEST_F(uts_iso, set_inside_invisible_outside)
+{
+	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
+	char buf[HOST_NAME_MAX + 2];
+
+	F = variant->f;
+	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-in", &self->a));
+	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	EXPECT_STREQ("kisol-in", buf);
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ(self->before, buf);
+}
+
+static int c_limits(int sock, void *arg)
+{
+	char name[HOST_NAME_MAX + 2], buf[HOST_NAME_MAX + 2];
+
+	memset(name, 'k', sizeof(name));
+	TX(F->set(name, 64) < 0 ? errno : 0);
+	if (F->get(buf, sizeof(buf)) < 0)
+		return 2;
+	TX(strlen(buf));
+	TX(F->set(name, 65) < 0 ? errno : 0);
+	TX(F->set(name, (size_t)-1) < 0 ? errno : 0);
+	TX(F->set("", 0) < 0 ? errno : 0);
+	if (F->get(buf, sizeof(buf)) < 0)
+		return 3;
+	TX(strlen(buf));
+	return 0;
+}
+
+TEST_F(uts_iso, length_limits)
+{
+	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
+	char buf[HOST_NAME_MAX + 2];
+
+	F = variant->f;
+	ASSERT_EQ(0, kisol_spawn(&o, c_limits, NULL, &self->a));
+	EXPECT_EQ(0, rx(_metadata, self->a.sock));      /* 64 bytes: the maximum */
+	EXPECT_EQ(64, rx(_metadata, self->a.sock));
+	EXPECT_EQ(EINVAL, rx(_metadata, self->a.sock)); /* 65: too long */
+	EXPECT_EQ(EINVAL, rx(_metadata, self->a.sock)); /* huge length */
+	EXPECT_EQ(0, rx(_metadata, self->a.sock));      /* empty is allowed */
+	EXPECT_EQ(0, rx(_metadata, self->a.sock));
+	EXPECT_EQ(0, kisol_child_exit_code(&self->a, KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ(self->before, buf);
+}
+
+static int c_eperm(int sock, void *arg)
+{
+	bool drop = (intptr_t)arg;
+
+	if (drop && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+		return 90;
+	TX(F->set("kisol-denied", 12) < 0 ? errno : 0);
+	return 0;
+}
+
+TEST_F(uts_iso, eperm_without_cap_over_owner)
+{
+	struct kisol_spawn_opts o;
+	char buf[HOST_NAME_MAX + 2];
+
+	F = variant->f;
+	if (variant->mode == ROOT) {
+		/* own UTS namespace, but no capabilities at all */
+		o = opts(variant, CLONE_NEWUTS);
+		ASSERT_EQ(0, kisol_spawn(&o, c_eperm, (void *)1, &self->a));
+	} else {
+		/* root in a new user namespace that does not own the UTS namespace */
+		o = opts(variant, 0);
+		ASSERT_EQ(0, kisol_spawn(&o, c_eperm, (void *)0, &self->a));
+	}
+	EXPECT_EQ(EPERM, rx(_metadata, self->a.sock));
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ(self->before, buf);
+}
+
+static int c_views(int sock, void *arg)
+{
+	struct utsname u;
+	char path[64], buf[HOST_NAME_MAX + 2];
+
+	if (F->set("kisol-view", 10) < 0)
+		return 2;
+	if (uname(&u) < 0 || kisol_send_str(sock, (char *)&u + F->uname_off) < 0)
+		return 3;
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", F->proc);
+	if (kisol_read_file(path, buf, sizeof(buf)) < 0)
+		return 4;
+	kisol_chomp(buf);
+	if (kisol_send_str(sock, buf) < 0)
+		return 5;
+	wait_go(sock);
+	return 0;
+}
+
+TEST_F(uts_iso, uname_and_proc_sys_views)
+{
+	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
+	char buf[HOST_NAME_MAX + 2], path[64];
+	struct utsname u;
+
+	F = variant->f;
+	ASSERT_EQ(0, kisol_spawn(&o, c_views, NULL, &self->a));
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	EXPECT_STREQ("kisol-view", buf);
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	EXPECT_STREQ("kisol-view", buf);
+	/* outside, both views still show the host's name */
+	ASSERT_EQ(0, uname(&u));
+	EXPECT_STREQ(self->before, (char *)&u + F->uname_off);
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", F->proc);
+	ASSERT_LT(0, kisol_read_file(path, buf, sizeof(buf)));
+	kisol_chomp(buf);
+	EXPECT_STREQ(self->before, buf);
+}
+
+static int c_try_setns(int sock, void *arg)
+{
+	int fd = kisol_recv_fd(sock, KISOL_TIMEOUT_MS);
+	char buf[HOST_NAME_MAX + 2];
+	int r;
+
+	if (fd < 0)
+		return 90;
+	if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+		return 91;
+	r = kisol_ns_enter(fd, KISOL_NS_UTS);
+	TX(r);
+	if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
+		return 92;
+	return 0;
+}
+
+TEST_F(uts_iso, setns_into_other_uts_ns)
+{
+	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
+	_cleanup_close_ int mine = kisol_ns_open(0, KISOL_NS_UTS);
+	_cleanup_close_ int theirs = -EBADF;
+	char buf[HOST_NAME_MAX + 2];
+
+	F = variant->f;
+	ASSERT_LE(0, mine);
+	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-target", &self->a));
+	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	theirs = kisol_ns_open(self->a.pid, KISOL_NS_UTS);
+	ASSERT_LE(0, theirs);
+	/* an unprivileged process may not join it */
+	ASSERT_EQ(0, kisol_spawn(NULL, c_try_setns, NULL, &self->b));
+	ASSERT_EQ(0, kisol_send_fd(self->b.sock, theirs));
+	EXPECT_EQ(-EPERM, rx(_metadata, self->b.sock));
+	rx_str(_metadata, self->b.sock, buf, sizeof(buf));
+	EXPECT_STREQ(self->before, buf);
+	/* root over its owner may: the name follows the namespace */
+	ASSERT_EQ(0, kisol_ns_enter(theirs, KISOL_NS_UTS));
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ("kisol-target", buf);
+	/* and back: the original is intact */
+	ASSERT_EQ(0, kisol_ns_enter(mine, KISOL_NS_UTS));
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ(self->before, buf);
+}
+
+TEST_F(uts_iso, siblings_are_independent)
+{
+	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
+	char a[HOST_NAME_MAX + 2], b[HOST_NAME_MAX + 2];
+	_cleanup_close_ int fa = -EBADF;
+
+	F = variant->f;
+	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-a", &self->a));
+	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-b", &self->b));
+	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	ASSERT_EQ(0, rx(_metadata, self->b.sock));
+	rx_str(_metadata, self->a.sock, a, sizeof(a));
+	rx_str(_metadata, self->b.sock, b, sizeof(b));
+	EXPECT_STREQ("kisol-sib-a", a);
+	EXPECT_STREQ("kisol-sib-b", b);
+	/* each seen from outside through setns: still its own */
+	fa = kisol_ns_open(self->a.pid, KISOL_NS_UTS);
+	ASSERT_LE(0, fa);
+	ASSERT_EQ(0, kisol_ns_enter(fa, KISOL_NS_UTS));
+	ASSERT_EQ(0, F->get(a, sizeof(a)));
+	EXPECT_STREQ("kisol-sib-a", a);
+}
+
+/* Keep the namespace of a child alive after it exits; then look inside. */
+static void kept_alive(struct __test_metadata *_metadata, FIXTURE_DATA(uts_iso) *self,
+		       const FIXTURE_VARIANT(uts_iso) *variant, bool by_mount)
+{
+	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
+	_cleanup_close_ int fd = -EBADF, again = -EBADF;
+	char buf[HOST_NAME_MAX + 2], path[PATH_MAX + 16], src[64];
+	const char *base = getenv("KISOL_SCRATCH");
+	struct kisol_ns_id id, id2;
+
+	F = variant->f;
+	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-kept", &self->a));
+	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	ASSERT_EQ(0, kisol_ns_id(self->a.pid, KISOL_NS_UTS, &id));
+	if (by_mount) {
+		ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWNS));
+		ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+		snprintf(self->dir, sizeof(self->dir), "%s/kisol-uts-XXXXXX",
+			 base && *base ? base : "/tmp");
+		ASSERT_NE(NULL, mkdtemp(self->dir));
+		snprintf(path, sizeof(path), "%s/uts", self->dir);
+		fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		ASSERT_LE(0, fd);
+		close(fd);
+		snprintf(src, sizeof(src), "/proc/%d/ns/uts", self->a.pid);
+		ASSERT_EQ(0, mount(src, path, NULL, MS_BIND, NULL));
+		fd = -EBADF;
+	} else {
+		fd = kisol_ns_open(self->a.pid, KISOL_NS_UTS);
+		ASSERT_LE(0, fd);
+	}
+	/* the last process leaves */
+	ASSERT_EQ(0, kisol_send_int(self->a.sock, 1));
+	ASSERT_EQ(0, kisol_child_exit_code(&self->a, KISOL_TIMEOUT_MS));
+	if (by_mount) {
+		again = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, again) TH_LOG("bind mount of the namespace is gone");
+	} else {
+		again = TAKE_FD(fd);
+	}
+	ASSERT_EQ(0, kisol_ns_id_fd(again, &id2));
+	EXPECT_TRUE(kisol_ns_id_eq(&id, &id2));
+	ASSERT_EQ(0, kisol_ns_enter(again, KISOL_NS_UTS));
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ("kisol-kept", buf);
+}
+
+TEST_F(uts_iso, kept_alive_by_bind_mount)
+{
+	kept_alive(_metadata, self, variant, true);
+}
+
+TEST_F(uts_iso, kept_alive_by_fd)
+{
+	kept_alive(_metadata, self, variant, false);
+}
+
+KISOL_MAIN
