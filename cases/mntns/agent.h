@@ -12,7 +12,10 @@
  *   exists P       access(P)                              -> errno
  *   prop P T R     propagation T (shared|private|slave|unbindable), R 0/1
  *   bind S D R     bind S on D, R recursive               -> errno
- *   remount P F    MS_REMOUNT|MS_BIND with flag word F (ro|rw|rw_suid) -> errno
+ *   remount P F    MS_REMOUNT|MS_BIND with MS_* flags F (decimal)  -> errno
+ *   setattr P S C  mount_setattr set S / clear C MOUNT_ATTR_* (decimal) -> errno
+ *   detach P       umount2(P, MNT_DETACH)                 -> errno
+ *   move S D       MS_MOVE S to D                         -> errno
  *   info P         "shared master unbindable mnt_id" of the mount on P, or "-errno"
  *   attach P       receive an fd (SCM_RIGHTS), move_mount it onto P -> errno
  *   count          number of mounts in /proc/self/mountinfo
@@ -87,9 +90,14 @@ static inline int agent_one(int sock, char *req)
 	} else if (!strcmp(argv[0], "bind") && argc == 4) {
 		r = kisol_mnt_bind(argv[1], argv[2], argv[3][0] == '1');
 	} else if (!strcmp(argv[0], "remount") && argc == 3) {
-		unsigned long f = !strcmp(argv[2], "ro") ? MS_RDONLY :
-				  !strcmp(argv[2], "rw") ? MS_NOSUID : 0;
-		r = kisol_mnt_remount_bind(argv[1], f);
+		r = kisol_mnt_remount_bind(argv[1], strtoul(argv[2], NULL, 10));
+	} else if (!strcmp(argv[0], "setattr") && argc == 4) {
+		r = kisol_mnt_setattr(AT_FDCWD, argv[1], strtoull(argv[2], NULL, 10),
+				      strtoull(argv[3], NULL, 10), 0, false);
+	} else if (!strcmp(argv[0], "detach") && argc == 2) {
+		r = kisol_mnt_umount(argv[1], MNT_DETACH);
+	} else if (!strcmp(argv[0], "move") && argc == 3) {
+		r = kisol_mnt_move(argv[1], argv[2]);
 	} else if (!strcmp(argv[0], "info") && argc == 2) {
 		r = kisol_mnt_info(0, argv[1], &mi);
 		if (r < 0)
