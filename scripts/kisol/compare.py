@@ -264,7 +264,7 @@ def fmt_value(v):
         return "-"
     a = abs(v)
     if a >= 1e6:
-        return f"{v:.4g}"
+        return f"{v:.0f}"
     if a >= 100:
         return f"{v:.0f}"
     if a >= 1:

@@ -21,6 +21,7 @@ import json
 import os
 import sqlite3
 import sys
+import zlib
 
 from kisol.report_data import InputError, Run, bench_key, bench_label
 
@@ -58,7 +59,8 @@ CREATE TABLE IF NOT EXISTS bench (
     samples   INTEGER,
     median    REAL,
     p99       REAL,
-    record    TEXT NOT NULL
+    record    TEXT NOT NULL,   -- the record without "raw"
+    raw       BLOB             -- zlib-compressed JSON list of raw samples
 );
 CREATE INDEX IF NOT EXISTS bench_name ON bench(benchmark, params);
 CREATE INDEX IF NOT EXISTS cases_run ON cases(run);
@@ -78,6 +80,9 @@ def connect(db, create=False):
         con = sqlite3.connect(db)
         con.execute("PRAGMA foreign_keys = ON")
         con.executescript(SCHEMA)
+        cols = [r[1] for r in con.execute("PRAGMA table_info(bench)")]
+        if "raw" not in cols:
+            con.execute("ALTER TABLE bench ADD COLUMN raw BLOB")
     except sqlite3.DatabaseError as e:
         raise InputError(f"{db}: not a kisol history database ({e})") from None
     return con
@@ -107,13 +112,27 @@ def store(db, run, replace=True):
             [(rowid, c["id"], case_area(c), c.get("verdict"), c.get("reason"),
               c.get("duration_s"), json.dumps(c, sort_keys=True)) for c in run.cases])
         con.executemany(
-            "INSERT INTO bench(run,seq,benchmark,params,unit,samples,median,p99,record) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO bench(run,seq,benchmark,params,unit,samples,median,p99,record,raw) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
             [(rowid, i, b["benchmark"], bench_key(b)[1], b.get("unit"), b.get("samples"),
-              b.get("median"), b.get("p99"), json.dumps(b, sort_keys=True))
-             for i, b in enumerate(run.bench)])
+              b.get("median"), b.get("p99"),
+              json.dumps({k: v for k, v in b.items() if k != "raw"}, sort_keys=True),
+              _pack(b.get("raw"))) for i, b in enumerate(run.bench)])
     con.close()
     return rowid
+
+
+def _pack(raw):
+    if raw is None:
+        return None
+    return zlib.compress(json.dumps(raw, separators=(",", ":")).encode(), 6)
+
+
+def _unpack(rec, raw):
+    rec = json.loads(rec)
+    if raw is not None:
+        rec["raw"] = json.loads(zlib.decompress(raw))
+    return rec
 
 
 def _find(con, spec):
@@ -137,8 +156,8 @@ def _load_row(con, rowid, db):
     run = json.loads(con.execute("SELECT run_json FROM runs WHERE id=?", (rowid,)).fetchone()[0])
     cases = [json.loads(x[0]) for x in
              con.execute("SELECT case_json FROM cases WHERE run=? ORDER BY rowid", (rowid,))]
-    bench = [json.loads(x[0]) for x in
-             con.execute("SELECT record FROM bench WHERE run=? ORDER BY seq", (rowid,))]
+    bench = [_unpack(rec, raw) for rec, raw in
+             con.execute("SELECT record, raw FROM bench WHERE run=? ORDER BY seq", (rowid,))]
     return Run(run, cases, bench, f"{db}#{run.get('run_id')}")
 
 
@@ -269,19 +288,19 @@ def build_parser():
 
 def _show(run):
     r = run.run
-    lines = [f"run      {run.run_id}"]
+    lines = [f"{'run':<14}{run.run_id}"]
     for k in ("host", "kernel", "kisol_commit", "started", "finished", "cgroup_layout",
               "cpu_model", "vm", "complete"):
         if r.get(k) is not None:
-            lines.append(f"{k:<9}{r[k]}")
+            lines.append(f"{k:<14}{r[k]}")
     counts = {}
     for c in run.cases:
         counts[c.get("verdict")] = counts.get(c.get("verdict"), 0) + 1
-    lines.append("cases    " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
+    lines.append(f"{'cases':<14}" + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
     for c in run.cases:
         if c.get("verdict") in ("fail", "error"):
             lines.append(f"  {c['verdict'].upper()} {c['id']}: {c.get('reason') or ''}")
-    lines.append(f"bench    {len(run.bench)} record(s)")
+    lines.append(f"{'bench':<14}{len(run.bench)} record(s)")
     for b in run.bench:
         lines.append(f"  {bench_label(b)}: median {b.get('median')} {b.get('unit')}, "
                      f"p99 {b.get('p99')}, n={b.get('samples')}")

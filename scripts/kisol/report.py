@@ -188,11 +188,17 @@ def _main(args):
         if not args.no_cases:
             step += 1
             progress(f"step {step}/{steps}: cases")
-            status |= run_cases(run_dir, args) not in (0, 5)
+            rc = run_cases(run_dir, args)
+            if rc not in (0, 1, 5):     # 1 = some cases failed: shown in the report
+                progress(f"WARNING: the case driver did not complete (pytest exit {rc})")
+                status = 1
         if not args.no_bench:
             step += 1
             progress(f"step {step}/{steps}: benchmarks")
-            status |= run_bench(args.results, rid, args) != 0
+            rc = run_bench(args.results, rid, args)
+            if rc not in (0, 1):
+                progress(f"WARNING: the benchmark driver did not complete (exit {rc})")
+                status = 1
         ensure_run_json(run_dir, rid, started)
         run = load_dir(run_dir)
         progress(f"step {step + 1}/{steps}: store in {args.db}")
@@ -210,6 +216,11 @@ def _main(args):
     os.makedirs(imgdir, exist_ok=True)
     trends = trend_figures(args.db, run, imgdir, cmp) if not args.no_store else []
     page = report_html.render(run, args.out, cmp, trends)
+    counts = {}
+    for c in run.cases:
+        counts[c.get("verdict")] = counts.get(c.get("verdict"), 0) + 1
+    progress("cases: " + (", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "none")
+             + f"; {len(run.bench)} benchmark records")
     progress(f"wrote {page}")
     if cmp is not None:
         progress(f"comparison against {cmp.runs[0].run_id}: "

@@ -105,6 +105,18 @@ def section_correctness(run):
     return "\n".join(out)
 
 
+def fmt_unit(v, unit):
+    """Human-readable value: nanoseconds scaled to us/ms/s."""
+    if v is None:
+        return ""
+    if unit == "ns":
+        for div, u in ((1e9, "s"), (1e6, "ms"), (1e3, "&micro;s")):
+            if abs(v) >= div:
+                return f"{v / div:.3g} {u}" if v / div < 100 else f"{v / div:.0f} {u}"
+        return f"{v:.3g} ns" if v < 100 else f"{v:.0f} ns"
+    return f"{fmt_value(v)} {E(unit)}"
+
+
 def _floor_of(g, groups):
     f = g.floor
     if not f:
@@ -131,17 +143,19 @@ def section_bench(run, imgdir, rel):
         mult = ""
         if fl is not None and fl is not g and fl.stats.get("median"):
             mult = f"{s['median'] / fl.stats['median']:.1f}&times; {E(fl.benchmark)}"
-        ci = f"{fmt_value(g.ci[0])} &ndash; {fmt_value(g.ci[1])}" if g.ci else ""
+        ci = f"{fmt_unit(g.ci[0], g.unit)} &ndash; {fmt_unit(g.ci[1], g.unit)}" if g.ci else ""
         params = ", ".join(f"{k}={v}" for k, v in sorted(g.params.items())
                            if k not in HARNESS_PARAMS)
-        rows.append(f"<tr><td>{E(g.benchmark)}</td><td>{E(params)}</td><td class='num'>{g.n}</td>"
-                    f"<td class='num'>{fmt_value(s.get('median'))}</td>"
-                    f"<td class='num'>{fmt_value(s.get('p99'))}</td><td class='num'>{ci}</td>"
-                    f"<td>{E(g.unit)}{' (higher is better)' if g.better == 'higher' else ''}</td>"
-                    f"<td>{mult}</td></tr>")
+        reps = f" ({len(g.records)} runs)" if len(g.records) > 1 else ""
+        rows.append(f"<tr><td>{E(g.benchmark)}</td><td class='params'>{E(params)}</td>"
+                    f"<td class='num'>{g.n}{reps}</td>"
+                    f"<td class='num'>{fmt_unit(s.get('median'), g.unit)}</td>"
+                    f"<td class='num'>{fmt_unit(s.get('p99'), g.unit)}</td><td class='num'>{ci}</td>"
+                    f"<td>{'higher' if g.better == 'higher' else 'lower'}</td>"
+                    f"<td class='num'>{mult}</td></tr>")
     out = ['<section id="bench"><h2>Benchmarks</h2><table><tr><th>benchmark</th><th>parameters</th>'
            '<th class="num">samples</th><th class="num">median</th><th class="num">p99</th>'
-           '<th class="num">95% CI of median</th><th>unit</th><th>multiple of floor</th></tr>'
+           '<th class="num">95% CI of median</th><th>better</th><th class="num">multiple of floor</th></tr>'
            + "".join(rows) + "</table>"]
     images = []
     sweeps = report_plot.find_sweeps(list(groups.values()))
@@ -152,12 +166,23 @@ def section_bench(run, imgdir, rel):
             fams.setdefault((family(g), g.unit), []).append(g)
     figs = []
     for (fam, unit), gs in fams.items():
-        name = report_plot._slug(f"{fam}-{unit}")
-        p = report_plot.box_chart(gs, fam, os.path.join(imgdir, f"box-{name}.svg"), imgdir)
-        figs.append((p, f"{fam}: p1/q1/median/q3/p99 per variant ({unit})"))
-        p = report_plot.cdf_chart(gs, fam, os.path.join(imgdir, f"cdf-{name}.svg"), imgdir)
-        if p:
-            figs.append((p, f"{fam}: CDF of raw samples ({unit})"))
+        chunks = [gs[i:i + report_plot.MAX_BOXES] for i in range(0, len(gs), report_plot.MAX_BOXES)]
+        for n, part in enumerate(chunks, 1):
+            tag = f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
+            name = report_plot._slug(f"{fam}-{unit}-{n}")
+            p = report_plot.box_chart(part, fam + tag, os.path.join(imgdir, f"box-{name}.svg"),
+                                      imgdir)
+            figs.append((p, f"{fam}{tag}: p1/q1/median/q3/p99 per variant ({unit})"))
+        withraw = [g for g in gs if g.raw]
+        chunks = [withraw[i:i + report_plot.MAX_CDF]
+                  for i in range(0, len(withraw), report_plot.MAX_CDF)]
+        for n, part in enumerate(chunks, 1):
+            tag = f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
+            name = report_plot._slug(f"{fam}-{unit}-{n}")
+            p = report_plot.cdf_chart(part, fam + tag, os.path.join(imgdir, f"cdf-{name}.svg"),
+                                      imgdir)
+            if p:
+                figs.append((p, f"{fam}{tag}: CDF of raw samples ({unit})"))
     out.append('<h3 id="distributions">Latency distributions</h3>')
     out.append(_figures(figs, rel) if figs else "<p>No distributions to draw.</p>")
     figs = []

@@ -13,7 +13,7 @@ from kisol.report_data import InputError
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REPORTDIR = os.path.join(TOP, "reports")
-MAX_BOXES = 14
+MAX_BOXES = 12
 MAX_CDF = 8
 CDF_POINTS = 200
 
@@ -61,7 +61,26 @@ def _quantiles(g):
 
 
 def _short(label, family):
+    family = family.split(" (")[0]
     return label[len(family):].lstrip(".") if label.startswith(family + ".") else label
+
+
+def tick_labels(groups, family):
+    """Short names: the benchmark name without the family prefix, plus the
+    parameters only where the same benchmark appears more than once."""
+    from kisol.compare import HARNESS_PARAMS
+    names = [g.benchmark for g in groups]
+    out = []
+    for g in groups:
+        lbl = _short(g.benchmark, family)
+        if names.count(g.benchmark) > 1:
+            shown = {k: v for k, v in g.params.items() if k not in HARNESS_PARAMS}
+            varying = {k: v for k, v in shown.items()
+                       if len({str(h.params.get(k)) for h in groups
+                               if h.benchmark == g.benchmark}) > 1}
+            lbl += " " + ",".join(f"{k}={v}" for k, v in sorted((varying or shown).items()))
+        out.append(lbl[:38])
+    return out
 
 
 def box_chart(groups, family, out_path, workdir):
@@ -69,11 +88,12 @@ def box_chart(groups, family, out_path, workdir):
     groups = groups[:MAX_BOXES]
     data = os.path.join(workdir, _slug("box-" + family) + ".dat")
     lo, hi = float("inf"), 0.0
+    labels = tick_labels(groups, family)
     with open(data, "w") as f:
         for i, g in enumerate(groups):
             q = _quantiles(g)
             lo, hi = min(lo, q[0]), max(hi, q[4])
-            f.write(f"{i} {_q(_short(g.label, family)[:40])} " + " ".join(f"{x:g}" for x in q) + "\n")
+            f.write(f"{i} {_q(labels[i])} " + " ".join(f"{x:g}" for x in q) + "\n")
     logy = lo > 0 and hi / lo > 30
     return gnuplot("box.gp", out_path, data, n=len(groups), logy=logy,
                    ylabel=groups[0].unit, title=f"{family}: distribution per variant",
@@ -87,11 +107,12 @@ def cdf_chart(groups, family, out_path, workdir):
         return None
     data = os.path.join(workdir, _slug("cdf-" + family) + ".dat")
     lo, hi = float("inf"), 0.0
+    labels = tick_labels(groups, family)
     with open(data, "w") as f:
-        for g in groups:
+        for g, lbl in zip(groups, labels):
             a = np.sort(np.asarray(g.raw, dtype=float))
             idx = np.unique(np.linspace(0, len(a) - 1, min(CDF_POINTS, len(a))).astype(int))
-            f.write(_q(_short(g.label, family)[:40]) + "\n")
+            f.write(_q(lbl) + "\n")
             for i in idx:
                 f.write(f"{a[i]:g} {(i + 1) / len(a):.5f}\n")
             f.write("\n\n")

@@ -60,7 +60,7 @@ def test_list_and_show(db):
     assert "cases 257" in lines[0] and "bench 95" in lines[0]
     p = cli(db, "show", "run-b")
     assert p.returncode == 0
-    assert "kernel   6.18.44" in p.stdout and "FAIL cases/" in p.stdout
+    assert "kernel        6.18.44" in p.stdout and "FAIL cases/" in p.stdout
     assert cli(db, "show", "2").stdout == p.stdout
     assert cli(db, "show", "latest").stdout == p.stdout
 
@@ -74,8 +74,10 @@ def test_everything_is_stored(db):
     verdicts = dict(con.execute("SELECT verdict, count(*) FROM cases c JOIN runs r ON r.id=c.run "
                                 "WHERE r.run_id='run-a' GROUP BY verdict").fetchall())
     assert verdicts == {"pass": 238, "fail": 18, "skip": 1}
-    rec = json.loads(con.execute("SELECT record FROM bench b JOIN runs r ON r.id=b.run WHERE "
-                                 "r.run_id='run-a' AND benchmark='setns.uts'").fetchone()[0])
+    rec, raw = con.execute("SELECT record, b.raw FROM bench b JOIN runs r ON r.id=b.run WHERE "
+                           "r.run_id='run-a' AND benchmark='setns.uts'").fetchone()
+    assert "raw" not in json.loads(rec)                 # raw samples kept compressed
+    rec = history._unpack(rec, raw)
     assert len(rec["raw"]) == rec["samples"] == 60
 
 
