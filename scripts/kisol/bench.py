@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -37,7 +38,7 @@ class Entry:
     """One measurement: a binary, a benchmark family and its parameters."""
 
     def __init__(self, id, binary, family, params=None, quick=False, opts=None,
-                 timeout=300):
+                 timeout=300, pin=True):
         self.id = id
         self.binary = binary
         self.family = family
@@ -45,6 +46,7 @@ class Entry:
         self.quick = quick
         self.opts = dict(opts or {})
         self.timeout = timeout
+        self.pin = pin  # False for multi-threaded benchmarks
 
     def argv(self, bindir, budget_ms=None, samples=None, extra=()):
         a = [os.path.join(bindir, self.binary), "--only", self.family]
@@ -145,7 +147,7 @@ def catalog(scale=10000, ncpu=None):
         for w in range(1, 2 * ncpu + 1):
             E.append(Entry(f"scale.concurrent.{op}[workers={w}]", "scale", "scale.concurrent",
                            {"op": op, "workers": w, "rounds": 3, "duration_ms": 200},
-                           quick=(op in ("null", "migrate") and w in (1, 2))))
+                           quick=(op in ("null", "migrate") and w in (1, 2)), pin=False))
     return E
 
 
@@ -156,7 +158,7 @@ def select(entries, only, quick):
         if quick and not e.quick:
             continue
         if only and not floor and not any(
-                fnmatch.fnmatchcase(e.id, g) or e.id.startswith(g + ".") or e.id.startswith(g + "[")
+                g == e.id or fnmatch.fnmatchcase(e.id, g) or e.id.startswith(g + ".") or e.id.startswith(g + "[")
                 for g in only):
             continue
         chosen.append(e)
@@ -170,21 +172,34 @@ def run_entry(e, bindir, args, quick):
     extra = []
     if args.raw:
         extra.append("--raw")
-    if args.cpu is not None:
+    if args.cpu is not None and e.pin:
         extra += ["--cpu", str(args.cpu)]
     argv = e.argv(bindir, budget_ms=budget, samples=args.samples, extra=extra)
-    if quick:
-        p = dict(e.params)
-        if e.family == "scale.concurrent":
-            argv = [a.replace("rounds=3", "rounds=1").replace("duration_ms=200", "duration_ms=50")
-                    for a in argv]
-        _ = p
+    if quick and e.family == "scale.concurrent":
+        argv = [a.replace("rounds=3", "rounds=1").replace("duration_ms=200", "duration_ms=50")
+                for a in argv]
     try:
-        cp = subprocess.run(argv, capture_output=True, text=True, timeout=e.timeout)
-    except subprocess.TimeoutExpired:
-        return [], [], f"timed out after {e.timeout} s"
+        # own process group: on timeout SIGTERM reaches every helper, and the
+        # benchmarks remove their cgroups on SIGTERM before SIGKILL follows
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
     except OSError as err:
         return [], [], f"cannot run {argv[0]}: {err.strerror}"
+    try:
+        stdout, stderr = proc.communicate(timeout=e.timeout)
+    except subprocess.TimeoutExpired:
+        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.communicate(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        return [], [], f"timed out after {e.timeout} s"
+    cp = subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
     recs, skips = [], []
     for line in cp.stdout.splitlines():
         try:
@@ -290,7 +305,10 @@ def parse_args(argv):
     p.add_argument("--budget-ms", type=int, default=None, metavar="MS",
                    help="time budget per measurement (default 300, --quick 60)")
     p.add_argument("--samples", type=int, default=None, metavar="N", help="maximum samples per measurement")
-    p.add_argument("--cpu", type=int, default=None, metavar="CPU", help="pin each benchmark to this CPU")
+    p.add_argument("--cpu", type=int, default=None, metavar="CPU",
+                   help="pin each single-threaded benchmark (and the children it forks) to this CPU "
+                        "(default: the highest CPU this process may use); scale.concurrent is never pinned")
+    p.add_argument("--no-pin", action="store_true", help="do not pin")
     p.add_argument("--raw", action="store_true", help="keep raw samples in the records")
     p.add_argument("--results", default=os.path.join(TOP, "results"), metavar="DIR",
                    help="results directory (default results/)")
@@ -309,6 +327,10 @@ def parse_args(argv):
         raise UsageError("--samples wants a positive number")
     if a.cpu is not None and a.cpu not in os.sched_getaffinity(0):
         raise UsageError(f"--cpu {a.cpu}: not a CPU this process may use")
+    if a.no_pin:
+        a.cpu = None
+    elif a.cpu is None:
+        a.cpu = max(os.sched_getaffinity(0))
     return a
 
 
