@@ -7,7 +7,10 @@
 #ifndef KISOL_CGCASE_H
 #define KISOL_CGCASE_H
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -139,5 +142,79 @@ static inline const char *cg_vname(int v)
 			kisol_child_release(&self->kid[i]);                      \
 		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
 	}
+
+/* Same fixture with only a v2 variant (properties cgroup v1 does not have). */
+#define CG_FIXTURE_V2(name, ctrl)                                                \
+	FIXTURE(name) {                                                          \
+		struct kisol_cg cg;                                              \
+		struct kisol_child kid[4];                                       \
+	};                                                                       \
+	FIXTURE_VARIANT(name) { int version; };                                  \
+	FIXTURE_VARIANT_ADD(name, v2) { .version = KISOL_CG_V2 };                \
+	FIXTURE_SETUP(name)                                                      \
+	{                                                                        \
+		struct kisol_cg init = KISOL_CG_INIT;                            \
+		struct kisol_child kinit = KISOL_CHILD_INIT;                     \
+		int _r;                                                          \
+                                                                                 \
+		self->cg = init;                                                 \
+		for (int i = 0; i < 4; i++)                                      \
+			self->kid[i] = kinit;                                    \
+		NEED_CG((ctrl), KISOL_CG_V2);                                    \
+		_r = kisol_cg_create((ctrl), KISOL_CG_V2, &self->cg);            \
+		ASSERT_EQ(0, _r) TH_LOG("create test cgroup: %s", strerror(-_r)); \
+	}                                                                        \
+	FIXTURE_TEARDOWN(name)                                                   \
+	{                                                                        \
+		int _r = kisol_cg_destroy(&self->cg);                            \
+                                                                                 \
+		for (int i = 0; i < 4; i++)                                      \
+			kisol_child_release(&self->kid[i]);                      \
+		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
+	}
+
+/* Shared counter page for "does it run?" checks. */
+static inline volatile uint64_t *cg_counter_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Child: report, then count up in the shared page forever. */
+static inline int cg_fn_count(int sock, void *arg)
+{
+	volatile uint64_t *c = arg;
+
+	kisol_send_int(sock, getpid());
+	for (;;)
+		(*c)++;
+	return 0;
+}
+
+/* true if *c does not move during a window of ms milliseconds (busy wait on the clock). */
+static inline bool cg_counter_still(volatile uint64_t *c, int ms)
+{
+	uint64_t a = *c;
+	int64_t end = cg_now_ns(CLOCK_MONOTONIC) + (int64_t)ms * 1000000;
+
+	while (cg_now_ns(CLOCK_MONOTONIC) < end)
+		sched_yield();
+	return *c == a;
+}
+
+/* true if *c moves within ms milliseconds. */
+static inline bool cg_counter_moves(volatile uint64_t *c, int ms)
+{
+	uint64_t a = *c;
+	int64_t end = cg_now_ns(CLOCK_MONOTONIC) + (int64_t)ms * 1000000;
+
+	while (cg_now_ns(CLOCK_MONOTONIC) < end)
+		if (*c != a)
+			return true;
+		else
+			sched_yield();
+	return *c != a;
+}
 
 #endif
