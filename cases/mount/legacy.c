@@ -366,5 +366,6 @@ TEST_F(locked, cannot_clear_in_user_namespace)
 					  variant->ms == MS_NOEXEC ? "noexec" : "noatime"))
 		TH_LOG("%s", mi.options);
 }
+KISOL_META(locked, cannot_clear_in_user_namespace, "cve=CVE-2014-5207;commit=9566d6742852;ref=CVE-2014-5206 (MNT_LOCK_READONLY kept across bind remount)")
 
 KISOL_MAIN

@@ -227,6 +227,7 @@ TEST_F(tree, setattr_recursive_rdonly)
 	ASSERT_EQ(0, kisol_mnt_setattr(AT_FDCWD, self->top, 0, MOUNT_ATTR_RDONLY, 0, true));
 	EXPECT_EQ(0, touch(self->sub, "x", 0644));
 }
+KISOL_META(tree, setattr_recursive_rdonly, "commit=2a1867219c7b")
 
 TEST_F(tree, setattr_plain_rdonly_top_only)
 {
@@ -235,6 +236,7 @@ TEST_F(tree, setattr_plain_rdonly_top_only)
 	EXPECT_EQ(-EROFS, touch(self->top, "x", 0644));
 	EXPECT_EQ(0, touch(self->sub, "x", 0644));
 }
+KISOL_META(tree, setattr_plain_rdonly_top_only, "commit=2a1867219c7b")
 
 /* Propagation by mount_setattr: shared gets a peer group, then private drops it. */
 TEST_F(tree, setattr_propagation)
@@ -253,6 +255,7 @@ TEST_F(tree, setattr_propagation)
 	ASSERT_EQ(0, kisol_mnt_info(0, self->sub, &m));
 	EXPECT_EQ(0, m.shared);
 }
+KISOL_META(tree, setattr_propagation, "commit=2a1867219c7b")
 
 /* open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) copies the tree; without AT_RECURSIVE only the top. */
 TEST_F(tree, open_tree_clone_recursive)
@@ -401,6 +404,7 @@ TEST_F(idmap, owner_mapped)
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(0, (int)st.st_uid);
 }
+KISOL_META(idmap, owner_mapped, "commit=9caccd41541a")
 
 /* Creating a file through the idmapped mount as uid 0 (unmapped there) fails with EOVERFLOW. */
 TEST_F(idmap, unmapped_creator_refused)
@@ -411,6 +415,7 @@ TEST_F(idmap, unmapped_creator_refused)
 	ASSERT_EQ(0, r);
 	EXPECT_EQ(-EOVERFLOW, touch(self->dst, "new", 0644));
 }
+KISOL_META(idmap, unmapped_creator_refused, "commit=9caccd41541a")
 
 /* A mapped creator: fsuid 10000 through the idmapped mount writes uid 0 on disk. */
 TEST_F(idmap, mapped_creator_writes_mapped_down)
@@ -431,6 +436,7 @@ TEST_F(idmap, mapped_creator_writes_mapped_down)
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(0, (int)st.st_uid) TH_LOG("on-disk owner should be mapped down to 0");
 }
+KISOL_META(idmap, mapped_creator_writes_mapped_down, "commit=9caccd41541a")
 
 /* Idmapping an attached mount (not a detached clone) is refused. */
 TEST_F(idmap, attached_mount_refused)
@@ -442,6 +448,7 @@ TEST_F(idmap, attached_mount_refused)
 		SKIP(return, "mount_setattr gives ENOSYS (5.12+)");
 	EXPECT_EQ(-EINVAL, r);
 }
+KISOL_META(idmap, attached_mount_refused, "commit=9caccd41541a")
 
 /* The initial user namespace cannot be used for an idmapping. */
 TEST_F(idmap, initial_userns_refused)
@@ -461,6 +468,7 @@ TEST_F(idmap, initial_userns_refused)
 		SKIP(return, "mount_setattr gives ENOSYS (5.12+)");
 	EXPECT_EQ(-EPERM, r);
 }
+KISOL_META(idmap, initial_userns_refused, "commit=9caccd41541a")
 
 /* A mount can be idmapped once only. */
 TEST_F(idmap, idmap_twice_refused)
@@ -478,6 +486,7 @@ TEST_F(idmap, idmap_twice_refused)
 	EXPECT_EQ(-EPERM, kisol_mnt_mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a)));
 	close(fd);
 }
+KISOL_META(idmap, idmap_twice_refused, "commit=9caccd41541a")
 
 /* ------------------------------------------------------------------ */
 /* Errors the calls document                                           */

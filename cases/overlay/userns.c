@@ -9,6 +9,7 @@
  * namespaces: commit 459c7c565ac3 (5.11); userxattr: commit 2d2f2d7322ff.
  */
 #include <ftw.h>
+#include <linux/capability.h>
 
 #include "ovl_case.h"
 
@@ -79,22 +80,53 @@ static int chown_cb(const char *path, const struct stat *st, int flag, struct FT
 	return lchown(path, OUTSIDE_ID, OUTSIDE_ID) < 0 ? -1 : 0;
 }
 
-FIXTURE_SETUP(uovl)
+/* Layers populated and handed to the unprivileged uid; cleans up itself on failure. */
+static void setup_layers(struct __test_metadata *_metadata, struct kisol_ovl *o,
+			 struct kisol_child *child, bool upper_tmpfs)
 {
-	struct kisol_ovl_layout l = { .nlower = 1, .upper_tmpfs = variant->upper_tmpfs };
+	struct kisol_ovl_layout l = { .nlower = 1, .upper_tmpfs = upper_tmpfs };
 	struct kisol_child init = KISOL_CHILD_INIT;
 
-	self->child = init;
-	kisol_ovl_zero(&self->o);
+	*child = init;
+	kisol_ovl_zero(o);
 	NEED_ROOT();
 	NEED_NS(KISOL_NS_USER);
 	ASSERT_EQ(0, kisol_mnt_isolate());
-	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
-	OVL_SETUP_ASSERT(&self->o, pop_layers(&self->o, population, KISOL_ARRAY_SIZE(population), true));
-	OVL_SETUP_ASSERT(&self->o, nftw(self->o.root, chown_cb, 16, FTW_PHYS) ? kisol_negerrno() : 0);
+	ASSERT_EQ(0, kisol_ovl_init(o, &l));
+	OVL_SETUP_ASSERT(o, pop_layers(o, population, KISOL_ARRAY_SIZE(population), true));
+	OVL_SETUP_ASSERT(o, nftw(o->root, chown_cb, 16, FTW_PHYS) ? kisol_negerrno() : 0);
+}
+
+FIXTURE_SETUP(uovl)
+{
+	setup_layers(_metadata, &self->o, &self->child, variant->upper_tmpfs);
 }
 
 FIXTURE_TEARDOWN(uovl)
+{
+	kisol_child_release(&self->child);
+	kisol_ovl_cleanup(&self->o);
+}
+
+/* Tests that need only the upper filesystem as a variant. */
+FIXTURE(usec) {
+	struct kisol_ovl o;
+	struct kisol_child child;
+};
+
+FIXTURE_VARIANT(usec) {
+	bool upper_tmpfs;
+};
+
+FIXTURE_VARIANT_ADD(usec, disk) { };
+FIXTURE_VARIANT_ADD(usec, tmpfs) { .upper_tmpfs = true };
+
+FIXTURE_SETUP(usec)
+{
+	setup_layers(_metadata, &self->o, &self->child, variant->upper_tmpfs);
+}
+
+FIXTURE_TEARDOWN(usec)
 {
 	kisol_child_release(&self->child);
 	kisol_ovl_cleanup(&self->o);
@@ -194,9 +226,10 @@ TEST_F(uovl, model_in_user_namespace)
 	EXPECT_EQ(0, nftw(self->o.upper, trusted_cb, 16, FTW_PHYS))
 		TH_LOG("a trusted.overlay.* xattr appeared in upper under userxattr");
 }
+KISOL_META(uovl, model_in_user_namespace, "commit=459c7c565ac3;ref=userxattr 2d2f2d7322ff")
 
 /* A trusted.overlay.opaque marker is not honoured with userxattr; user.overlay.opaque is. */
-TEST_F(uovl, only_user_markers_count)
+TEST_F(usec, only_user_markers_count)
 {
 	static const struct pop more[] = {
 		{ 'U', P_DIR, "d" }, { 'U', P_FILE, "d/b", "b" },
@@ -220,5 +253,119 @@ TEST_F(uovl, only_user_markers_count)
 		SKIP(return, "%s", msg + 5);
 	ASSERT_STREQ("ok", msg);
 }
+KISOL_META(usec, only_user_markers_count, "commit=2d2f2d7322ff")
+
+/* ------------------------------------------------------------------ */
+/* Security regressions                                                */
+
+struct sec_arg {
+	struct kisol_ovl o;
+	int which; /* 0: CVE-2023-0386 rename; 1: CVE-2021-3493 file caps */
+};
+
+static int sec_child(int sock, void *arg)
+{
+	struct sec_arg *a = arg;
+	char p[2 * PATH_MAX], q[2 * PATH_MAX], log[256];
+	int64_t r;
+
+	a->o.upperfs[0] = '\0';
+	kisol_mnt_set_propagation("/", MS_PRIVATE, true);
+	r = kisol_ovl_mount(&a->o, KISOL_MNT_API_AUTO, "userxattr", 0, log, sizeof(log));
+	if (r < 0) {
+		kisol_send_int(sock, 1000 - r);
+		return 0;
+	}
+	if (a->which == 0) {
+		snprintf(p, sizeof(p), "%s/d/suid", a->o.merged);
+		snprintf(q, sizeof(q), "%s/d/suid2", a->o.merged);
+		r = rename(p, q) < 0 ? -errno : 0;
+	} else {
+		struct vfs_cap_data c = { .magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE };
+
+		c.data[0].permitted = 1U << CAP_SETUID;
+		snprintf(p, sizeof(p), "%s/f", a->o.merged);
+		r = setxattr(p, "security.capability", &c, XATTR_CAPS_SZ_2, 0) < 0 ? -errno : 0;
+	}
+	kisol_send_int(sock, r);
+	return 0;
+}
+
+static int64_t run_sec(struct __test_metadata *_metadata, FIXTURE_DATA(usec) *self, int which)
+{
+	struct kisol_spawn_opts so = { .flags = CLONE_NEWUSER | CLONE_NEWNS, .cgroup_fd = -1,
+				       .unpriv = true, .unpriv_uid = OUTSIDE_ID,
+				       .unpriv_gid = OUTSIDE_ID, .map_root = true };
+	struct sec_arg a = { .o = self->o, .which = which };
+	int64_t r = -1;
+
+	EXPECT_EQ(0, kisol_spawn(&so, sec_child, &a, &self->child));
+	EXPECT_EQ(0, kisol_recv_int(self->child.sock, &r, KISOL_TIMEOUT_MS));
+	return r;
+}
+
+/*
+ * CVE-2023-0386: a lower file owned by an id unmapped in the user namespace
+ * (here: host root, setuid) must not be copied up by an unprivileged
+ * overlay; a rename (needs no access to the file itself) triggers the
+ * copy-up, which must fail with EOVERFLOW. Outside: no setuid root file in upper.
+ */
+static int suid_root_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path; (void)flag; (void)ftw;
+	return S_ISREG(st->st_mode) && st->st_uid == 0 && (st->st_mode & S_ISUID);
+}
+
+TEST_F(usec, cve_2023_0386_unmapped_owner_not_copied_up)
+{
+	char p[2 * PATH_MAX];
+	int64_t r;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/d/suid", self->o.lower[0]);
+	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, chown(p, 0, 0));
+	ASSERT_EQ(0, chmod(p, 04755));
+	r = run_sec(_metadata, self, 0);
+	if (r > 1000)
+		SKIP(return, "overlay mount with userxattr in a user namespace: %s",
+		     strerrorname_np((int)(r - 1000)));
+	EXPECT_EQ(-EOVERFLOW, r) TH_LOG("copy-up of an unmapped owner gave %s",
+					r ? strerror((int)-r) : "success");
+	EXPECT_EQ(0, nftw(self->o.upper, suid_root_cb, 16, FTW_PHYS))
+		TH_LOG("a setuid root file landed in the upper layer");
+}
+KISOL_META(usec, cve_2023_0386_unmapped_owner_not_copied_up, "cve=CVE-2023-0386;commit=4f11ada10d0a")
+
+/*
+ * CVE-2021-3493: file capabilities set through an unprivileged overlay
+ * must land in upper namespaced (v3, rootid = the namespace's root on the
+ * host), never as plain v2 capabilities valid for the host.
+ */
+TEST_F(usec, cve_2021_3493_file_caps_namespaced)
+{
+	struct vfs_ns_cap_data c = { 0 };
+	char p[2 * PATH_MAX];
+	ssize_t n;
+	int64_t r;
+
+	r = run_sec(_metadata, self, 1);
+	if (r > 1000)
+		SKIP(return, "overlay mount with userxattr in a user namespace: %s",
+		     strerrorname_np((int)(r - 1000)));
+	snprintf(p, sizeof(p), "%s/f", self->o.upper);
+	n = lgetxattr(p, "security.capability", &c, sizeof(c));
+	if (r < 0) {
+		/* refused inside: then nothing may have landed */
+		EXPECT_EQ(-1, n);
+		return;
+	}
+	ASSERT_EQ((ssize_t)XATTR_CAPS_SZ_3, n) TH_LOG("caps in upper are not namespaced (v3)");
+	EXPECT_EQ((uint32_t)VFS_CAP_REVISION_3, c.magic_etc & VFS_CAP_REVISION_MASK);
+	EXPECT_EQ((uint32_t)OUTSIDE_ID, c.rootid);
+}
+KISOL_META(usec, cve_2021_3493_file_caps_namespaced, "cve=CVE-2021-3493;commit=7c03e2cda4a5")
 
 KISOL_MAIN
