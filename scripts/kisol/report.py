@@ -15,7 +15,10 @@ if __name__ == "__main__" and not __package__:   # run as a script path
     _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
 
 import argparse
+import json
 import os
+import re
+import select
 import shlex
 import subprocess
 import sys
@@ -86,7 +89,7 @@ def run_cases(run_dir, args):
     paths = [f"cases/{a}" for a in args.areas.split()] or ["cases"]
     cmd = [PYTHON, "-m", "pytest", "-c", "scripts/pytest.ini", "--rootdir=.", "-v",
            "-p", "no:cacheprovider", "-n", str(args.jobs)] + paths + \
-          [f"--kisol-results={run_dir}"]
+          [f"--kisol-results={run_dir}", f"--junitxml={os.path.join(run_dir, 'junit.xml')}"]
     progress("cases: " + " ".join(shlex.quote(c) for c in cmd))
     t0 = time.monotonic()
     env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
@@ -108,6 +111,31 @@ def bench_command(results_dir, rid, args):
     return cmd + shlex.split(args.bench_args)
 
 
+def _bench_progress(path, seen, total):
+    """Print one progress line per new record in bench.jsonl."""
+    try:
+        with open(path) as f:
+            f.seek(seen[0])
+            data = f.read()
+    except OSError:
+        return
+    end = data.rfind("\n")
+    if end < 0:
+        return
+    seen[0] += len(data[:end + 1].encode())
+    for line in data[:end].split("\n"):
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("schema") != "kisol-bench/1":
+            continue
+        seen[1] += 1
+        of = f" of ~{total[0]}" if total[0] else ""
+        med = rec.get("median")
+        progress(f"bench {seen[1]}{of}: {rec.get('benchmark')} median {med} {rec.get('unit', '')}")
+
+
 def run_bench(results_dir, rid, args):
     cmd = bench_command(results_dir, rid, args)
     if cmd is None:
@@ -116,7 +144,25 @@ def run_bench(results_dir, rid, args):
     progress("benchmarks: " + " ".join(shlex.quote(c) for c in cmd))
     t0 = time.monotonic()
     env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
-    rc = subprocess.call(cmd, cwd=TOP, env=env)
+    out = os.path.join(results_dir, rid, "bench.jsonl")
+    proc = subprocess.Popen(cmd, cwd=TOP, env=env, stdout=subprocess.PIPE, text=True, bufsize=1)
+    seen, total = [0, 0], [0]
+    # Echo the driver's output and, whenever it is quiet for a second,
+    # report the records it has written so far.
+    while True:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            m = re.match(r"kisol bench: (\d+) measurements x (\d+)", line)
+            if m:
+                total[0] = int(m.group(1)) * int(m.group(2))
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        _bench_progress(out, seen, total)
+    rc = proc.wait()
+    _bench_progress(out, seen, total)
     progress(f"benchmarks done in {time.monotonic() - t0:.1f} s (exit {rc})")
     return rc
 

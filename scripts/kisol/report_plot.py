@@ -139,10 +139,12 @@ def find_sweeps(groups):
                 continue
             if len(set(vals)) < 3:
                 continue
+            from kisol.compare import HARNESS_PARAMS
             series = {}
             for g in gs:
-                rest = {kk: vv for kk, vv in g.params.items() if kk != k}
-                lbl = ",".join(f"{kk}={rest[kk]}" for kk in sorted(rest)) or name
+                rest = {kk: vv for kk, vv in g.params.items()
+                        if kk != k and kk not in HARNESS_PARAMS}
+                lbl = ",".join(f"{kk}={rest[kk]}" for kk in sorted(rest)) or "median"
                 series.setdefault(lbl, []).append((g.params[k], g))
             series = {s: sorted(pts, key=lambda p: p[0]) for s, pts in series.items()
                       if len(pts) >= 3}
