@@ -119,6 +119,7 @@ FIXTURE_SETUP(ovl)
 	NEED_ROOT();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
+	OVL_NEED_XATTRS(&self->o);
 	OVL_SETUP_ASSERT(&self->o,
 			 pop_layers(&self->o, population, KISOL_ARRAY_SIZE(population), false));
 	OVL_SETUP_ASSERT(&self->o, kisol_ovl_model_init(&self->m, &self->o, &variant->model));

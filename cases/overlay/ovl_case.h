@@ -127,6 +127,44 @@ static inline int pop_layers(const struct kisol_ovl *o, const struct pop *p, siz
 		ASSERT_EQ(0, _r_) TH_LOG("%s: %s", #call, strerror(-_r_));                    \
 	} while (0)
 
+/* 0 if dir's filesystem takes trusted.* and user.* xattrs, else -errno (EOPNOTSUPP). */
+static inline int ovl_xattr_probe(const char *dir)
+{
+	char p[PATH_MAX + 32];
+	int fd, r = 0;
+
+	snprintf(p, sizeof(p), "%s/.kisol-xattr-probe", dir);
+	fd = open(p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return kisol_negerrno();
+	close(fd);
+	if (geteuid() == 0 && lsetxattr(p, "trusted.kisol", "1", 1, 0) < 0)
+		r = kisol_negerrno();
+	if (r == 0 && lsetxattr(p, "user.kisol", "1", 1, 0) < 0)
+		r = kisol_negerrno();
+	unlink(p);
+	return r;
+}
+
+/*
+ * Overlay markers need xattrs on the layers' filesystems (a VM guest's
+ * initramfs may be ramfs): SKIP with the reason where they are missing.
+ */
+#define OVL_NEED_XATTRS(o)                                                                   \
+	do {                                                                                 \
+		const char *_dirs_[] = { (o)->root, (o)->has_upper ? (o)->upper : (o)->root }; \
+		for (size_t _i_ = 0; _i_ < 2; _i_++) {                                       \
+			int _r_ = ovl_xattr_probe(_dirs_[_i_]);                              \
+			if (_r_ < 0) {                                                       \
+				char _d_[PATH_MAX];                                          \
+				snprintf(_d_, sizeof(_d_), "%s", _dirs_[_i_]);               \
+				kisol_ovl_cleanup(o);                                        \
+				SKIP(return, "scratch filesystem at %.200s: no trusted/user xattrs (%s)", \
+				     _d_, strerrorname_np(-_r_));                            \
+			}                                                                    \
+		}                                                                            \
+	} while (0)
+
 /* Apply ops to the merged view and to the model; the results must agree. */
 static inline void ovl_run_ops(struct __test_metadata *_metadata, struct kisol_ovl_model *m,
 			       const struct kisol_ovl *o, const struct kisol_ovl_op *ops,

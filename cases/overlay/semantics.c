@@ -50,6 +50,7 @@ FIXTURE_SETUP(sem)
 	NEED_ROOT();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
+	OVL_NEED_XATTRS(&self->o);
 }
 
 FIXTURE_TEARDOWN(sem)
@@ -237,6 +238,7 @@ FIXTURE_SETUP(plus)
 	NEED_ROOT();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
+	OVL_NEED_XATTRS(&self->o);
 }
 
 FIXTURE_TEARDOWN(plus)
@@ -269,6 +271,7 @@ TEST_F(sem, no_upper_is_read_only)
 
 	kisol_ovl_cleanup(&self->o);
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
+	OVL_NEED_XATTRS(&self->o);
 	POP(basic);
 	OVL_MOUNT_OR_SKIP(&self->o, variant->api, NULL, 0, false);
 	for (i = 0; i < KISOL_ARRAY_SIZE(types); i++) {
@@ -372,6 +375,7 @@ FIXTURE_SETUP(inode)
 	NEED_ROOT();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
+	OVL_NEED_XATTRS(&self->o);
 	OVL_SETUP_ASSERT(&self->o, pop_layers(&self->o, p, KISOL_ARRAY_SIZE(p), false));
 	OVL_MOUNT_OR_SKIP(&self->o, KISOL_MNT_API_AUTO, variant->options, 0, variant->upper_tmpfs);
 }

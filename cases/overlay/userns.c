@@ -93,6 +93,7 @@ static void setup_layers(struct __test_metadata *_metadata, struct kisol_ovl *o,
 	NEED_NS(KISOL_NS_USER);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(o, &l));
+	OVL_NEED_XATTRS(o);
 	OVL_SETUP_ASSERT(o, pop_layers(o, population, KISOL_ARRAY_SIZE(population), true));
 	OVL_SETUP_ASSERT(o, nftw(o->root, chown_cb, 16, FTW_PHYS) ? kisol_negerrno() : 0);
 }
