@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -172,6 +173,18 @@ static inline const char *cg_vname(int v)
 			kisol_child_release(&self->kid[i]);                      \
 		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
 	}
+
+/*
+ * Runtime XFAIL: the check ran and saw the signature of a known kernel bug.
+ * Reported as XFAIL with the reason; a kernel without the bug passes.
+ */
+#define CG_XFAIL(statement, fmt, ...) do {                                       \
+	snprintf(_metadata->results->reason, sizeof(_metadata->results->reason), \
+		 fmt, ##__VA_ARGS__);                                            \
+	fprintf(TH_LOG_STREAM, "#      XFAIL     %s\n", _metadata->results->reason); \
+	_metadata->exit_code = KSFT_XFAIL;                                       \
+	statement;                                                               \
+} while (0)
 
 /* Shared counter page for "does it run?" checks. */
 static inline volatile uint64_t *cg_counter_page(void)
