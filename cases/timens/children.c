@@ -383,9 +383,14 @@ TEST_F(tfc, nested_offsets_are_relative_to_host)
 static int report_offsets_write(int sock, void *arg)
 {
 	(void)arg;
+	int64_t go;
+
 	if (report(sock))
 		return 1;
-	return kisol_send_int(sock, set_offset("monotonic 10 0")) < 0;
+	if (kisol_send_int(sock, set_offset("monotonic 10 0")) < 0)
+		return 2;
+	/* stay alive until the parent has read our offsets from outside */
+	return kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS) < 0;
 }
 
 TEST_F(tfc, clone3_newtime_zero_frozen_offsets)
@@ -405,9 +410,11 @@ TEST_F(tfc, clone3_newtime_zero_frozen_offsets)
 	EXPECT_GE(t1, v);
 	EXPECT_EQ(-EACCES, w) TH_LOG("offsets of an entered namespace writable");
 	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", self->child.pid);
-	if (kisol_read_file(path, buf, sizeof(buf)) >= 0)
-		EXPECT_NE(NULL, strstr(buf, "monotonic           0")) TH_LOG("%s", buf);
+	ASSERT_LT(0, kisol_read_file(path, buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "monotonic           0")) TH_LOG("%s", buf);
 	EXPECT_EQ(self->ino_before, time_ino("time")) TH_LOG("parent moved");
+	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
+	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
 
 KISOL_MAIN
