@@ -79,6 +79,9 @@ static const struct pop population[] = {
 	{ 1, P_FILE, "only1", "only-in-l1" },
 	{ 1, P_DIR, "d_lower" },
 	{ 1, P_FILE, "d_lower/l1file", "l1" },
+	{ 1, P_DIR, "d_bottom", NULL, 0711 },
+	{ 1, P_FILE, "d_bottom/bx", "bx" },
+	{ 1, P_SYMLINK, "d_bottom/bs", "bx" },
 	{ 0, P_FILE, "f_lower", "lower", 0644 },
 	{ 0, P_FILE, "f_deep", "top" },
 	{ 0, P_FILE, "f_exec", "#!", 0755 },
@@ -399,6 +402,24 @@ TEST_F(ovl, rename_dir_across_parents)
 {
 	RUN(OP(.type = T(RENAME), .path = "d_lower/sub", .path2 = "e_lower/sub"),
 	    OP(.type = R, .path = "e_lower/sub/b"));
+}
+
+/* A directory only in the bottom lower layer: rename, then remove through the new name. */
+TEST_F(ovl, rename_dir_from_bottom_layer)
+{
+	RUN(OP(.type = T(RENAME), .path = "d_bottom", .path2 = "d_lower/from_bottom"),
+	    OP(.type = R, .path = "d_lower/from_bottom/bs"),
+	    OP(.type = T(UNLINK), .path = "d_lower/from_bottom/bx"),
+	    OP(.type = T(RENAME), .path = "d_bottom", .path2 = "d_bottom2"));
+}
+
+/* Changes inside a directory that only the bottom layer has. */
+TEST_F(ovl, change_inside_bottom_only_dir)
+{
+	RUN(OP(.type = T(CHMOD), .path = "d_bottom/bx", .mode = 0600),
+	    OP(.type = T(UNLINK), .path = "d_bottom/bs"),
+	    OP(.type = T(CREATE), .path = "d_bottom/new", .data = "n", .mode = 0644),
+	    OP(.type = T(MKDIR), .path = "d_bottom/nd", .mode = 0755));
 }
 
 TEST_F(ovl, errors_match)
