@@ -451,6 +451,10 @@ int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size)
 			     where, strerror(-r));
 	r = kisol_cg__prepare(idx, c);
 	kisol_cg__gc(idx); /* a per-process run dir goes away until used */
+	if (r == -ENODEV)
+		return unmet(why, size,
+			     "%s is on %s but not delegated to %s (absent from its cgroup.controllers; "
+			     "the parents' cgroup.subtree_control must enable it)", i->name, where, dir);
 	if (r < 0)
 		return unmet(why, size,
 			     "%s is on %s but cannot be enabled in %s (%s; the parent holds processes or did not delegate it)",
