@@ -365,19 +365,25 @@ FIXTURE_VARIANT_ADD(inode, same_fs) { .options = "xino=off", .uniform = true };
 FIXTURE_VARIANT_ADD(inode, other_fs_xino_off) { .upper_tmpfs = true, .options = "xino=off" };
 FIXTURE_VARIANT_ADD(inode, other_fs_xino_on) { .upper_tmpfs = true, .options = "xino=on", .uniform = true };
 
-FIXTURE_SETUP(inode)
+static void ino_fixture_setup(struct __test_metadata *_metadata, struct kisol_ovl *o,
+			bool upper_tmpfs, const char *options)
 {
 	static const struct pop p[] = { { 0, P_FILE, "f", "f" }, { 0, P_DIR, "d" },
 					{ 0, P_FILE, "d/g", "g" } };
-	struct kisol_ovl_layout l = { .nlower = 1, .upper_tmpfs = variant->upper_tmpfs };
+	struct kisol_ovl_layout l = { .nlower = 1, .upper_tmpfs = upper_tmpfs };
 
-	kisol_ovl_zero(&self->o);
+	kisol_ovl_zero(o);
 	NEED_ROOT();
 	ASSERT_EQ(0, kisol_mnt_isolate());
-	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
-	OVL_NEED_XATTRS(&self->o);
-	OVL_SETUP_ASSERT(&self->o, pop_layers(&self->o, p, KISOL_ARRAY_SIZE(p), false));
-	OVL_MOUNT_OR_SKIP(&self->o, KISOL_MNT_API_AUTO, variant->options, 0, variant->upper_tmpfs);
+	ASSERT_EQ(0, kisol_ovl_init(o, &l));
+	OVL_NEED_XATTRS(o);
+	OVL_SETUP_ASSERT(o, pop_layers(o, p, KISOL_ARRAY_SIZE(p), false));
+	OVL_MOUNT_OR_SKIP(o, KISOL_MNT_API_AUTO, options, 0, upper_tmpfs);
+}
+
+FIXTURE_SETUP(inode)
+{
+	ino_fixture_setup(_metadata, &self->o, variant->upper_tmpfs, variant->options);
 }
 
 FIXTURE_TEARDOWN(inode)
@@ -402,14 +408,35 @@ TEST_F(inode, uniform_st_dev)
 	}
 }
 
-/* st_ino persists across copy-up and remount (dirs and non-dirs) where the table says Y. */
-TEST_F(inode, persistent_st_ino)
+/* Persistent st_ino: only the configurations where the table says Y. */
+FIXTURE(pino) {
+	struct kisol_ovl o;
+};
+
+FIXTURE_VARIANT(pino) {
+	bool upper_tmpfs;
+	const char *options;
+};
+
+FIXTURE_VARIANT_ADD(pino, same_fs) { .options = "xino=off" };
+FIXTURE_VARIANT_ADD(pino, other_fs_xino_on) { .upper_tmpfs = true, .options = "xino=on" };
+
+FIXTURE_SETUP(pino)
+{
+	ino_fixture_setup(_metadata, &self->o, variant->upper_tmpfs, variant->options);
+}
+
+FIXTURE_TEARDOWN(pino)
+{
+	kisol_ovl_cleanup(&self->o);
+}
+
+/* st_ino persists across copy-up and remount, for dirs and non-dirs. */
+TEST_F(pino, persistent_st_ino)
 {
 	struct stat f0, d0, f1, d1;
 	char p[2 * PATH_MAX];
 
-	if (!variant->uniform)
-		SKIP(return, "overlayfs.rst: st_ino is not persistent on different fs with xino=off");
 	ASSERT_EQ(0, stat_in(self->o.merged, "f", &f0));
 	ASSERT_EQ(0, stat_in(self->o.merged, "d", &d0));
 	snprintf(p, sizeof(p), "%s/f", self->o.merged);
@@ -421,6 +448,21 @@ TEST_F(inode, persistent_st_ino)
 	ASSERT_EQ(0, stat_in(self->o.merged, "d", &d1));
 	EXPECT_EQ(f0.st_ino, f1.st_ino);
 	EXPECT_EQ(d0.st_ino, d1.st_ino);
+}
+
+/* xino: a lower file's st_ino keeps the real inode number in the low bits, the layer's fsid above. */
+TEST_F(pino, st_ino_low_bits_are_real)
+{
+	struct stat m, l;
+
+	ASSERT_EQ(0, stat_in(self->o.merged, "f", &m));
+	ASSERT_EQ(0, stat_in(self->o.lower[0], "f", &l));
+	if (!variant->upper_tmpfs) {
+		EXPECT_EQ(l.st_ino, m.st_ino) TH_LOG("same fs: st_ino is the real one");
+	} else {
+		EXPECT_NE(l.st_ino, m.st_ino) TH_LOG("xino=on on two fs: no fsid bits added");
+		EXPECT_EQ((uint32_t)l.st_ino, (uint32_t)m.st_ino);
+	}
 }
 
 /* readdir's d_ino equals stat's st_ino: for non-dirs always, for dirs where uniform. */
