@@ -148,7 +148,8 @@ def pct_better(base, new, better):
 
 
 def significance(gb, gn, alpha, min_effect):
-    """-> (significant: bool|None, p-value|None, method)."""
+    """-> (significant: bool|None, p-value|None, method). min_effect is in
+    percent (already raised to the between-run noise where known)."""
     d = pct_better(gb.stats.get("median"), gn.stats.get("median"), gb.better)
     if d is None:
         return None, None, "n/a"
@@ -169,10 +170,21 @@ def significance(gb, gn, alpha, min_effect):
     return None, None, "n/a"
 
 
+NOISE_Z = 3.0
+
+
+def noise_effect(cv):
+    """Smallest change in percent that stands out of between-run noise:
+    NOISE_Z standard deviations of the difference of two run medians."""
+    return NOISE_Z * math.sqrt(2.0) * cv * 100.0
+
+
 class Comparison:
-    def __init__(self, runs, alpha=0.01, min_effect=5.0, threshold=5.0, stats=SHOWN_STATS):
+    def __init__(self, runs, alpha=0.01, min_effect=5.0, threshold=5.0, stats=SHOWN_STATS,
+                 noise=None):
         self.runs = runs
         self.alpha, self.min_effect, self.threshold = alpha, min_effect, threshold
+        self.noise = noise or {}    # group key -> (between-run CV, runs)
         self.stats = stats
         self.groups = [group_bench(r.bench) for r in runs]
         self.rows = []          # dicts, see _bench_rows
@@ -196,7 +208,9 @@ class Comparison:
                 row = {"key": k, "label": ref.label, "benchmark": ref.benchmark,
                        "params": ref.params, "unit": ref.unit, "better": ref.better,
                        "stat": s, "values": [], "pct": [], "sig": [], "p": [],
-                       "regress": []}
+                       "regress": [], "effect": self.min_effect}
+                if k in self.noise:
+                    row["effect"] = max(self.min_effect, noise_effect(self.noise[k][0]))
                 base = cells[0]
                 for i, c in enumerate(cells):
                     v = c.stats.get(s) if c is not None else None
@@ -211,11 +225,11 @@ class Comparison:
                     d = pct_better(bv, v, ref.better)
                     sig = p = None
                     if s == "median" and base is not None and c is not None:
-                        sig, p, _ = significance(base, c, self.alpha, self.min_effect)
+                        sig, p, _ = significance(base, c, self.alpha, row["effect"])
                         if d is not None and bv and v and bv > 0 and v > 0:
                             r = v / bv if ref.better == "higher" else bv / v
                             logs[i - 1].append(math.log(r))
-                    reg = bool(sig) and d is not None and d < -self.threshold
+                    reg = bool(sig) and d is not None and d < -max(self.threshold, row["effect"])
                     if reg:
                         self.regressions.append((i, ref.label, d))
                     row["pct"].append(d)
@@ -257,6 +271,18 @@ class Comparison:
                 "case_changes": [{"run": self.runs[i].run_id, "id": cid, "old": o, "new": n}
                                  for i, cid, o, n in self.case_changes],
                 "failed": self.failed}
+
+
+def history_noise(db, runs):
+    """Between-run noise of the baseline's host and kernel from the history
+    database, leaving out the runs being compared against it."""
+    from kisol import history
+    base = runs[0].run
+    try:
+        return history.noise(db, base.get("host"), base.get("kernel"),
+                             exclude={r.run_id for r in runs[1:]})
+    except InputError:
+        return {}
 
 
 def fmt_value(v):
@@ -310,6 +336,12 @@ def render_text(cmp):
         out.append(f"positive % = better; * = significant (Mann-Whitney U p<{cmp.alpha:g} "
                    f"and |change| >= {cmp.min_effect:g}%); ! = significant regression "
                    f"beyond {cmp.threshold:g}%")
+        if cmp.noise:
+            raised = sum(1 for r in cmp.rows if r["stat"] == "median"
+                         and r["effect"] > cmp.min_effect)
+            out.append(f"between-run noise known from the history for {len(cmp.noise)} "
+                       f"benchmark(s); minimum effect raised above {cmp.min_effect:g}% "
+                       f"for {raised} (3 x sqrt(2) x between-run CV)")
     else:
         out.append("no benchmark records to compare")
     if cmp.case_changes:
@@ -343,6 +375,8 @@ def build_parser():
     p.add_argument("--alpha", type=float, default=0.01, help="Mann-Whitney U level (default 0.01)")
     p.add_argument("--results", default="results", help="results directory (default results)")
     p.add_argument("--db", default="results/history.sqlite", help="history database")
+    p.add_argument("--no-noise", action="store_true",
+                   help="ignore the between-run noise learnt from the history database")
     p.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     p.add_argument("--all-stats", action="store_true", help="show min/median/mean/p90/p99/max")
     return p
@@ -364,7 +398,8 @@ def main(argv=None):
         print(f"kisol-compare: {e}", file=sys.stderr)
         return 2
     stats = STATS if args.all_stats else SHOWN_STATS
-    cmp = Comparison(runs, args.alpha, args.min_effect, args.threshold, stats)
+    noise = {} if args.no_noise else history_noise(args.db, runs)
+    cmp = Comparison(runs, args.alpha, args.min_effect, args.threshold, stats, noise)
     print(render_text(cmp))
     if args.json:
         try:

@@ -208,6 +208,45 @@ def previous_run(db, run_id, host=None):
         con.close()
 
 
+def noise(db, host, kernel, exclude=(), min_runs=3):
+    """Between-run noise of each benchmark on one host and kernel:
+    {group key: (robust CV as a fraction, number of runs)} for benchmarks
+    stored in at least min_runs runs (runs in exclude left out). The CV is
+    1.4826 * MAD / median of the per-run medians."""
+    from kisol.compare import group_key
+    if not db or not os.path.exists(db):
+        return {}
+    con = connect(db)
+    rows = con.execute(
+        "SELECT r.run_id, b.record FROM bench b JOIN runs r ON r.id=b.run "
+        "WHERE r.host IS ? AND r.kernel IS ?", (host, kernel)).fetchall()
+    con.close()
+    per = {}
+    for rid, rec in rows:
+        if rid in exclude:
+            continue
+        rec = json.loads(rec)
+        if not isinstance(rec.get("median"), (int, float)):
+            continue
+        per.setdefault(group_key(rec), {}).setdefault(rid, []).append(rec["median"])
+    out = {}
+    for key, runs in per.items():
+        if len(runs) < min_runs:
+            continue
+        meds = [_median(v) for v in runs.values()]
+        m = _median(meds)
+        if m:
+            mad = _median([abs(x - m) for x in meds])
+            out[key] = (1.4826 * mad / abs(m), len(meds))
+    return out
+
+
+def _median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2.0
+
+
 def delete(db, spec):
     con = connect(db)
     with con:

@@ -256,8 +256,9 @@ def _main(args):
         base = resolve(args.base, args.results, args.db) if args.base else \
             history.previous_run(args.db, run.run_id, run.run.get("host"))
         if base is not None:
+            from kisol.compare import history_noise
             cmp = Comparison([base, run], alpha=args.alpha, min_effect=args.min_effect,
-                             threshold=args.threshold)
+                             threshold=args.threshold, noise=history_noise(args.db, [base, run]))
     imgdir = os.path.join(args.out, "img")
     os.makedirs(imgdir, exist_ok=True)
     trends = trend_figures(args.db, run, imgdir, cmp) if not args.no_store else []

@@ -25,6 +25,7 @@ STABLE = ("setns.uts", "setns.ipc", "setns.mnt", "clone.crun.create_exit_reap", 
 
 def run_cli(*args):
     env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    args = ("--db", "/nonexistent/history.sqlite") + args
     return subprocess.run([sys.executable, "-m", "kisol.compare", *args], cwd=TOP, env=env,
                           capture_output=True, text=True, timeout=120)
 

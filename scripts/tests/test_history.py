@@ -142,3 +142,41 @@ def test_not_a_database(tmp_path):
     assert p.returncode == 2 and "not a kisol history database" in p.stderr
     p = cli(tmp_path / "missing.sqlite", "list")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+def _scaled_run(tmp_path, name, factors, started):
+    """A run dir from bench-aa-1 with some benchmarks' samples scaled."""
+    d = make_run_dir(tmp_path, name, started=started)
+    recs = [json.loads(x) for x in open(os.path.join(d, "bench.jsonl"))]
+    with open(os.path.join(d, "bench.jsonl"), "w") as f:
+        for r in recs:
+            k = factors.get(r["benchmark"], 1.0)
+            r["raw"] = [x * k for x in r["raw"]]
+            for s in ("min", "median", "mean", "p90", "p99", "max"):
+                r[s] *= k
+            f.write(json.dumps(r) + "\n")
+    return d
+
+
+def test_between_run_noise_raises_the_bar(tmp_path):
+    """A benchmark whose median wanders +-20% between stored runs of this
+    host and kernel is not flagged for a 25% change; a steady one still is
+    for 10%."""
+    from kisol import compare
+    from kisol.report_data import load_dir
+    db = str(tmp_path / "h.sqlite")
+    for i, k in enumerate((1.0, 1.2, 0.85, 1.1, 0.9)):
+        d = _scaled_run(tmp_path, f"hist{i}", {"setns.uts": k}, f"2026-11-2{i}T00:00:00+00:00")
+        history.store(db, load_dir(d))
+    base = load_dir(_scaled_run(tmp_path, "base", {}, "2026-11-29T00:00:00+00:00"))
+    new = load_dir(_scaled_run(tmp_path, "new", {"setns.uts": 1.25, "setns.ipc": 1.10},
+                               "2026-11-29T01:00:00+00:00"))
+    noise = compare.history_noise(db, [base, new])
+    assert len(noise) == 19
+    cv, n = noise[next(k for k in noise if k[0] == "setns.uts")]
+    assert n == 5 and 0.05 < cv < 0.3
+    plain = compare.Comparison([base, new])
+    aware = compare.Comparison([base, new], noise=noise)
+    reg = lambda c: sorted(label.split()[0] for _, label, _ in c.regressions)
+    assert reg(plain) == ["setns.ipc", "setns.uts"]
+    assert reg(aware) == ["setns.ipc"]

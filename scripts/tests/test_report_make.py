@@ -23,7 +23,7 @@ def make(*args):
 
 
 def test_make_compare_aa_passes():
-    p = make("compare", f"BASE={AA1}", f"NEW={AA2}")
+    p = make("compare", f"BASE={AA1}", f"NEW={AA2}", "COMPARE_ARGS=--no-noise")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "result: OK" in p.stdout
 
@@ -37,7 +37,7 @@ def test_make_compare_slowdown_fails(tmp_path):
                 r["raw"] = [x * 1.1 for x in r["raw"]]
                 r["median"] *= 1.1
             out.write(json.dumps(r) + "\n")
-    p = make("compare", f"BASE={AA1}", f"NEW={slow}")
+    p = make("compare", f"BASE={AA1}", f"NEW={slow}", "COMPARE_ARGS=--no-noise")
     # the script exits 1; make reports any failing recipe with its own status 2
     assert p.returncode != 0
     assert "result: FAIL (1 benchmark regression(s)" in p.stdout
