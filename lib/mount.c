@@ -723,6 +723,8 @@ int kisol_mnt_fs_log(int fsfd, char *buf, size_t size)
 		if (n == 0)
 			break;
 		msg[n] = '\0';
+		while (n > 0 && msg[n - 1] == '\n')
+			msg[--n] = '\0';
 		off += snprintf(buf + off, size - off, "%s%s", off ? "; " : "", msg);
 		if (off >= size - 1) {
 			off = size - 1;

@@ -257,9 +257,24 @@ void kisol_ovl_cleanup(struct kisol_ovl *o)
 	o->root[0] = '\0';
 }
 
-/* Which single option of a comma separated list does the kernel refuse? */
-static void blame_option(const char *extra, enum kisol_mnt_api api, unsigned flags,
-			 bool upper_tmpfs, char *out, size_t size)
+/* Mount once on a throw-away overlay with this layout: 0, or -errno (log filled). */
+static int try_mount(const struct kisol_ovl_layout *layout, const char *extra,
+		     enum kisol_mnt_api api, unsigned flags, char *log, size_t log_size)
+{
+	struct kisol_ovl o;
+	int r;
+
+	r = kisol_ovl_init(&o, layout);
+	if (r < 0)
+		return 1000 - r; /* setup failure, not the kernel's answer */
+	r = kisol_ovl_mount(&o, api, extra, flags, log, log_size);
+	kisol_ovl_cleanup(&o);
+	return r;
+}
+
+/* Which single options of a comma separated list does the kernel refuse? */
+static void blame_option(const struct kisol_ovl_layout *layout, const char *extra,
+			 enum kisol_mnt_api api, unsigned flags, char *out, size_t size)
 {
 	_cleanup_free_ char *copy = strdup(extra ? extra : "");
 	char *save = NULL, *tok;
@@ -269,41 +284,69 @@ static void blame_option(const char *extra, enum kisol_mnt_api api, unsigned fla
 	if (!copy)
 		return;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char why[8];
+		char log[8];
+		int r = try_mount(layout, tok, api, flags, log, sizeof(log));
 
-		if (kisol_ovl_probe(tok, api, flags, upper_tmpfs, why, sizeof(why)) == 1)
+		if (r < 0)
 			off += snprintf(out + off, size - off, "%s%s", off ? "," : "", tok);
 		if (off >= size)
 			break;
 	}
 }
 
+int kisol_ovl_probe_layout(const struct kisol_ovl_layout *layout, const char *extra,
+			   enum kisol_mnt_api api, unsigned flags, char *why, size_t size)
+{
+	struct kisol_ovl_layout one = { .nlower = 1, .upper_tmpfs = layout->upper_tmpfs,
+					.no_upper = layout->no_upper, .parent = layout->parent };
+	char log[256] = "", blame[256] = "";
+	const char *what = NULL;
+	int r;
+
+	if (!layout || !why || size < 8)
+		return -EINVAL;
+	/* the layer setup itself: lowerdir+/datadir+, then data-only layers */
+	if (flags & KISOL_OVL_LAYERS_PLUS) {
+		r = try_mount(&one, NULL, api, flags, log, sizeof(log));
+		if (r > 1000)
+			return 1000 - r;
+		if (r < 0)
+			what = "fsconfig lowerdir+/datadir+ (6.8+)";
+	}
+	if (!what && layout->ndata) {
+		r = try_mount(layout, NULL, api, flags, log, sizeof(log));
+		if (r > 1000)
+			return 1000 - r;
+		if (r < 0)
+			what = "data-only lower layers '::' (6.5+)";
+	}
+	if (!what) {
+		r = try_mount(layout, extra, api, flags, log, sizeof(log));
+		if (r > 1000)
+			return 1000 - r;
+		if (r == 0)
+			return 0;
+		if (extra && strchr(extra, ','))
+			blame_option(layout, extra, api, flags, blame, sizeof(blame));
+	}
+	snprintf(why, size, "overlayfs (%s API%s) refused %s%s%s (%s)%s%s",
+		 kisol_mnt_api_name(api), (flags & KISOL_OVL_LAYERS_PLUS) ? ", lowerdir+" : "",
+		 what ? what : "'", what ? "" : (blame[0] ? blame : (extra ? extra : "")),
+		 what ? "" : "'", strerrorname_np(-r) ?: "?", log[0] ? ": " : "", log);
+	return 1;
+}
+
 int kisol_ovl_probe(const char *extra, enum kisol_mnt_api api, unsigned flags,
 		    bool upper_tmpfs, char *why, size_t size)
 {
 	struct kisol_ovl_layout l = { .nlower = 1, .upper_tmpfs = upper_tmpfs };
-	struct kisol_ovl o;
-	char log[256], blame[256];
+	char buf[512];
 	int r;
 
-	r = kisol_ovl_init(&o, &l);
-	if (r < 0)
-		return r;
-	r = kisol_ovl_mount(&o, api, extra, flags, log, sizeof(log));
-	kisol_ovl_cleanup(&o);
-	if (r == 0)
-		return 0;
-	if (why && size > 8) {
-		blame[0] = '\0';
-		if (extra && strchr(extra, ','))
-			blame_option(extra, api, flags, upper_tmpfs, blame, sizeof(blame));
-		snprintf(why, size, "overlayfs (%s API%s) refused '%s' (%s)%s%s",
-			 kisol_mnt_api_name(api),
-			 (flags & KISOL_OVL_LAYERS_PLUS) ? ", lowerdir+" : "",
-			 blame[0] ? blame : (extra ? extra : ""), strerrorname_np(-r) ?: "?",
-			 log[0] ? ": " : "", log);
-	}
-	return 1;
+	r = kisol_ovl_probe_layout(&l, extra, api, flags, buf, sizeof(buf));
+	if (r == 1 && why && size)
+		snprintf(why, size, "%s", buf);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */

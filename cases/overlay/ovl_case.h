@@ -102,13 +102,17 @@ static inline int pop_layers(const struct kisol_ovl *o, const struct pop *p, siz
  * options (naming the refused option); a mount failure the probe does
  * not reproduce is a FAIL.
  */
-#define OVL_MOUNT_OR_SKIP(o, api, extra, flags, upper_tmpfs)                                 \
+#define OVL_MOUNT_OR_SKIP(o, api, extra, flags, ut_)                                        \
 	do {                                                                                  \
 		char _log_[256], _why_[512];                                                  \
 		int _r_ = kisol_ovl_mount((o), (api), (extra), (flags), _log_, sizeof(_log_)); \
 		if (_r_ < 0) {                                                                \
-			int _p_ = kisol_ovl_probe((extra), (api), (flags), (upper_tmpfs), _why_, \
-						  sizeof(_why_));                             \
+			struct kisol_ovl_layout _l_ = { .nlower = (o)->nlower,                \
+							.ndata = (o)->ndata,                  \
+							.upper_tmpfs = (ut_),                 \
+							.no_upper = !(o)->has_upper };        \
+			int _p_ = kisol_ovl_probe_layout(&_l_, (extra), (api), (flags), _why_, \
+							 sizeof(_why_));                      \
 			/* setup failures skip the teardown: clean up here */                 \
 			kisol_ovl_cleanup(o);                                                 \
 			if (_p_ == 1)                                                         \

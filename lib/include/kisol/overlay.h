@@ -82,6 +82,13 @@ void kisol_ovl_cleanup(struct kisol_ovl *o);
  */
 int kisol_ovl_probe(const char *extra, enum kisol_mnt_api api, unsigned flags,
 		    bool upper_tmpfs, char *why, size_t size);
+/*
+ * The same with a given layout (data-only layers, no upper, ...): names
+ * what the kernel lacks first (lowerdir+, data-only layers), then the
+ * refused option(s). why must hold at least 8 bytes.
+ */
+int kisol_ovl_probe_layout(const struct kisol_ovl_layout *layout, const char *extra,
+			   enum kisol_mnt_api api, unsigned flags, char *why, size_t size);
 
 /* ---------------------------------------------------------------------
  * Markers. userxattr selects user.overlay.* instead of trusted.overlay.*.
