@@ -60,8 +60,11 @@ def _read(path):
         return ''
 
 
-def run_qemu(cmd, serial, timeout, progress=None):
-    """Run qemu until it exits or timeout; returns (timed_out, boot_s, wall_s, rc)."""
+def run_qemu(cmd, serial, timeout, progress=None, boot_timeout=None):
+    """Run qemu until it exits or timeout; returns (timed_out, boot_s, wall_s, rc).
+
+    With boot_timeout, a guest whose init has not started by then is killed
+    and reported as not booted (timed_out False, boot_s None)."""
     t0 = time.monotonic()
     boot_s = None
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -79,8 +82,9 @@ def run_qemu(cmd, serial, timeout, progress=None):
             boot_s = now
         if progress:
             seen = progress(serial, seen)
-        if now > timeout:
-            timed_out = True
+        no_boot = boot_s is None and boot_timeout is not None and now > boot_timeout
+        if now > timeout or no_boot:
+            timed_out = not no_boot
             p.terminate()
             try:
                 p.wait(timeout=5)
@@ -125,10 +129,17 @@ def _progress_printer(quiet):
         lines = text.replace('\r', '').split('\n')
         for line in lines[seen:-1]:
             s = line.strip()
-            if s.startswith(('ok ', 'not ok ')) and 'kisol:' in s:
+            if s.startswith(('ok ', 'not ok ')) and ('kisol:' in s or 'selftests:' in s):
                 print(f'  vm: {s}', flush=True)
         return max(seen, len(lines) - 1)
     return progress
+
+
+def boot_failure_line(console_text):
+    for line in console_text.splitlines():
+        if any(k in line for k in ('Oops', 'BUG:', 'Kernel panic', 'general protection')):
+            return line.split('] ', 1)[-1].strip()[:120]
+    return 'no init marker'
 
 
 def binary_meta(tree, collection, binary):
@@ -180,9 +191,9 @@ def parse_args(argv):
     ap.add_argument('--accel', default='tcg', choices=('tcg', 'kvm', 'auto'))
     ap.add_argument('--mem', type=int, default=2048)
     ap.add_argument('--smp', type=int, default=2)
-    ap.add_argument('--bench-dir', default=os.path.join(TOP, 'bench'))
-    ap.add_argument('--bench', default='', help='benchmark binaries to run (default: all)')
-    ap.add_argument('--bench-args', default='')
+    ap.add_argument('--bench', default='', help='benchmark id globs (kisol.bench --only)')
+    ap.add_argument('--bench-full', action='store_true', help='full sweep, not the quick set')
+    ap.add_argument('--bench-budget-ms', type=int, default=60)
     ap.add_argument('--modules', default='', help='extra kernel modules to load')
     ap.add_argument('--quiet', action='store_true')
     a = ap.parse_args(argv)
@@ -208,21 +219,34 @@ def smoke_areas(tree, preferred):
     return [a for a in preferred if a in have] or have[:3]
 
 
-def bench_binaries(a):
-    if a.mode == 'check':
-        return []
-    d = a.bench_dir
-    names = a.bench.split() if a.bench else sorted(os.listdir(d)) if os.path.isdir(d) else []
-    out = []
-    for n in names:
-        p = os.path.join(d, n)
-        if os.path.isfile(p) and os.access(p, os.X_OK) and vm_initramfs.is_elf(p):
-            out.append(p)
-        elif a.bench:
-            raise UserError(f"no benchmark binary '{p}' (run make first)")
-    if not out:
-        raise UserError(f"no benchmark binaries in '{d}' (run make first)")
-    return out
+GUEST_BENCH_DIR = '/' + vm_initramfs.TREE_DIR + '/bench'
+BENCH_PLAN = 'etc/kisol-vm-bench.sh'
+
+
+def bench_plan(tree, only=(), quick=True, budget_ms=60, ncpu=2, scale=1000):
+    """(shell text, count): the guest's benchmark sequence.
+
+    The sweep comes from kisol.bench (the host driver's catalog) so guest and
+    host run the same measurements; each one is framed as a bench section."""
+    bdir = os.path.join(tree, 'bench')
+    if not os.path.isdir(bdir) or not any(vm_initramfs.is_elf(os.path.join(bdir, f))
+                                          for f in os.listdir(bdir)):
+        raise UserError(f"install tree '{tree}' has no bench/ binaries (make install)")
+    from kisol import bench
+    entries = bench.select(bench.catalog(scale=scale, ncpu=ncpu), list(only), quick)
+    if not entries:
+        raise UserError(f"BENCH '{' '.join(only)}': no benchmark matches")
+    lines = []
+    for e in entries:
+        if not os.path.isfile(os.path.join(bdir, e.binary)):
+            continue
+        argv = e.argv(GUEST_BENCH_DIR, budget_ms=budget_ms)
+        if quick and e.family == 'scale.concurrent':
+            argv = [x.replace('rounds=3', 'rounds=1').replace('duration_ms=200', 'duration_ms=50')
+                    for x in argv]
+        sec = ''.join(c if c.isalnum() or c in '._-[]=:+,' else '_' for c in e.id)
+        lines.append(f'bench_one {shlex.quote(sec)} {int(e.timeout)} {shlex.join(argv)}')
+    return ''.join(x + '\n' for x in lines), len(lines)
 
 
 def main(argv=None):
@@ -252,7 +276,10 @@ def run(a):
     if a.smoke:
         areas = smoke_areas(a.tree, areas)
     pairs = vm_initramfs.selected_collections(a.tree, areas)
-    benches = bench_binaries(a)
+    plan, nbench = ('', 0)
+    if a.mode in ('bench', 'both'):
+        plan, nbench = bench_plan(a.tree, a.bench.split(), not a.bench_full,
+                                  a.bench_budget_ms, a.smp)
     facts = results.host_facts()
     run_id = results.make_run_id(facts['host'], facts['kernel'], suffix=f'-vm-{_safe(kernel.release)}')
     out_dir = a.out or os.path.join(a.results, run_id)
@@ -268,13 +295,12 @@ def run(a):
     conf = ''.join(f'{k}={shlex.quote(v)}\n' for k, v in (
         ('KISOL_VM_MODE', mode), ('KISOL_VM_CGROUP', a.cgroup),
         ('KISOL_VM_COLLECTIONS', ' '.join(sorted({c for c, _ in pairs})) if areas else ''),
-        ('KISOL_VM_BENCH', ' '.join(os.path.basename(b) for b in benches)),
-        ('KISOL_VM_BENCH_ARGS', a.bench_args), ('KISOL_RUN_ID', run_id)))
+        ('KISOL_RUN_ID', run_id)))
     initrd = os.path.join(work, 'initramfs.cpio')
     t_build = time.monotonic()
     listing, loaded, missing = vm_initramfs.build(
         initrd, tree=a.tree, init_script=INIT, conf_text=conf, kernel=kernel,
-        bench_bins=benches, extra_modules=a.modules.split())
+        extra_files={BENCH_PLAN: plan} if plan else {}, extra_modules=a.modules.split())
     t_build = time.monotonic() - t_build
     with open(os.path.join(work, 'initramfs.list'), 'w') as f:
         f.writelines(f'{k} {p}\n' for p, k in listing)
@@ -289,8 +315,23 @@ def run(a):
         f.write(shlex.join(cmd) + '\n')
     started = results.now_iso()
     print(f'vm: booting {kernel.release} ({accel}, cgroup {a.cgroup}, '
-          f'{len(pairs)} binaries, initramfs {os.path.getsize(initrd) >> 20} MiB)', flush=True)
-    timed_out, boot_s, wall, rc = run_qemu(cmd, serial, a.timeout, _progress_printer(a.quiet))
+          f'{len(pairs) if mode != "bench" else 0} binaries, {nbench} benchmarks, initramfs {os.path.getsize(initrd) >> 20} MiB)', flush=True)
+    # A kernel that dies before our init runs (e.g. an int3 oops while
+    # patching kernel text under multi-threaded TCG, seen here now and then
+    # with 6.12) is a boot failure, not a result: boot again, up to 3 times.
+    attempts, boot_failures = 0, []
+    while True:
+        attempts += 1
+        for p in (console, serial):
+            open(p, 'w').close()
+        timed_out, boot_s, wall, rc = run_qemu(cmd, serial, a.timeout, _progress_printer(a.quiet),
+                                               boot_timeout=min(a.timeout, 150))
+        if boot_s is not None or attempts >= 3 or timed_out:
+            break
+        oops = boot_failure_line(_read(console))
+        boot_failures.append(oops)
+        shutil.copy(console, os.path.join(out_dir, f'console.boot{attempts}.log'))
+        print(f'vm: guest died before init ({oops}); booting again', flush=True)
     finished = results.now_iso()
 
     stream = vm_serial.parse_stream(_read(serial))
@@ -330,7 +371,7 @@ def run(a):
            'host_kernel': facts['kernel'], 'vm_kernel_spec': a.kernel,
            'vm_kernel_package': kernel.package, 'vm_mode': mode,
            'areas': areas, 'boot_s': round(boot_s, 2) if boot_s is not None else None,
-           'wall_s': round(wall, 1), 'initramfs_build_s': round(t_build, 2),
+           'wall_s': round(wall, 1), 'boot_attempts': attempts, 'boot_failures': boot_failures, 'initramfs_build_s': round(t_build, 2),
            'guest_info': stream.info, 'modules_missing': missing}
     results.write_run(out_dir, run)
     if mode != 'bench':

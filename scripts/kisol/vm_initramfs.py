@@ -13,7 +13,6 @@ from kisol import vm_kernel
 
 BUSYBOX = '/bin/busybox'
 TREE_DIR = 'opt/kisol'          # install tree inside the guest
-BENCH_DIR = 'opt/kisol-bench'   # benchmark binaries (vm-bench)
 CONF = 'etc/kisol-vm.conf'
 MODLIST = 'etc/kisol-vm.modules'
 MODDIR = 'lib/modules/kisol'
@@ -185,7 +184,7 @@ def wanted_modules(tree, kernel_config=''):
     return names
 
 
-def build(out_path, *, tree, init_script, conf_text, kernel, bench_bins=(), ldd=None,
+def build(out_path, *, tree, init_script, conf_text, kernel, extra_files=None, ldd=None,
           busybox=BUSYBOX, extra_modules=()):
     """Write the initramfs; returns (listing, loaded_modules, missing_modules)."""
     cp = Cpio()
@@ -209,9 +208,8 @@ def build(out_path, *, tree, init_script, conf_text, kernel, bench_bins=(), ldd=
         cp.add_host_file(dst, src)
         if is_elf(src):
             elves.append(src)
-    for b in bench_bins:
-        cp.add_host_file(f'{BENCH_DIR}/{os.path.basename(b)}', b, 0o755)
-        elves.append(b)
+    for path, text in (extra_files or {}).items():
+        cp.add_file(path, text.encode())
     for lib in sorted(ldd_libs(elves, ldd)):
         cp.add_host_file(lib, os.path.realpath(lib), 0o755)
     order, missing = [], []

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from kisol import ktap
 
 MARK = '@@KISOL-VM '
-_TOP_RESULT = re.compile(r'^(ok|not ok)\s+(\d+)\s+(?:-\s*)?(\S+)(.*)$')
+_TOP_RESULT = re.compile(r'^(ok|not ok)\s+(\d+)\s*(?:-\s*)?([^#]*?)\s*(#.*)?$')
+_SELFTESTS_NAME = re.compile(r'^selftests:\s*(\S+?):\s*(\S+)$')
 _HEADER = re.compile(r'^#\s*selftests:\s*(\S+?):?\s+(\S+)\s*$')
 
 
@@ -144,7 +145,13 @@ def _dedent(line):
 
 
 def _split_name(name, fallback):
-    """'kisol:utsns:hostname' -> ('kisol/utsns', 'hostname')."""
+    """'kisol:utsns:hostname' or 'selftests: kisol/utsns: hostname'
+    -> ('kisol/utsns', 'hostname')."""
+    m = _SELFTESTS_NAME.match(name.strip())
+    if m:
+        return m.group(1), m.group(2)
+    if ' ' in name.strip() or not name.strip():
+        return fallback
     parts = name.split(':')
     if len(parts) >= 3:
         return f'{parts[0]}/{parts[1]}', parts[-1]
@@ -178,7 +185,7 @@ def split_binaries(text, expected=()):
             fb = header or (expected[idx] if idx < len(expected) else ('kisol/unknown', f'binary{idx + 1}'))
             coll, binary = _split_name(m.group(3), fb)
             r = ktap.KtapResult(num=int(m.group(2)), ok=m.group(1) == 'ok', name=m.group(3))
-            tail = m.group(4)
+            tail = m.group(4) or ''
             dm = re.search(r'#\s*(SKIP|XFAIL|XPASS|TIMEOUT)\b\s*(.*)', tail, re.I)
             if dm:
                 r.directive, r.reason = dm.group(1).upper(), dm.group(2).strip()

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # VM runs: the kisol install tree inside qemu guests on Debian kernels.
 #   make vm-check  KERNEL=6.1|6.12|/path/bzImage [KERNEL_MODULES=dir] [CGROUP=v2|v1|hybrid] [AREA="..."]
-#   make vm-bench  KERNEL=... [BENCH="names"] [BENCH_ARGS="..."]
+#   make vm-bench  KERNEL=... [BENCH="id globs"] [BENCH_FULL=1]
 #   make vm-smoke  (one kernel, a few areas; what .ci/run calls)
 #   make matrix    KERNELS="6.1 6.12 host"  -> reports/out/matrix.html
 # Kernel packages are cached in build/vm-cache, results go to results/<run-id>/.
@@ -31,7 +31,7 @@ vm-check: vm-validate vm-deps install
 	@$(VM_PY) kisol.vm check $(VM_COMMON) --areas '$(AREA)'
 
 vm-bench: vm-validate vm-deps install $(BENCH_BIN)
-	@$(VM_PY) kisol.vm bench $(VM_COMMON) --bench '$(BENCH)' --bench-args '$(BENCH_ARGS)'
+	@$(VM_PY) kisol.vm bench $(VM_COMMON) --bench '$(BENCH)' $(if $(BENCH_FULL),--bench-full)
 
 vm-smoke: vm-deps install
 	@$(VM_PY) kisol.vm check --kernel '$(VM_SMOKE_KERNEL)' --cgroup v2 --tree $(INSTALL_PATH) \

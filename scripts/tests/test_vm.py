@@ -209,7 +209,7 @@ not ok 1 kisol:utsns:hostname # exit=1
 # 1..2
 # ok 1 cg.memory.max
 # ok 2 cg.memory.high
-ok 2 kisol:cgroup:memory
+ok 2 selftests: kisol/cgroup: memory
 @@KISOL-VM end ktap rc=1 secs=12
 @@KISOL-VM section bench clone
 {"schema":"kisol-bench/1","benchmark":"clone.newns","median":12}
@@ -241,14 +241,14 @@ def test_stream_complete():
     assert st.bench_records() == [{"schema": "kisol-bench/1", "benchmark": "clone.newns", "median": 12}]
 
 
-@pytest.mark.parametrize('cut', ['# ok 1 cg.memory.max', '# 1..2', 'ok 2 kisol:cgroup:memory'])
+@pytest.mark.parametrize('cut', ['# ok 1 cg.memory.max', '# 1..2', 'ok 2 selftests: kisol/cgroup: memory'])
 def test_stream_truncated_is_incomplete(cut):
     text = STREAM[:STREAM.index(cut) + len(cut)] + '\n# ok 2 cg.mem'
     st, runs, cases = _cases(text)
     assert not st.complete
     # results before the cut are kept
     assert cases['cases/utsns/hostname::uts.a']['verdict'] == 'pass'
-    if cut != 'ok 2 kisol:cgroup:memory':
+    if not cut.startswith('ok 2'):
         err = cases['cases/cgroup/memory::<binary>']
         assert err['verdict'] == 'error' and 'guest stopped' in err['reason']
     if cut == '# ok 1 cg.memory.max':
@@ -257,7 +257,7 @@ def test_stream_truncated_is_incomplete(cut):
 
 def test_truncated_without_header_uses_expected_order():
     text = STREAM.replace('# selftests: kisol/cgroup: memory\n', '')
-    text = text[:text.index('ok 2 kisol:cgroup')]
+    text = text[:text.index('ok 2 selftests: kisol/cgroup')]
     _, runs, cases = _cases(text)
     assert runs[-1].collection == 'kisol/cgroup' and runs[-1].top is None
     assert cases['cases/cgroup/memory::cg.memory.high']['verdict'] == 'pass'
@@ -265,6 +265,8 @@ def test_truncated_without_header_uses_expected_order():
 
 def test_binary_that_died_early_is_an_error():
     text = """TAP version 13\n1..1\n# TAP version 13\n# 1..3\n# ok 1 a.b\nnot ok 1 kisol:utsns:hostname # exit=139\n"""
+    text2 = text.replace('kisol:utsns:hostname', 'selftests: kisol/utsns: hostname')
+    assert [(r.collection, r.binary) for r in vm_serial.split_binaries(text2)] == [('kisol/utsns', 'hostname')]
     runs = vm_serial.split_binaries(text, EXPECTED)
     cases = vm_serial.cases_from_run(runs[0])
     err = [c for c in cases if c['verdict'] == 'error']
