@@ -146,11 +146,14 @@ static void parse_link(const struct nlmsghdr *h, struct kisol_net_link *l)
 	l->ifindex = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	l->link_netnsid = -1;
+	l->operstate = -1;
 	mnl_attr_parse(h, sizeof(*ifi), attr_cb, tb);
 	if (tb[IFLA_IFNAME])
 		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	if (tb[IFLA_MTU])
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_OPERSTATE])
+		l->operstate = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
 	if (tb[IFLA_LINK_NETNSID])
 		l->link_netnsid = (int)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
 	if (tb[IFLA_LINKINFO]) {

@@ -20,6 +20,10 @@
 #include "netns/netutil.h"
 #include "netns/sockutil.h"
 
+#ifndef IF_OPER_UP
+#define IF_OPER_UP 6 /* linux/if.h (RFC 2863); glibc's net/if.h lacks it */
+#endif
+
 #define NS_ENTER(fd) ASSERT_EQ(0, setns((fd), CLONE_NEWNET)) TH_LOG("setns: %m")
 
 static int lo_up_in(int nsfd)
@@ -160,6 +164,75 @@ FIXTURE_VARIANT_ADD(veth, v4_peer_fd) { AF_INET, "10.66.0.1", "10.66.0.2", "10.6
 FIXTURE_VARIANT_ADD(veth, v6_moved) { AF_INET6, "fd66::1", "fd66::2", "fd66::1/64", "fd66::2/64", false };
 FIXTURE_VARIANT_ADD(veth, v6_peer_fd) { AF_INET6, "fd66::1", "fd66::2", "fd66::1/64", "fd66::2/64", true };
 
+/* A link-event socket opened inside the namespace behind nsfd. */
+static int monitor_in(int nsfd)
+{
+	int back = -EBADF, r = net_switch(nsfd, &back), fd;
+
+	if (r < 0)
+		return r;
+	fd = kisol_net_monitor_open();
+	net_switch_back(&back);
+	return fd;
+}
+
+/*
+ * Wait (event driven, bounded) until link in the monitor's namespace is
+ * operationally up: only then has linkwatch activated its qdisc and told
+ * IPv6 the link is ready (solicited-node groups joined). Packets sent
+ * earlier are lost and retransmitted a second later. IFF_LOWER_UP alone
+ * is not enough: it reflects the carrier before linkwatch has run.
+ */
+static int wait_lower_up(int nsfd, int mon, const char *link)
+{
+	struct kisol_net_event ev;
+	struct kisol_net_link l;
+	int back = -EBADF, r = net_switch(nsfd, &back);
+
+	if (r < 0)
+		return r;
+	r = kisol_net_link_get(link, &l);
+	net_switch_back(&back);
+	if (r < 0)
+		return r;
+	if (l.operstate == IF_OPER_UP)
+		return 0;
+	for (;;) {
+		r = kisol_net_monitor_next(mon, 3000, &ev);
+		if (r < 0)
+			return r;
+		if (!strcmp(ev.link.name, link) && ev.link.operstate == IF_OPER_UP)
+			return 0;
+	}
+}
+
+/*
+ * In the test's own namespace: no DAD (the kernel performs it unless both
+ * all/ and the link say 0), and neighbour solicitations retried after
+ * 50 ms instead of 1 s. IPv6 joins a new address's solicited-node group
+ * from a work item, so the first solicitation can race it and be lost;
+ * the retry then costs 50 ms, not a second.
+ */
+static int quick_neigh(int nsfd, const char *link, bool v6)
+{
+	char p[128];
+	int back = -EBADF, r = net_switch(nsfd, &back);
+
+	if (r < 0)
+		return r;
+	if (v6) {
+		snprintf(p, sizeof(p), "/proc/sys/net/ipv6/conf/%s/accept_dad", link);
+		r = kisol_write_file("/proc/sys/net/ipv6/conf/all/accept_dad", "0");
+		if (r >= 0)
+			r = kisol_write_file(p, "0");
+	}
+	snprintf(p, sizeof(p), "/proc/sys/net/%s/neigh/%s/retrans_time_ms", v6 ? "ipv6" : "ipv4", link);
+	if (r >= 0)
+		r = kisol_write_file(p, "50");
+	net_switch_back(&back);
+	return r < 0 ? r : 0;
+}
+
 static int setup_side(int nsfd, const char *link, const char *cidr)
 {
 	int back = -EBADF, r = net_switch(nsfd, &back);
@@ -197,19 +270,16 @@ FIXTURE_SETUP(veth)
 		r = kisol_net_link_move("vb", self->b);
 	ASSERT_EQ(0, net_switch_back(&back));
 	ASSERT_EQ(0, r) TH_LOG("veth in A: %s", strerror(-r));
-	if (variant->family == AF_INET6) {
-		/* no DAD on the link-local addresses: the pair is usable at once */
-		ASSERT_EQ(0, net_switch(self->a, &back));
-		r = kisol_write_file("/proc/sys/net/ipv6/conf/va/accept_dad", "0");
-		ASSERT_EQ(0, net_switch_back(&back));
-		ASSERT_LE(0, r);
-		ASSERT_EQ(0, net_switch(self->b, &back));
-		r = kisol_write_file("/proc/sys/net/ipv6/conf/vb/accept_dad", "0");
-		ASSERT_EQ(0, net_switch_back(&back));
-		ASSERT_LE(0, r);
-	}
+	ASSERT_EQ(0, quick_neigh(self->a, "va", variant->family == AF_INET6));
+	ASSERT_EQ(0, quick_neigh(self->b, "vb", variant->family == AF_INET6));
+	_cleanup_close_ int mon_a = monitor_in(self->a), mon_b = monitor_in(self->b);
+
+	ASSERT_LE(0, mon_a);
+	ASSERT_LE(0, mon_b);
 	ASSERT_EQ(0, setup_side(self->a, "va", variant->cidr_a));
 	ASSERT_EQ(0, setup_side(self->b, "vb", variant->cidr_b));
+	ASSERT_EQ(0, wait_lower_up(self->a, mon_a, "va"));
+	ASSERT_EQ(0, wait_lower_up(self->b, mon_b, "vb"));
 	/* C: a bystander that owns B's address on its loopback */
 	ASSERT_EQ(0, net_switch(self->c, &back));
 	r = kisol_net_link_up("lo");

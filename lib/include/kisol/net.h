@@ -27,6 +27,7 @@ struct kisol_net_link {
 	unsigned int mtu;
 	char kind[32];        /* IFLA_INFO_KIND ("veth", "dummy"), "" if none */
 	int link_netnsid;     /* IFLA_LINK_NETNSID of the peer, -1 if absent */
+	int operstate;        /* IFLA_OPERSTATE (IF_OPER_UP once linkwatch ran), -1 if absent */
 };
 
 /* Interface index of a link by name (RTM_GETLINK). >0, or -ENODEV. */
