@@ -223,6 +223,7 @@ TEST_F(tree, plain_clone_has_no_submounts)
 	snprintf(m, sizeof(m), "%s/sub", self->dst);
 	EXPECT_EQ(0, agent_req(self->agent.sock, "exists %s/marker", self->dst));
 	EXPECT_EQ(-ENOENT, agent_req(self->agent.sock, "exists %s/marker", m));
+	EXPECT_FALSE(marked(self->dst)) TH_LOG("attached in the agent, visible here");
 }
 
 TEST_F(tree, clone_survives_source_umount)
@@ -235,6 +236,7 @@ TEST_F(tree, clone_survives_source_umount)
 	EXPECT_FALSE(marked(self->src));
 	ASSERT_EQ(0, send_attach(&self->agent, fd, self->dst));
 	EXPECT_EQ(0, agent_req(self->agent.sock, "exists %s/marker", self->dst));
+	EXPECT_FALSE(marked(self->dst)) TH_LOG("attached in the agent, visible here");
 }
 
 TEST_F(tree, attached_mount_of_other_ns_cannot_be_moved)
