@@ -569,7 +569,7 @@ TEST(nsid_released_when_peer_ns_dies)
 	EXPECT_EQ(11, kisol_net_nsid_get(z));
 }
 KISOL_META(global, nsid_released_when_peer_ns_dies,
-	   "cve=CVE-2017-15129;commit=21b5944350052d2583e82dd59b19a9ba94a007f0;"
+	   "cve=CVE-2017-15129;commit=21b594435005;"
 	   "ref=nsid of a dying netns must not outlive it (get_net_ns_by_id)")
 
 KISOL_MAIN
