@@ -131,6 +131,24 @@ def group_key(rec):
     return bench_key({"benchmark": rec["benchmark"], "params": p})
 
 
+def _rekey(groups):
+    """Key groups by benchmark and parameters without the harness settings
+    (warm-up, batch, sample limits, CPU pinning) where that is unique in
+    the run, so runs made with different harness settings still line up."""
+    sem = {}
+    for k, g in groups.items():
+        sk = bench_key({"benchmark": g.benchmark,
+                        "params": {p: v for p, v in g.params.items() if p not in HARNESS_PARAMS}})
+        sem.setdefault(sk, []).append(k)
+    out = {}
+    for sk, ks in sem.items():
+        if len(ks) == 1:
+            out[sk] = groups[ks[0]]
+        else:
+            out.update((k, groups[k]) for k in ks)
+    return out
+
+
 def group_bench(records):
     groups, order = {}, []
     for r in records:
@@ -189,13 +207,29 @@ class Comparison:
         self.alpha, self.min_effect, self.threshold = alpha, min_effect, threshold
         self.noise = noise or {}    # group key -> (between-run CV, runs)
         self.stats = stats
-        self.groups = [group_bench(r.bench) for r in runs]
+        self.groups = [_rekey(group_bench(r.bench)) for r in runs]
+        self.harness_diffs = self._harness_diffs()
         self.rows = []          # dicts, see _bench_rows
         self.regressions = []   # (run index, label, pct)
         self.case_changes = []  # (run index, case id, old, new)
         self.gmean = []         # per later run: pct or None
         self._bench_rows()
         self._case_rows()
+
+    def _harness_diffs(self):
+        """[(label, {param: (base value, other value)})] for measurements
+        matched across runs although their harness settings differ."""
+        out = []
+        for k, gb in self.groups[0].items():
+            for g in self.groups[1:]:
+                gn = g.get(k)
+                if gn is None:
+                    continue
+                d = {p: (gb.params.get(p), gn.params.get(p)) for p in HARNESS_PARAMS
+                     if gb.params.get(p) != gn.params.get(p)}
+                if d:
+                    out.append((gb.label, d))
+        return out
 
     def _bench_rows(self):
         keys = list(self.groups[0])
@@ -212,8 +246,9 @@ class Comparison:
                        "params": ref.params, "unit": ref.unit, "better": ref.better,
                        "stat": s, "values": [], "pct": [], "sig": [], "p": [],
                        "regress": [], "effect": self.min_effect}
-                if k in self.noise:
-                    row["effect"] = max(self.min_effect, noise_effect(self.noise[k][0]))
+                nk = group_key(ref.records[0])
+                if nk in self.noise:
+                    row["effect"] = max(self.min_effect, noise_effect(self.noise[nk][0]))
                 base = cells[0]
                 for i, c in enumerate(cells):
                     v = c.stats.get(s) if c is not None else None
@@ -347,6 +382,11 @@ def render_text(cmp):
                        f"for {raised} (3 x sqrt(2) x between-run CV)")
     else:
         out.append("no benchmark records to compare")
+    if cmp.harness_diffs:
+        lbl, d = cmp.harness_diffs[0]
+        ex = ", ".join(f"{p} {a} -> {b}" for p, (a, b) in sorted(d.items()))
+        out.append(f"note: {len(cmp.harness_diffs)} measurement(s) ran with different harness "
+                   f"settings than the baseline (e.g. {lbl}: {ex})")
     if cmp.case_changes:
         out.append("")
         out.append("correctness changes against the baseline:")

@@ -241,6 +241,16 @@ def section_compare(cmp):
            f"samples p&lt;{cmp.alpha:g} and a change of at least {cmp.min_effect:g}% in the median; "
            f"<b>!</b> significant regression beyond {cmp.threshold:g}% (fails "
            f"<code>make compare</code>).</p>"]
+    if cmp.harness_diffs:
+        lbl, d = cmp.harness_diffs[0]
+        ex = ", ".join(f"{p} {a} &rarr; {b}" for p, (a, b) in sorted(d.items()))
+        out.append(f"<p class='small'>Note: {len(cmp.harness_diffs)} measurement(s) ran with "
+                   f"different harness settings than the baseline (e.g. {E(lbl)}: {ex}).</p>")
+    if cmp.noise:
+        out.append(f"<p class='small'>Between-run noise of {len(cmp.noise)} benchmark(s) is known "
+                   f"from stored runs of this host and kernel; their minimum effect is raised to "
+                   f"3&times;&radic;2&times; the between-run CV where that exceeds "
+                   f"{cmp.min_effect:g}%.</p>")
     if cmp.rows:
         out.append(f"<table><tr><th>benchmark</th><th>stat</th>{head}</tr>{''.join(rows)}</table>")
     else:
