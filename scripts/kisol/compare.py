@@ -287,6 +287,13 @@ class Comparison:
                 if old != new and old is not None:
                     self.case_changes.append((i, c["id"], old, new))
 
+    def floor_shifts(self):
+        """Floor benchmarks (null syscall, fork...) that changed significantly:
+        a sign that the machine or its load differs between the runs."""
+        return [(self.runs[i].run_id, r["label"], r["pct"][i]) for r in self.rows
+                if r["stat"] == "median" and r["benchmark"].startswith("floor.")
+                for i in range(1, len(self.runs)) if r["sig"][i]]
+
     @property
     def case_regressions(self):
         return [c for c in self.case_changes
@@ -382,6 +389,9 @@ def render_text(cmp):
                        f"for {raised} (3 x sqrt(2) x between-run CV)")
     else:
         out.append("no benchmark records to compare")
+    for rid, lbl, d in cmp.floor_shifts():
+        out.append(f"note: floor {lbl} changed {d:+.1f}% in {rid}: the machine or its load "
+                   f"differs, costs built on it are not comparable")
     if cmp.harness_diffs:
         lbl, d = cmp.harness_diffs[0]
         ex = ", ".join(f"{p} {a} -> {b}" for p, (a, b) in sorted(d.items()))

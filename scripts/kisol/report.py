@@ -183,6 +183,21 @@ def ensure_run_json(run_dir, rid, started):
             json.dump(run, f, indent=1)
 
 
+def _mark_finished(run_dir):
+    """The run ends after the benchmarks: update run.json's finished time."""
+    path = os.path.join(run_dir, "run.json")
+    try:
+        with open(path) as f:
+            run = json.load(f)
+        run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        with open(path + ".tmp", "w") as f:
+            json.dump(run, f, indent=1, sort_keys=True)
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+    except (OSError, ValueError):
+        pass
+
+
 def trend_figures(db, run, imgdir, cmp):
     from kisol import report_plot
     if not os.path.exists(db) or len(history.list_runs(db)) < 2:
@@ -246,6 +261,8 @@ def _main(args):
                 progress(f"WARNING: the benchmark driver did not complete (exit {rc})")
                 status = 1
         ensure_run_json(run_dir, rid, started)
+        if not args.no_bench:
+            _mark_finished(run_dir)
         run = load_dir(run_dir)
         progress(f"step {step + 1}/{steps}: store in {args.db}")
         progress(f"step {step + 2}/{steps}: report")

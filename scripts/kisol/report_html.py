@@ -241,6 +241,10 @@ def section_compare(cmp):
            f"samples p&lt;{cmp.alpha:g} and a change of at least {cmp.min_effect:g}% in the median; "
            f"<b>!</b> significant regression beyond {cmp.threshold:g}% (fails "
            f"<code>make compare</code>).</p>"]
+    for rid, lbl, d in cmp.floor_shifts():
+        out.append(f"<p class='small'><b>Note:</b> floor {E(lbl)} changed {d:+.1f}% in "
+                   f"{E(rid)}: the machine or its load differs, costs built on it are not "
+                   f"comparable.</p>")
     if cmp.harness_diffs:
         lbl, d = cmp.harness_diffs[0]
         ex = ", ".join(f"{p} {a} &rarr; {b}" for p, (a, b) in sorted(d.items()))

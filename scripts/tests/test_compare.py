@@ -12,8 +12,10 @@ import sys
 
 import pytest
 
-from kisol import compare
-from kisol.report_data import load_file
+pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps --report)")
+
+from kisol import compare  # noqa: E402
+from kisol.report_data import load_file  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 AA1 = os.path.join(DATA, "bench-aa-1.jsonl.gz")
@@ -88,6 +90,7 @@ def test_injected_10pct_slowdown_is_flagged(tmp_path, bench):
     p = run_cli(AA1, new)
     assert p.returncode == 1, p.stdout
     assert "!" in next(x for x in p.stdout.splitlines() if x.startswith(bench))
+    assert ("note: floor" in p.stdout) == bench.startswith("floor.")
 
 
 def test_10pct_inside_repetition_noise_is_not_called_significant(tmp_path):

@@ -165,6 +165,7 @@ def test_between_run_noise_raises_the_bar(tmp_path):
     from kisol import compare
     from kisol.report_data import load_dir
     db = str(tmp_path / "h.sqlite")
+    pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps --report)")
     for i, k in enumerate((1.0, 1.2, 0.85, 1.1, 0.9)):
         d = _scaled_run(tmp_path, f"hist{i}", {"setns.uts": k}, f"2026-11-2{i}T00:00:00+00:00")
         history.store(db, load_dir(d))
