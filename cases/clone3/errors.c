@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Invalid flag combinations and their errnos, for clone3(2), clone(2) and
+ * unshare(2), including the unshare errno matrix: what an unprivileged
+ * caller gets for each namespace type with and without CLONE_NEWUSER, and
+ * the multithreaded and chrooted cases. Every attempt runs in a throwaway
+ * child, which also reports that its namespaces did not change.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/sched.h>
+
+#include "kisol_test.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+enum method { CLONE3, CLONE, UNSHARE };
+
+enum ctx {
+	AS_ROOT,
+	UNPRIV,     /* dropped to an ordinary uid first */
+	THREADED,   /* a second thread is running */
+	CHROOTED,   /* chroot() into a scratch directory first */
+	PIDNS_INIT, /* the caller is the init of a new pid namespace */
+};
+
+FIXTURE(bad) {
+	struct kisol_child child;
+	char dir[PATH_MAX];
+};
+
+FIXTURE_VARIANT(bad) {
+	uint64_t flags;
+	enum method how;
+	enum ctx ctx;
+	int err; /* expected errno, 0: must succeed */
+	bool no_exit_signal; /* clone3 with exit_signal 0 */
+};
+
+#define V(n, f, h, c, e) \
+	FIXTURE_VARIANT_ADD(bad, n) { .flags = f, .how = h, .ctx = c, .err = e };
+
+/* creation flags that clone/clone3 refuse together */
+V(clone3_newpid_thread, CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE3, AS_ROOT, EINVAL)
+V(clone3_newuser_thread, CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE3, AS_ROOT, EINVAL)
+V(clone3_newuser_fs, CLONE_NEWUSER | CLONE_FS, CLONE3, AS_ROOT, EINVAL)
+V(clone3_newns_fs, CLONE_NEWNS | CLONE_FS, CLONE3, AS_ROOT, EINVAL)
+/* clone3 refuses an exit signal with CLONE_PARENT (the parent's parent would get it) */
+V(clone3_parent_with_exit_signal, CLONE_PARENT, CLONE3, AS_ROOT, EINVAL)
+/* controls: the same from an ordinary process is allowed */
+FIXTURE_VARIANT_ADD(bad, clone3_parent_no_exit_signal) { .flags = CLONE_PARENT, .how = CLONE3,
+							 .ctx = AS_ROOT, .no_exit_signal = true };
+V(clone_parent, CLONE_PARENT, CLONE, AS_ROOT, 0)
+/* a namespace init may not create siblings (they would have no reaper) */
+V(init_clone_parent, CLONE_PARENT, CLONE, PIDNS_INIT, EINVAL)
+FIXTURE_VARIANT_ADD(bad, init_clone3_parent) { .flags = CLONE_PARENT, .how = CLONE3,
+					       .ctx = PIDNS_INIT, .err = EINVAL,
+					       .no_exit_signal = true };
+V(clone3_thread_without_sighand, CLONE_THREAD, CLONE3, AS_ROOT, EINVAL)
+V(clone3_sighand_without_vm, CLONE_SIGHAND, CLONE3, AS_ROOT, EINVAL)
+V(clone3_unknown_flag, 1ULL << 40, CLONE3, AS_ROOT, EINVAL)
+V(clone_newpid_thread, CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE, AS_ROOT, EINVAL)
+V(clone_newuser_thread, CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE, AS_ROOT, EINVAL)
+V(clone_newuser_fs, CLONE_NEWUSER | CLONE_FS, CLONE, AS_ROOT, EINVAL)
+V(clone_newns_fs, CLONE_NEWNS | CLONE_FS, CLONE, AS_ROOT, EINVAL)
+V(clone_pidfd_parent_settid, CLONE_PIDFD | CLONE_PARENT_SETTID, CLONE, AS_ROOT, EINVAL)
+/* unshare: flags it does not know, and thread-related ones */
+V(unshare_parent, CLONE_PARENT, UNSHARE, AS_ROOT, EINVAL)
+V(unshare_ptrace, CLONE_PTRACE, UNSHARE, AS_ROOT, EINVAL)
+V(unshare_newuser_threaded, CLONE_NEWUSER, UNSHARE, THREADED, EINVAL)
+V(unshare_vm_threaded, CLONE_VM, UNSHARE, THREADED, EINVAL)
+V(unshare_sighand_threaded, CLONE_SIGHAND, UNSHARE, THREADED, EINVAL)
+V(unshare_thread_threaded, CLONE_THREAD, UNSHARE, THREADED, EINVAL)
+V(unshare_newns_threaded, CLONE_NEWNS, UNSHARE, THREADED, 0)
+V(unshare_newuts_threaded, CLONE_NEWUTS, UNSHARE, THREADED, 0)
+V(unshare_newpid_threaded, CLONE_NEWPID, UNSHARE, THREADED, 0)
+V(unshare_newuser_chrooted, CLONE_NEWUSER, UNSHARE, CHROOTED, EPERM)
+V(clone3_newuser_chrooted, CLONE_NEWUSER, CLONE3, CHROOTED, EPERM)
+/* the unprivileged matrix: each type alone is EPERM, with a user ns fine */
+#define UNPRIV_TYPE(n, f)                                                          \
+	V(unpriv_unshare_##n, f, UNSHARE, UNPRIV, EPERM)                           \
+	V(unpriv_clone3_##n, f, CLONE3, UNPRIV, EPERM)                             \
+	V(unpriv_unshare_user_##n, CLONE_NEWUSER | f, UNSHARE, UNPRIV, 0)          \
+	V(unpriv_clone3_user_##n, CLONE_NEWUSER | f, CLONE3, UNPRIV, 0)
+UNPRIV_TYPE(mnt, CLONE_NEWNS)
+UNPRIV_TYPE(uts, CLONE_NEWUTS)
+UNPRIV_TYPE(ipc, CLONE_NEWIPC)
+UNPRIV_TYPE(pid, CLONE_NEWPID)
+UNPRIV_TYPE(net, CLONE_NEWNET)
+UNPRIV_TYPE(cgroup, CLONE_NEWCGROUP)
+UNPRIV_TYPE(time, CLONE_NEWTIME)
+V(unpriv_unshare_user, CLONE_NEWUSER, UNSHARE, UNPRIV, 0)
+V(unpriv_clone3_user, CLONE_NEWUSER, CLONE3, UNPRIV, 0)
+
+FIXTURE_SETUP(bad)
+{
+	struct kisol_child init = KISOL_CHILD_INIT;
+	const char *base = getenv("KISOL_SCRATCH");
+
+	self->child = init;
+	self->dir[0] = '\0';
+	if (variant->how == CLONE3)
+		KISOL_NEED(kisol_need_clone3);
+	if (variant->ctx == UNPRIV && !variant->err)
+		KISOL_NEED_ARG(kisol_need_userns_unpriv, kisol_ns_from_flag(variant->flags & ~(uint64_t)CLONE_NEWUSER) >= 0 ?
+			       kisol_ns_from_flag(variant->flags & ~(uint64_t)CLONE_NEWUSER) : -1);
+	if (variant->ctx == CHROOTED) {
+		snprintf(self->dir, sizeof(self->dir), "%s/kisol-chroot-XXXXXX",
+			 base && *base ? base : "/tmp");
+		ASSERT_NE(NULL, mkdtemp(self->dir));
+	}
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	kisol_child_release(&self->child);
+	if (self->dir[0])
+		EXPECT_EQ(0, rmdir(self->dir));
+}
+
+static void *idle(void *arg)
+{
+	int *fd = arg;
+	char c;
+
+	read(*fd, &c, 1);
+	return NULL;
+}
+
+static int view(struct kisol_ns_id ids[_KISOL_NS_MAX])
+{
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		if (kisol_ns_id(0, t, &ids[t]) < 0)
+			return -1;
+	return 0;
+}
+
+struct job {
+	const FIXTURE_VARIANT(bad) *v;
+	const char *dir;
+};
+
+static int attempt(int sock, void *arg)
+{
+	const struct job *j = arg;
+	const FIXTURE_VARIANT(bad) *v = j->v;
+	struct kisol_ns_id before[_KISOL_NS_MAX], after[_KISOL_NS_MAX];
+	int pfd[2] = { -1, -1 }, err = 0, same = 1;
+	pthread_t th;
+	pid_t pid = 0;
+
+	if (view(before) < 0)
+		return 90;
+	if (v->ctx == UNPRIV && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+		return 91;
+	if (v->ctx == THREADED && (pipe(pfd) < 0 || pthread_create(&th, NULL, idle, &pfd[0])))
+		return 92;
+	if (v->ctx == CHROOTED && (chroot(j->dir) < 0 || chdir("/") < 0))
+		return 93;
+	if (v->how == UNSHARE) {
+		err = unshare((int)v->flags) < 0 ? errno : 0;
+	} else {
+		struct kisol_clone_opts o = { .flags = v->flags, .cgroup_fd = -1 };
+
+		if (v->how == CLONE3 && v->no_exit_signal) {
+			struct clone_args a = { .flags = v->flags };
+
+			pid = kisol_clone3_raw(&a, sizeof(a));
+			err = pid < 0 ? -pid : 0;
+		} else if (v->how == CLONE3) {
+			pid = kisol_clone(&o, NULL);
+			err = pid < 0 ? -pid : 0;
+		} else {
+			int tid;
+
+			pid = (pid_t)syscall(SYS_clone, (unsigned long)v->flags | SIGCHLD, NULL, &tid,
+					     NULL, 0);
+			err = pid < 0 ? errno : 0;
+		}
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	/* a refused call changes nothing */
+	if (err && view(after) == 0)
+		for (int t = 0; t < _KISOL_NS_MAX; t++)
+			same &= kisol_ns_id_eq(&before[t], &after[t]);
+	kisol_send_int(sock, err);
+	kisol_send_int(sock, same);
+	if (v->ctx == THREADED) {
+		close(pfd[1]);
+		pthread_join(th, NULL);
+	}
+	return 0;
+}
+
+TEST_F(bad, errno_and_nothing_changed)
+{
+	struct job j = { variant, self->dir };
+	struct kisol_spawn_opts o = { .cgroup_fd = -1 };
+	int64_t err, same;
+
+	if (variant->ctx == PIDNS_INIT)
+		o.flags = CLONE_NEWPID;
+	ASSERT_EQ(0, kisol_spawn(&o, attempt, &j, &self->child));
+	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &err, KISOL_TIMEOUT_MS))
+		TH_LOG("child exit %d", kisol_child_exit_code(&self->child, 1000));
+	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &same, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(variant->err, err) TH_LOG("got %s", strerror((int)err));
+	EXPECT_EQ(1, same);
+	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
+}
+
+KISOL_MAIN
