@@ -4,7 +4,10 @@
  * "agent": a child in a new mount namespace (optionally also a new user
  * namespace) that performs mount operations on request and answers with
  * an errno or a short text. The harness test process sends requests and
- * asserts; the agent never asserts.
+ * asserts; the agent never asserts. An unprivileged agent drops to uid and
+ * gid 65534 (no capabilities), is refused a bare mount namespace, then
+ * unshares user+mount namespaces and maps only itself (0 -> 65534), as an
+ * unprivileged container runtime would.
  *
  * Requests (one SEQPACKET message each, space separated):
  *   mount P        tmpfs on P plus a file P/marker        -> errno
@@ -24,15 +27,18 @@
 #define KISOL_CASES_MNTNS_AGENT_H
 
 #include <fcntl.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kisol/mount.h"
 #include "kisol/proc.h"
+#include "kisol/userns.h"
 #include "kisol/util.h"
 
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
@@ -123,6 +129,7 @@ static inline int agent_one(int sock, char *req)
 
 struct agent_opts {
 	bool unshare_inside; /* call unshare(CLONE_NEWNS) first instead of clone flags */
+	bool unpriv;         /* drop to uid 65534, then unshare(CLONE_NEWUSER|CLONE_NEWNS) */
 };
 
 /* Child body: serve requests until the parent closes the socket. */
@@ -133,6 +140,20 @@ static inline int agent_main(int sock, void *arg)
 
 	if (o && o->unshare_inside && unshare(CLONE_NEWNS) < 0)
 		return 3;
+	if (o && o->unpriv) {
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			return 6;
+		/* without privilege a plain mount namespace is refused */
+		if (unshare(CLONE_NEWNS) == 0 || errno != EPERM)
+			return 7;
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+			return 8;
+		/* map ourselves (only that is allowed unprivileged) to create files */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 ||
+		    kisol_userns_write_maps(getpid(), "0 65534 1", "0 65534 1", true) < 0)
+			return 9;
+	}
 	if (kisol_send_int(sock, 0) < 0) /* ready */
 		return 4;
 	for (;;) {
@@ -189,7 +210,7 @@ static inline int agent_req_str(int sock, char *buf, size_t size, const char *fm
 static inline int agent_start(struct kisol_child *c, bool userns, const struct agent_opts *o)
 {
 	struct kisol_spawn_opts so = {
-		.flags = (o && o->unshare_inside ? 0 : CLONE_NEWNS) |
+		.flags = (o && (o->unshare_inside || o->unpriv) ? 0 : CLONE_NEWNS) |
 			 (userns ? CLONE_NEWUSER | CLONE_NEWNS : 0),
 		.cgroup_fd = -1, .map_root = userns, .deny_setgroups = true,
 	};

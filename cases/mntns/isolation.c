@@ -28,24 +28,27 @@ FIXTURE(iso) {
 FIXTURE_VARIANT(iso) {
 	bool userns;         /* agent in a new user namespace too (mounts get locked) */
 	bool unshare_inside; /* agent unshares itself instead of clone flags */
+	bool unpriv;         /* agent drops to uid 65534 and unshares user+mnt itself */
 };
 FIXTURE_VARIANT_ADD(iso, clone) { 0 };
 FIXTURE_VARIANT_ADD(iso, unshare) { .unshare_inside = true };
 FIXTURE_VARIANT_ADD(iso, userns) { .userns = true };
+FIXTURE_VARIANT_ADD(iso, unprivileged) { .unpriv = true };
 
 enum { P_IN, P_OUT, P_PRE };
 
 FIXTURE_SETUP(iso)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
-	struct agent_opts o = { .unshare_inside = variant->unshare_inside };
+	struct agent_opts o = { .unshare_inside = variant->unshare_inside,
+				.unpriv = variant->unpriv };
 	const char *names[] = { "in", "out", "pre" };
 	int r;
 
 	self->agent = init;
 	self->s[0] = '\0';
 	NEED_NS(KISOL_NS_MNT);
-	if (variant->userns)
+	if (variant->userns || variant->unpriv)
 		NEED_NS(KISOL_NS_USER);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	r = kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s));
@@ -104,7 +107,7 @@ TEST_F(iso, umount_inside_invisible_outside)
 	int sock = self->agent.sock, r;
 
 	r = agent_req(sock, "umount %s", self->p[P_PRE]);
-	if (variant->userns) {
+	if (variant->userns || variant->unpriv) {
 		/* copied into a less privileged user namespace: locked (see locked.c) */
 		EXPECT_EQ(-EINVAL, r);
 		EXPECT_EQ(0, agent_req(sock, "exists %s/marker", self->p[P_PRE]));

@@ -25,9 +25,11 @@ FIXTURE(locked) {
 	struct kisol_child agent;
 };
 FIXTURE_VARIANT(locked) {
-	bool userns;
+	bool userns; /* copied into a less privileged user namespace */
+	bool unpriv; /* ... created by an unprivileged user (uid 65534) */
 };
 FIXTURE_VARIANT_ADD(locked, less_privileged_userns) { .userns = true };
+FIXTURE_VARIANT_ADD(locked, unprivileged_userns) { .userns = true, .unpriv = true };
 FIXTURE_VARIANT_ADD(locked, same_userns) { .userns = false };
 
 #define RO_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -69,7 +71,9 @@ FIXTURE_SETUP(locked)
 	snprintf(hidden, sizeof(hidden), "%s/sub2", self->shr);
 	ASSERT_EQ(0, mkdir(hidden, 0755));
 	ASSERT_EQ(0, kisol_mnt_set_propagation(self->shr, MS_SHARED, false));
-	ASSERT_EQ(0, agent_start(&self->agent, variant->userns, NULL));
+	struct agent_opts o = { .unpriv = variant->unpriv };
+
+	ASSERT_EQ(0, agent_start(&self->agent, variant->userns && !variant->unpriv, &o));
 }
 
 FIXTURE_TEARDOWN(locked)
@@ -121,8 +125,12 @@ FIXTURE_VARIANT(lockflag) {
 	unsigned long ms;   /* the MS_* flag the remount leaves out */
 	unsigned attr;      /* the MOUNT_ATTR_* bit mount_setattr clears */
 	bool userns;
+	bool unpriv;
 };
 FIXTURE_VARIANT_ADD(lockflag, rdonly_userns) { "ro", MS_RDONLY, MOUNT_ATTR_RDONLY, true };
+FIXTURE_VARIANT_ADD(lockflag, rdonly_unprivileged) { "ro", MS_RDONLY, MOUNT_ATTR_RDONLY, true, true };
+FIXTURE_VARIANT_ADD(lockflag, nosuid_unprivileged) { "nosuid", MS_NOSUID, MOUNT_ATTR_NOSUID, true, true };
+FIXTURE_VARIANT_ADD(lockflag, nodev_unprivileged) { "nodev", MS_NODEV, MOUNT_ATTR_NODEV, true, true };
 FIXTURE_VARIANT_ADD(lockflag, nosuid_userns) { "nosuid", MS_NOSUID, MOUNT_ATTR_NOSUID, true };
 FIXTURE_VARIANT_ADD(lockflag, nodev_userns) { "nodev", MS_NODEV, MOUNT_ATTR_NODEV, true };
 FIXTURE_VARIANT_ADD(lockflag, rdonly_same_userns) { "ro", MS_RDONLY, MOUNT_ATTR_RDONLY, false };
@@ -144,7 +152,9 @@ FIXTURE_SETUP(lockflag)
 	ASSERT_EQ(0, mkdir(self->ro, 0755));
 	ASSERT_EQ(0, mount_marked(self->ro));
 	ASSERT_EQ(0, kisol_mnt_remount_bind(self->ro, RO_FLAGS));
-	ASSERT_EQ(0, agent_start(&self->agent, variant->userns, NULL));
+	struct agent_opts o = { .unpriv = variant->unpriv };
+
+	ASSERT_EQ(0, agent_start(&self->agent, variant->userns && !variant->unpriv, &o));
 }
 
 FIXTURE_TEARDOWN(lockflag)

@@ -11,6 +11,7 @@
  * canary, its home end's RTM_DELLINK says the namespace was dismantled.
  */
 #include <dirent.h>
+#include <grp.h>
 #include <sys/mount.h>
 #include <linux/rtnetlink.h>
 
@@ -40,10 +41,12 @@ FIXTURE(fresh) {
 FIXTURE_VARIANT(fresh) {
 	uint64_t flags;
 	bool unshare_inside; /* child calls unshare() instead of clone flags */
+	bool unpriv;         /* child drops to uid 65534 and unshares user+net itself */
 };
 FIXTURE_VARIANT_ADD(fresh, clone) { .flags = CLONE_NEWNET };
 FIXTURE_VARIANT_ADD(fresh, unshare) { .flags = 0, .unshare_inside = true };
 FIXTURE_VARIANT_ADD(fresh, userns) { .flags = CLONE_NEWNET | CLONE_NEWUSER };
+FIXTURE_VARIANT_ADD(fresh, unprivileged) { .flags = 0, .unpriv = true };
 
 FIXTURE_SETUP(fresh)
 {
@@ -51,7 +54,7 @@ FIXTURE_SETUP(fresh)
 
 	self->child = init;
 	NEED_NS(KISOL_NS_NET);
-	if (variant->flags & CLONE_NEWUSER)
+	if ((variant->flags & CLONE_NEWUSER) || variant->unpriv)
 		NEED_NS(KISOL_NS_USER);
 	ASSERT_EQ(0, net_enter_fresh());
 	/* home has a link the child must not see */
@@ -75,6 +78,16 @@ static int report_links(int sock, void *arg)
 
 	if (v->unshare_inside && unshare(CLONE_NEWNET) < 0)
 		return 10;
+	if (v->unpriv) {
+		/* unmapped uid, no capabilities; then a user ns of its own owns the netns */
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			return 16;
+		if (unshare(CLONE_NEWNET) == 0 || errno != EPERM)
+			return 17;
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			return 18;
+	}
 	n = kisol_net_link_list(l, 8);
 	if (n < 0)
 		return 11;

@@ -10,7 +10,9 @@
  * sleeps are measured on CLOCK_MONOTONIC_RAW, which no namespace offsets.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -59,11 +61,28 @@ FIXTURE_VARIANT(ofs) {
 	clockid_t clock;
 	const char *name;
 	int sign;             /* +1: one day ahead; -1: back by half the current value */
+	bool unpriv;          /* as uid 65534 (unmapped), owning the time ns via a new userns */
 };
 FIXTURE_VARIANT_ADD(ofs, monotonic_ahead) { CLOCK_MONOTONIC, "monotonic", +1 };
 FIXTURE_VARIANT_ADD(ofs, monotonic_behind) { CLOCK_MONOTONIC, "monotonic", -1 };
 FIXTURE_VARIANT_ADD(ofs, boottime_ahead) { CLOCK_BOOTTIME, "boottime", +1 };
 FIXTURE_VARIANT_ADD(ofs, boottime_behind) { CLOCK_BOOTTIME, "boottime", -1 };
+FIXTURE_VARIANT_ADD(ofs, monotonic_ahead_unpriv) { CLOCK_MONOTONIC, "monotonic", +1, true };
+FIXTURE_VARIANT_ADD(ofs, boottime_behind_unpriv) { CLOCK_BOOTTIME, "boottime", -1, true };
+
+/*
+ * Become an unprivileged user (uid/gid 65534, no groups, no capabilities)
+ * that still may write its own /proc files (dumpable).
+ */
+static int drop_to_nobody(void)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0)
+		return -errno;
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
 
 FIXTURE_SETUP(ofs)
 {
@@ -76,7 +95,19 @@ FIXTURE_SETUP(ofs)
 	NEED_NS(KISOL_NS_TIME);
 	secs = variant->sign > 0 ? 86400 : -(now_ns(variant->clock) / NSEC / 2);
 	self->off_ns = secs * NSEC;
-	ASSERT_EQ(0, unshare(CLONE_NEWTIME)) TH_LOG("unshare(CLONE_NEWTIME): %m");
+	if (variant->unpriv) {
+		NEED_NS(KISOL_NS_USER);
+		ASSERT_EQ(0, drop_to_nobody());
+		/* no capability left: the time ns needs a user ns of our own */
+		ASSERT_EQ(-1, unshare(CLONE_NEWTIME));
+		ASSERT_EQ(EPERM, errno);
+		r = unshare(CLONE_NEWUSER | CLONE_NEWTIME);
+		if (r < 0 && (errno == EPERM || errno == ENOSPC))
+			SKIP(return, "unprivileged user namespaces refused here: %m");
+		ASSERT_EQ(0, r) TH_LOG("unshare(CLONE_NEWUSER|CLONE_NEWTIME): %m");
+	} else {
+		ASSERT_EQ(0, unshare(CLONE_NEWTIME)) TH_LOG("unshare(CLONE_NEWTIME): %m");
+	}
 	snprintf(text, sizeof(text), "%s %lld 0", variant->name, (long long)secs);
 	r = write_offsets(0, text);
 	ASSERT_LE(0, r) TH_LOG("write offsets %s: %s", text, strerror(-r));
