@@ -112,56 +112,92 @@ int kisol_ovl_options(const struct kisol_ovl *o, const char *extra, char *buf, s
 	return 0;
 }
 
-/* The lowerdir value as for mount(2): "L0:L1::D0". */
-static int lowerdir_value(const struct kisol_ovl *o, char *buf, size_t size)
-{
-	size_t off = 0;
-	unsigned i;
-	int n;
+/*
+ * Layer paths for fsconfig, whose strings are limited to 255 bytes: as
+ * they are when short enough, else through /proc/self/fd/<fd of the
+ * scratch root>/<relative path>.
+ */
+struct layer_paths {
+	char lower[KISOL_OVL_MAX_LOWER + KISOL_OVL_MAX_DATA][PATH_MAX];
+	char upper[PATH_MAX], work[PATH_MAX];
+	char value[256 + PATH_MAX]; /* "L0:L1::D0" */
+	int rootfd;
+};
 
-	for (i = 0; i < o->nlower + o->ndata; i++) {
-		n = snprintf(buf + off, size - off, "%s%s", i == 0 ? "" : i < o->nlower ? ":" : "::",
-			     i < o->nlower ? o->lower[i] : o->data[i - o->nlower]);
-		if (n < 0 || (size_t)n >= size - off)
+static void short_path(const struct kisol_ovl *o, int rootfd, const char *path, char *out)
+{
+	size_t len = strlen(o->root);
+
+	if (rootfd >= 0 && !strncmp(path, o->root, len) && path[len] == '/')
+		snprintf(out, PATH_MAX, "/proc/self/fd/%d%s", rootfd, path + len);
+	else
+		snprintf(out, PATH_MAX, "%s", path);
+}
+
+static int layer_paths(const struct kisol_ovl *o, struct layer_paths *lp, bool shorten)
+{
+	unsigned i, n = o->nlower + o->ndata;
+	size_t off = 0;
+
+	lp->rootfd = -1;
+	if (shorten)
+		lp->rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (i = 0; i < n; i++)
+		short_path(o, lp->rootfd, i < o->nlower ? o->lower[i] : o->data[i - o->nlower],
+			   lp->lower[i]);
+	short_path(o, lp->rootfd, o->upper, lp->upper);
+	short_path(o, lp->rootfd, o->work, lp->work);
+	for (i = 0; i < n; i++) {
+		int k = snprintf(lp->value + off, sizeof(lp->value) - off, "%s%s",
+				 i == 0 ? "" : i < o->nlower ? ":" : "::", lp->lower[i]);
+
+		if (k < 0 || (size_t)k >= sizeof(lp->value) - off)
 			return -ENAMETOOLONG;
-		off += n;
+		off += k;
 	}
 	return 0;
 }
 
 /*
- * New API: one fsconfig call per key. fsconfig strings are limited to 255
- * bytes, so a longer lowerdir value goes as one lowerdir+/datadir+ per
- * layer (as does plus).
+ * New API: one fsconfig call per key. Values over fsconfig's 255 bytes go
+ * through short /proc/self/fd paths; plus: one lowerdir+/datadir+ per layer.
  */
 static int mount_new(struct kisol_ovl *o, const char *extra, unsigned attr, bool plus,
 		     char *log, size_t log_size)
 {
 	_cleanup_close_ int fs = -EBADF;
 	_cleanup_close_ int mnt = -EBADF;
-	char lower[(KISOL_OVL_MAX_LOWER + KISOL_OVL_MAX_DATA) * (PATH_MAX + 2)];
+	_cleanup_close_ int rootfd = -EBADF;
+	_cleanup_free_ struct layer_paths *lp = malloc(sizeof(*lp));
 	unsigned i;
 	int r;
 
-	r = lowerdir_value(o, lower, sizeof(lower));
+	if (!lp)
+		return -ENOMEM;
+	r = layer_paths(o, lp, false);
+	if (r == 0 && (strlen(lp->value) > 255 || strlen(lp->upper) > 255 ||
+		       strlen(lp->work) > 255)) {
+		r = layer_paths(o, lp, true);
+		rootfd = lp->rootfd;
+	}
 	if (r < 0)
 		return r;
-	if (strlen(lower) > 255)
-		plus = true;
+	if (!plus && strlen(lp->value) > 255)
+		return -ENAMETOOLONG;
 	fs = kisol_mnt_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return fs;
 	r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "source", "kisol", 0);
 	if (r >= 0 && !plus)
-		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0);
+		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lp->value, 0);
 	for (i = 0; r >= 0 && plus && i < o->nlower; i++)
-		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->lower[i], 0);
+		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lp->lower[i], 0);
 	for (i = 0; r >= 0 && plus && i < o->ndata; i++)
-		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "datadir+", o->data[i], 0);
+		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "datadir+", lp->lower[o->nlower + i], 0);
 	if (r >= 0 && o->has_upper)
-		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", o->upper, 0);
+		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", lp->upper, 0);
 	if (r >= 0 && o->has_upper)
-		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "workdir", o->work, 0);
+		r = kisol_mnt_fsconfig(fs, FSCONFIG_SET_STRING, "workdir", lp->work, 0);
 	if (r >= 0)
 		r = kisol_mnt_fsconfig_opts(fs, extra);
 	if (r >= 0)
@@ -199,7 +235,8 @@ int kisol_ovl_mount(struct kisol_ovl *o, enum kisol_mnt_api api, const char *ext
 	if (api != KISOL_MNT_API_LEGACY)
 		r = mount_new(o, extra, attr, flags & KISOL_OVL_LAYERS_PLUS, log, log_size);
 	if (api == KISOL_MNT_API_LEGACY ||
-	    (r == -ENOSYS && api == KISOL_MNT_API_AUTO && !(flags & KISOL_OVL_LAYERS_PLUS))) {
+	    ((r == -ENOSYS || r == -ENAMETOOLONG) && api == KISOL_MNT_API_AUTO &&
+	     !(flags & KISOL_OVL_LAYERS_PLUS))) {
 		r = kisol_ovl_options(o, extra, opts, sizeof(opts));
 		if (r >= 0)
 			r = kisol_mnt_mount("kisol", o->merged, "overlay",
@@ -326,7 +363,9 @@ int kisol_ovl_probe_layout(const struct kisol_ovl_layout *layout, const char *ex
 			return 1000 - r;
 		if (r == 0)
 			return 0;
-		if (extra && strchr(extra, ','))
+		if (r == -ENAMETOOLONG)
+			what = "a lowerdir value over fsconfig's 255 bytes and no lowerdir+ (6.8+)";
+		else if (extra && strchr(extra, ','))
 			blame_option(layout, extra, api, flags, blame, sizeof(blame));
 	}
 	snprintf(why, size, "overlayfs (%s API%s) refused %s%s%s (%s)%s%s",

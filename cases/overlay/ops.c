@@ -253,6 +253,7 @@ TEST_F(ovl, utimes_copies_up_metadata)
 
 TEST_F(ovl, xattr_set_and_remove)
 {
+	OVL_NEED_USER_XATTRS();
 	RUN(OP(.type = T(SETXATTR), .path = "f_lower", .data = "v1"),
 	    OP(.type = T(RMXATTR), .path = "x_lower"),
 	    OP(.type = T(RMXATTR), .path = "f_deep"),
@@ -262,6 +263,7 @@ TEST_F(ovl, xattr_set_and_remove)
 
 TEST_F(ovl, xattr_preserved_by_data_copy_up)
 {
+	OVL_NEED_USER_XATTRS();
 	RUN(OP(.type = T(APPEND), .path = "x_lower", .data = "+"),
 	    OP(.type = T(CHMOD), .path = "x_lower", .mode = 0640));
 }

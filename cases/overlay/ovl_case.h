@@ -16,6 +16,9 @@
 #include "kisol/mount.h"
 #include "kisol/overlay.h"
 
+/* Set by OVL_NEED_XATTRS (below): the layers take user.* xattrs too. */
+static bool ovl_user_xattrs = true;
+
 /* Fixed mtime of populated entries: copy-up must preserve it. */
 #define OVL_MTIME 1000000000
 
@@ -85,6 +88,8 @@ static inline int pop_layers(const struct kisol_ovl *o, const struct pop *p, siz
 			r = kisol_ovl_set_marker(AT_FDCWD, path, "opaque", userxattr, "y", 1);
 			break;
 		case P_XATTR:
+			if (!ovl_user_xattrs)
+				break; /* tests that need it SKIP through OVL_NEED_USER_XATTRS */
 			r = lsetxattr(path, "user.kisol", p[i].data, strlen(p[i].data), 0) < 0 ?
 				    kisol_negerrno() : 0;
 			break;
@@ -131,42 +136,56 @@ static inline int pop_layers(const struct kisol_ovl *o, const struct pop *p, siz
 		ASSERT_EQ(0, _r_) TH_LOG("%s: %s", #call, strerror(-_r_));                    \
 	} while (0)
 
-/* 0 if dir's filesystem takes trusted.* and user.* xattrs, else -errno (EOPNOTSUPP). */
-static inline int ovl_xattr_probe(const char *dir)
+/*
+ * 0 if dir's filesystem takes xattrs of this namespace ("trusted" or
+ * "user"), else -errno (EOPNOTSUPP: e.g. user.* on tmpfs before 6.6).
+ */
+static inline int ovl_xattr_probe(const char *dir, const char *ns)
 {
-	char p[PATH_MAX + 32];
+	char p[PATH_MAX + 32], name[32];
 	int fd, r = 0;
 
 	snprintf(p, sizeof(p), "%s/.kisol-xattr-probe", dir);
+	snprintf(name, sizeof(name), "%s.kisol-probe", ns);
 	fd = open(p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return kisol_negerrno();
 	close(fd);
-	if (geteuid() == 0 && lsetxattr(p, "trusted.kisol", "1", 1, 0) < 0)
-		r = kisol_negerrno();
-	if (r == 0 && lsetxattr(p, "user.kisol", "1", 1, 0) < 0)
+	if (lsetxattr(p, name, "1", 1, 0) < 0)
 		r = kisol_negerrno();
 	unlink(p);
 	return r;
 }
 
 /*
- * Overlay markers need xattrs on the layers' filesystems (a VM guest's
- * initramfs may be ramfs): SKIP with the reason where they are missing.
+ * Overlay markers need trusted.* xattrs on the layers' filesystems (a VM
+ * guest's initramfs may be ramfs): SKIP with the reason where they are
+ * missing. Records whether user.* xattrs work as well.
  */
 #define OVL_NEED_XATTRS(o)                                                                   \
 	do {                                                                                 \
 		const char *_dirs_[] = { (o)->root, (o)->has_upper ? (o)->upper : (o)->root }; \
+		ovl_user_xattrs = true;                                                      \
 		for (size_t _i_ = 0; _i_ < 2; _i_++) {                                       \
-			int _r_ = ovl_xattr_probe(_dirs_[_i_]);                              \
+			int _r_ = geteuid() ? 0 : ovl_xattr_probe(_dirs_[_i_], "trusted");   \
 			if (_r_ < 0) {                                                       \
 				char _d_[PATH_MAX];                                          \
 				snprintf(_d_, sizeof(_d_), "%s", _dirs_[_i_]);               \
 				kisol_ovl_cleanup(o);                                        \
-				SKIP(return, "scratch filesystem at %.200s: no trusted/user xattrs (%s)", \
+				SKIP(return, "scratch filesystem at %.200s: no trusted.* xattrs (%s)", \
 				     _d_, strerrorname_np(-_r_));                            \
 			}                                                                    \
+			if (ovl_xattr_probe(_dirs_[_i_], "user") < 0)                        \
+				ovl_user_xattrs = false;                                     \
 		}                                                                            \
+	} while (0)
+
+/* For tests that set user.* xattrs on the layers (after OVL_NEED_XATTRS). */
+#define OVL_NEED_USER_XATTRS()                                                              \
+	do {                                                                                \
+		if (!ovl_user_xattrs)                                                       \
+			SKIP(return, "user.* xattrs unsupported on the layers' filesystem "  \
+				     "(EOPNOTSUPP; tmpfs has them since 6.6)");               \
 	} while (0)
 
 /* Apply ops to the merged view and to the model; the results must agree. */

@@ -94,6 +94,10 @@ static void setup_layers(struct __test_metadata *_metadata, struct kisol_ovl *o,
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(o, &l));
 	OVL_NEED_XATTRS(o);
+	if (!ovl_user_xattrs) {
+		kisol_ovl_cleanup(o);
+		OVL_NEED_USER_XATTRS(); /* userxattr keeps the markers in user.* */
+	}
 	OVL_SETUP_ASSERT(o, pop_layers(o, population, KISOL_ARRAY_SIZE(population), true));
 	OVL_SETUP_ASSERT(o, nftw(o->root, chown_cb, 16, FTW_PHYS) ? kisol_negerrno() : 0);
 }
