@@ -6,6 +6,7 @@ difference fails the run. Values that change on their own (counters,
 random numbers, pid allocation) are left out.
 """
 import os
+import re
 import socket
 
 # /proc/sys entries that change without anyone writing them.
@@ -124,10 +125,20 @@ def _listdir(path):
         return []
 
 
+_RUN_SCRATCH = re.compile(r"^kisol-\d{8}T\d{6}Z-.*-p(?P<pid>\d+)$")
+
+
+def _other_live_run(name):
+    """Scratch directory of another driver run that is still going on."""
+    m = _RUN_SCRATCH.match(name)
+    return bool(m) and int(m.group("pid")) != os.getpid() and os.path.exists(f"/proc/{m.group('pid')}")
+
+
 def _scratch():
     out = []
     for base in ("/tmp", "/var/tmp", "/dev/shm"):
-        out += [f"{base}/{n}" for n in _listdir(base) if n.startswith("kisol")]
+        out += [f"{base}/{n}" for n in _listdir(base)
+                if n.startswith("kisol") and not _other_live_run(n)]
     return sorted(out)
 
 
