@@ -39,5 +39,5 @@ kcidb: $(REPORT_STAMP)
 	@$(REPORT_PY) -m kisol.kcidb '$(or $(RUN),latest)' -o $(KCIDB_OUT)
 
 check-report: $(REPORT_STAMP)
-	@$(PYTHON) -m pytest -c scripts/pytest.ini --rootdir=. scripts/tests/test_report*.py \
+	@PYTHONPATH=scripts $(PYTHON) -m pytest -c scripts/pytest.ini --rootdir=. -n $(or $(JOBS),2) scripts/tests/test_report*.py \
 		scripts/tests/test_compare*.py scripts/tests/test_history*.py scripts/tests/test_kcidb*.py $(PYTEST_ARGS)
