@@ -314,6 +314,7 @@ FIXTURE_VARIANT_ADD(addr, ipv6_host128) { AF_INET6, "fd00:77::9/128", "fd00:77::
 FIXTURE_SETUP(addr)
 {
 	NEED_NS(KISOL_NS_NET);
+	NEED_FAMILY(variant->family);
 	ASSERT_EQ(0, net_enter_fresh());
 }
 FIXTURE_TEARDOWN(addr) {}

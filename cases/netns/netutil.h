@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,5 +113,23 @@ static inline int net_link_in(int nsfd, const char *name)
 		return 0;
 	return idx < 0 ? idx : 1;
 }
+
+/* Can sockets of this family be created (CONFIG_IPV6 may be off)? */
+static inline bool net_family_ok(int family)
+{
+	int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return errno != EAFNOSUPPORT;
+	close(s);
+	return true;
+}
+
+#define NEED_FAMILY(f)                                                                \
+	do {                                                                          \
+		if (!net_family_ok(f))                                                \
+			SKIP(return, "address family %d not built in (EAFNOSUPPORT)", \
+			     (int)(f));                                               \
+	} while (0)
 
 #endif

@@ -55,6 +55,7 @@ FIXTURE_SETUP(port)
 {
 	self->home = self->a = self->b = -EBADF;
 	NEED_NS(KISOL_NS_NET);
+	NEED_FAMILY(variant->family);
 	ASSERT_EQ(0, net_enter_fresh());
 	self->home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	self->a = net_new_ns_fd();
@@ -254,6 +255,7 @@ FIXTURE_SETUP(veth)
 
 	self->home = self->a = self->b = self->c = -EBADF;
 	NEED_NS(KISOL_NS_NET);
+	NEED_FAMILY(variant->family);
 	ASSERT_EQ(0, net_enter_fresh());
 	self->home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	self->a = net_new_ns_fd();
@@ -542,6 +544,7 @@ FIXTURE_SETUP(skns)
 {
 	self->home = self->other = -EBADF;
 	NEED_NS(KISOL_NS_NET);
+	NEED_FAMILY(variant->family);
 	ASSERT_EQ(0, net_enter_fresh());
 	self->home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	self->other = net_new_ns_fd();
