@@ -87,6 +87,7 @@ TEST_F(net, link_get_lo)
 	EXPECT_EQ(ioctl_flags("lo"), (int)(l.flags & 0xffff));
 	EXPECT_LT(0u, l.mtu);
 	EXPECT_EQ(-1, l.link_netnsid);
+	EXPECT_LE(0, l.operstate) TH_LOG("IFLA_OPERSTATE not reported");
 }
 
 TEST_F(net, link_get_missing_leaves_output)
