@@ -42,14 +42,31 @@ def _safe(s):
     return ''.join(c if c.isalnum() or c in '._-' else '_' for c in s)
 
 
-def qemu_cmd(kernel_image, initrd, console, serial, *, accel='tcg', mem=2048, smp=2, append=''):
+def make_scratch_disk(path, size_mb=1024):
+    """A sparse ext4 image for the guest's /var/tmp (KISOL_SCRATCH): the host
+    has its scratch on a disk filesystem, and overlayfs/xattr behaviour on
+    tmpfs differs (e.g. no user.* xattrs on tmpfs before 6.6)."""
+    mkfs = shutil.which('mkfs.ext4') or '/usr/sbin/mkfs.ext4' or '/sbin/mkfs.ext4'
+    if os.path.exists(path):
+        os.unlink(path)
+    try:
+        r = subprocess.run([mkfs, '-q', '-F', '-m', '0', '-L', 'kisol-scratch', path, f'{size_mb}M'],
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return path if r.returncode == 0 else None
+
+
+def qemu_cmd(kernel_image, initrd, console, serial, *, accel='tcg', mem=2048, smp=2, append='',
+             disk=None):
     acc = 'tcg,thread=multi' if accel == 'tcg' else accel
     cmdline = 'console=ttyS0 panic=-1 loglevel=4 mitigations=off ' + append
     return [QEMU, '-accel', acc, '-cpu', 'max' if accel == 'tcg' else 'host',
             '-smp', str(smp), '-m', str(mem),
             '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
             '-kernel', kernel_image, '-initrd', initrd, '-append', cmdline.strip(),
-            '-serial', f'file:{console}', '-serial', f'file:{serial}']
+            '-serial', f'file:{console}', '-serial', f'file:{serial}'] + \
+        (['-drive', f'file={disk},if=virtio,format=raw,cache=unsafe'] if disk else [])
 
 
 def _read(path):
@@ -310,7 +327,9 @@ def run(a):
     serial = os.path.join(out_dir, 'serial.log')
     for p in (console, serial):
         open(p, 'w').close()
-    cmd = qemu_cmd(kernel.image, initrd, console, serial, accel=accel, mem=a.mem, smp=a.smp)
+    disk = make_scratch_disk(os.path.join(work, 'scratch.ext4'))
+    cmd = qemu_cmd(kernel.image, initrd, console, serial, accel=accel, mem=a.mem, smp=a.smp,
+                   disk=disk)
     with open(os.path.join(work, 'qemu.cmd'), 'w') as f:
         f.write(shlex.join(cmd) + '\n')
     started = results.now_iso()
@@ -324,6 +343,8 @@ def run(a):
         attempts += 1
         for p in (console, serial):
             open(p, 'w').close()
+        if disk and attempts > 1:
+            make_scratch_disk(disk)
         timed_out, boot_s, wall, rc = run_qemu(cmd, serial, a.timeout, _progress_printer(a.quiet),
                                                boot_timeout=min(a.timeout, 150))
         if boot_s is not None or attempts >= 3 or timed_out:

@@ -18,7 +18,8 @@ MODLIST = 'etc/kisol-vm.modules'
 MODDIR = 'lib/modules/kisol'
 
 # Modules every guest gets when the kernel has them as modules.
-BASE_MODULES = ('overlay', 'veth', 'bridge', 'dummy', 'macvlan', 'ipvlan', 'tun')
+BASE_MODULES = ('overlay', 'veth', 'bridge', 'dummy', 'macvlan', 'ipvlan', 'tun', 'loop',
+                'virtio_pci', 'virtio_blk')   # the last two: the ext4 scratch disk
 # CONFIG_ options of the cases' config fragments whose module name is not
 # simply the lowercased option name.
 CONFIG_MODULES = {

@@ -301,3 +301,30 @@ def test_init_script_is_posix_sh():
     r = subprocess.run(['sh', '-n', vm.INIT], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert os.stat(vm.INIT).st_mode & stat.S_IXUSR
+
+
+# ---- benchmarks in the guest ---------------------------------------------------
+
+def test_bench_plan_from_catalog(tmp_path):
+    t = _tree(tmp_path)
+    (t / 'bench').mkdir()
+    for b in ('clone', 'floor', 'unshare'):
+        shutil.copy('/bin/true', t / 'bench' / b)
+    text, n = vm.bench_plan(str(t), quick=True)
+    lines = text.splitlines()
+    assert n == len(lines) > 0
+    assert all(x.startswith('bench_one ') for x in lines)
+    assert all(vm.GUEST_BENCH_DIR + '/' in x for x in lines)
+    # only binaries the tree has; floors always in
+    assert any('/floor --only' in x for x in lines)
+    assert not any('/cgroup --only' in x or '/scale --only' in x for x in lines)
+    text, n2 = vm.bench_plan(str(t), only=['clone'], quick=True)
+    assert 0 < n2 < n or n2 <= n
+    with pytest.raises(vm.UserError):
+        vm.bench_plan(str(tmp_path))            # no bench/ in the tree
+
+
+def test_boot_failure_line():
+    con = '[    1.4] foo\n[    1.41] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n'
+    assert vm.boot_failure_line(con).startswith('Oops: int3')
+    assert vm.boot_failure_line('') == 'no init marker'
