@@ -256,7 +256,30 @@ def section_compare(cmp):
                    f"3&times;&radic;2&times; the between-run CV where that exceeds "
                    f"{cmp.min_effect:g}%.</p>")
     if cmp.rows:
-        out.append(f"<table><tr><th>benchmark</th><th>stat</th>{head}</tr>{''.join(rows)}</table>")
+        sig = [(r, i) for r in cmp.significant_rows() for i in range(1, len(runs)) if r["sig"][i]]
+        sig.sort(key=lambda ri: ri[0]["pct"][ri[1]])
+        out.append(f"<h3>Significant changes ({len(sig)} of {len(cmp.rows)} rows)</h3>")
+        multi = len(runs) > 2
+        if sig:
+            items = "".join(
+                f"<tr><td>{E(r['label'])}</td>"
+                + (f"<td>{E(runs[i].run_id)}</td>" if multi else "") +
+                f"<td class='num'>{fmt_value(r['values'][0])}</td>"
+                f"<td class='num'>{fmt_value(r['values'][i])}</td>"
+                f"<td class='num {'better' if r['pct'][i] > 0 else 'worse'}"
+                f"{' regress' if r['regress'][i] else ''}'>{r['pct'][i]:+.2f}%"
+                f"{'!' if r['regress'][i] else '*'}</td><td>{E(r['unit'])}</td></tr>"
+                for r, i in sig)
+            out.append("<table><tr><th>benchmark</th>" + ("<th>run</th>" if multi else "")
+                       + "<th class='num'>base median</th>"
+                       "<th class='num'>median</th><th class='num'>change</th><th>unit</th></tr>"
+                       + items + "</table>")
+        else:
+            out.append("<p>None.</p>")
+        out.append(f"<details class='skipgrp'><summary>Full table: {len(cmp.rows)} rows, "
+                   f"geometric mean of median ratios</summary>"
+                   f"<table><tr><th>benchmark</th><th>stat</th>{head}</tr>{''.join(rows)}</table>"
+                   f"</details>")
     else:
         out.append("<p>No benchmark records in common.</p>")
     out.append(f"<h3>Correctness changes ({len(cmp.case_changes)})</h3>")
