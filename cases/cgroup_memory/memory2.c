@@ -204,14 +204,6 @@ static __attribute__((noinline)) void protect(struct __test_metadata *_metadata,
 	kisol_cg_destroy(&b);
 }
 
-/*
- * gcc inlines these two small bodies into the harness wrapper and then
- * warns that the wrapper's own `child` may be clobbered by its setjmp: a
- * false positive about harness code (child is set before setjmp returns
- * the second time and not read after).
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wclobbered"
 TEST_F(mem2, min_protects)
 {
 	NEED_DISK_SCRATCH();
@@ -225,7 +217,6 @@ TEST_F(mem2, low_protects)
 	NEED_CG_FILE(&self->cg, "memory.low");
 	protect(_metadata, self, "memory.low");
 }
-#pragma GCC diagnostic pop
 
 /* memory.min/low/high/max defaults: 0, 0, max, max. */
 TEST_F(mem2, protection_defaults)
