@@ -11,7 +11,7 @@ HARNESS     := $(BUILD)/include/kselftest_harness.h $(BUILD)/include/kselftest.h
 DEPS_STAMP  := $(BUILD)/.deps-ok
 
 CFLAGS      ?= -O2 -g
-CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-clobbered \
                -D_GNU_SOURCE -Ilib/include -I$(BUILD)/include -Icases -MMD -MP
 LDLIBS      := -lmnl -lurcu -lurcu-cds -lcap -lpthread -lm
 
