@@ -710,10 +710,57 @@ static void move_prefix(struct kisol_ovl_tree *t, const char *from, const char *
 		}
 }
 
+/*
+ * The redirect a merged directory at path gets when renamed (the kernel
+ * sets it before the rename): an existing one is kept unless the new
+ * parent needs an absolute one and it is relative; a relative one is the
+ * old name; an absolute one is the old path with each component replaced
+ * by its own redirect, an absolute redirect of an ancestor ending the walk.
+ */
+static void get_redirect(const struct kisol_ovl_model *m, const char *path, bool samedir,
+			 char *out, size_t size)
+{
+	const struct kisol_ovl_entry *ue = kisol_ovl_tree_find(&m->upper, path);
+	char cur[KISOL_OVL_PATH], up[KISOL_OVL_PATH];
+	char res[4 * KISOL_OVL_PATH] = "", tmp[4 * KISOL_OVL_PATH];
+
+	if (ue && ue->redirect[0] && (samedir || ue->redirect[0] == '/')) {
+		snprintf(out, size, "%s", ue->redirect);
+		return;
+	}
+	if (samedir) {
+		snprintf(out, size, "%s", base_of(path));
+		return;
+	}
+	snprintf(cur, sizeof(cur), "%s", path);
+	while (*cur) {
+		const struct kisol_ovl_entry *e = kisol_ovl_tree_find(&m->upper, cur);
+		const char *name = e && e->redirect[0] ? e->redirect : base_of(cur);
+
+		size_t nl = strlen(name), rl = strlen(res), pos = nl;
+
+		if (nl + rl + 2 > sizeof(tmp))
+			break;
+		memcpy(tmp, name, nl);
+		if (rl) {
+			tmp[pos++] = '/';
+			memcpy(tmp + pos, res, rl);
+			pos += rl;
+		}
+		tmp[pos] = '\0';
+		memcpy(res, tmp, sizeof(res));
+		if (name[0] == '/')
+			break;
+		parent_of(cur, up, sizeof(up));
+		memcpy(cur, up, sizeof(cur));
+	}
+	snprintf(out, size, "%s%s", res[0] == '/' ? "" : "/", res);
+}
+
 static int model_rename(struct kisol_ovl_model *m, const struct kisol_ovl_op *op,
 			struct kisol_ovl_entry *src)
 {
-	char op_parent[KISOL_OVL_PATH], np_parent[KISOL_OVL_PATH];
+	char op_parent[KISOL_OVL_PATH], np_parent[KISOL_OVL_PATH], redirect[KISOL_OVL_PATH] = "";
 	struct kisol_ovl_entry *dst, *ue;
 	bool wh, isdir = src->kind == KISOL_OVL_DIR, merge = isdir && src->has_lpath;
 	int r;
@@ -743,6 +790,10 @@ static int model_rename(struct kisol_ovl_model *m, const struct kisol_ovl_op *op
 	r = copy_up_parent(m, op->path2);
 	if (r < 0)
 		return r;
+	if (merge) {
+		parent_of(op->path, op_parent, sizeof(op_parent));
+		get_redirect(m, op->path, !strcmp(op_parent, np_parent), redirect, sizeof(redirect));
+	}
 	/* Move in both trees: whatever was at the target goes. */
 	kisol_ovl_tree_remove(&m->merged, op->path2);
 	kisol_ovl_tree_remove(&m->upper, op->path2);
@@ -751,13 +802,8 @@ static int model_rename(struct kisol_ovl_model *m, const struct kisol_ovl_op *op
 	ue = kisol_ovl_tree_find(&m->upper, op->path2);
 	if (isdir && !merge && ue && !ue->opaque && is_merge_dir(m, np_parent))
 		ue->opaque = true; /* a pure upper dir moved into a merged dir */
-	if (merge) {
-		parent_of(op->path, op_parent, sizeof(op_parent));
-		if (ue && !strcmp(op_parent, np_parent))
-			snprintf(ue->redirect, sizeof(ue->redirect), "%s", base_of(op->path));
-		else if (ue)
-			snprintf(ue->redirect, sizeof(ue->redirect), "/%s", op->path);
-	}
+	if (merge && ue)
+		memcpy(ue->redirect, redirect, sizeof(ue->redirect));
 	if (wh) {
 		struct kisol_ovl_entry w = { .kind = KISOL_OVL_WHITEOUT, .mtime = -1 };
 

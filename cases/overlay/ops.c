@@ -406,6 +406,24 @@ TEST_F(ovl, rename_dir_across_parents)
 	    OP(.type = R, .path = "e_lower/sub/b"));
 }
 
+/* Renaming a renamed directory: the redirect keeps pointing at the lower directory. */
+TEST_F(ovl, rename_dir_twice)
+{
+	RUN(OP(.type = T(RENAME), .path = "d_lower", .path2 = "d_a"),
+	    OP(.type = T(RENAME), .path = "d_a", .path2 = "d_b"),
+	    OP(.type = T(RENAME), .path = "d_b", .path2 = "e_lower/d_c"),
+	    OP(.type = R, .path = "e_lower/d_c/sub/b"));
+}
+
+/* A subdirectory of a renamed directory moved elsewhere: its absolute redirect goes through the parent's. */
+TEST_F(ovl, rename_child_of_renamed_dir)
+{
+	RUN(OP(.type = T(RENAME), .path = "d_lower", .path2 = "d_moved"),
+	    OP(.type = T(RENAME), .path = "d_moved/sub", .path2 = "e_lower/sub2"),
+	    OP(.type = T(UNLINK), .path = "e_lower/sub2/b"),
+	    OP(.type = T(RMDIR), .path = "e_lower/sub2"));
+}
+
 /* A directory only in the bottom lower layer: rename, then remove through the new name. */
 TEST_F(ovl, rename_dir_from_bottom_layer)
 {
