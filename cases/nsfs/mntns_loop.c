@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Binding /proc/PID/ns/mnt: a mount namespace may be bound into an older
+ * one (util-linux "unshare --mount=FILE" does this), never into a newer
+ * one (that could make a reference loop, which mnt_ns_loop() prevents).
+ * "Older" must mean created earlier, whichever CPU created it. Each order
+ * is run with the two namespaces created on two different CPUs, both
+ * ways round.
+ *
+ * Known kernel bug (found by this case on 6.18): mount namespace ids now
+ * come from ns_tree_gen_id(), i.e. per-CPU cookie batches, and
+ * mnt_ns_loop() compares those ids; so the result follows the CPUs'
+ * batches instead of creation order: a newer namespace is refused and an
+ * older one accepted (a loop becomes possible). When the outcome matches
+ * exactly that signature (it follows the id order, not the creation
+ * order) the case reports XFAIL with the ids; any other deviation fails.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+
+#include "kisol_test.h"
+
+/* Runtime XFAIL: the check ran and failed with a known kernel bug's signature. */
+#define KISOL_XFAIL(fmt, ...)                                                          \
+	do {                                                                            \
+		snprintf(_metadata->results->reason, sizeof(_metadata->results->reason), \
+			 fmt, ##__VA_ARGS__);                                           \
+		fprintf(stderr, "#      XFAIL     %s\n", _metadata->results->reason);   \
+		_metadata->exit_code = KSFT_XFAIL;                                      \
+		return;                                                                 \
+	} while (0)
+
+struct outcome {
+	int64_t err;     /* errno of the bind, 0 if it was allowed */
+	uint64_t mine;   /* id of the binding (current) namespace */
+	uint64_t theirs; /* id of the namespace being bound */
+	int64_t cpu_mine, cpu_theirs;
+};
+
+FIXTURE(loop) {
+	char dir[PATH_MAX];
+	int cpus[2];
+};
+
+FIXTURE_VARIANT(loop) {
+	bool theirs_newer; /* the bound namespace is created after ours */
+	int order;         /* 0: ours on the first CPU, 1: on the second */
+};
+
+FIXTURE_VARIANT_ADD(loop, newer_cpu_a_b) { .theirs_newer = true, .order = 0 };
+FIXTURE_VARIANT_ADD(loop, newer_cpu_b_a) { .theirs_newer = true, .order = 1 };
+FIXTURE_VARIANT_ADD(loop, older_cpu_a_b) { .theirs_newer = false, .order = 0 };
+FIXTURE_VARIANT_ADD(loop, older_cpu_b_a) { .theirs_newer = false, .order = 1 };
+
+FIXTURE_SETUP(loop)
+{
+	const char *base = getenv("KISOL_SCRATCH");
+	cpu_set_t set;
+	int n = 0;
+
+	self->dir[0] = '\0';
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			self->cpus[n++] = c;
+	if (n < 2)
+		SKIP(return, "needs two CPUs to create the namespaces on (have %d allowed)", n);
+	snprintf(self->dir, sizeof(self->dir), "%s/kisol-loop-XXXXXX", base && *base ? base : "/tmp");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+}
+
+FIXTURE_TEARDOWN(loop)
+{
+	char p[PATH_MAX + 8];
+
+	if (!self->dir[0])
+		return;
+	snprintf(p, sizeof(p), "%s/ns", self->dir);
+	unlink(p);
+	EXPECT_EQ(0, rmdir(self->dir));
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
+
+struct plan {
+	int cpu_mine, cpu_theirs;
+	bool theirs_newer;
+	const char *file;
+};
+
+static int holder(int sock, void *arg)
+{
+	const struct plan *p = arg;
+	int64_t go;
+
+	pin(p->cpu_theirs);
+	if (unshare(CLONE_NEWNS) < 0)
+		return 90;
+	kisol_send_int(sock, sched_getcpu());
+	kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
+	return 0;
+}
+
+static int become_mine(const struct plan *p)
+{
+	pin(p->cpu_mine);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	return sched_getcpu();
+}
+
+/* Runs in a throwaway child: its mount namespace dies with it. */
+static int binder(int sock, void *arg)
+{
+	const struct plan *p = arg;
+	struct kisol_child h = KISOL_CHILD_INIT;
+	struct outcome o = { 0 };
+	_cleanup_close_ int me = -EBADF, them = -EBADF;
+	char src[64];
+	int64_t cpu;
+	int fd;
+
+	if (p->theirs_newer)
+		o.cpu_mine = become_mine(p);
+	if (kisol_spawn(NULL, holder, (void *)p, &h) < 0 || kisol_recv_int(h.sock, &cpu, KISOL_TIMEOUT_MS) < 0)
+		return 91;
+	o.cpu_theirs = cpu;
+	if (!p->theirs_newer)
+		o.cpu_mine = become_mine(p);
+	if (o.cpu_mine < 0)
+		return 92;
+	fd = open(p->file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 93;
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/%d/ns/mnt", h.pid);
+	o.err = mount(src, p->file, NULL, MS_BIND, NULL) < 0 ? errno : 0;
+	if (o.err == 0)
+		umount2(p->file, MNT_DETACH);
+	me = kisol_ns_open(0, KISOL_NS_MNT);
+	them = kisol_ns_open(h.pid, KISOL_NS_MNT);
+	kisol_ns_get_id(me, &o.mine);
+	kisol_ns_get_id(them, &o.theirs);
+	kisol_child_release(&h);
+	return kisol_send(sock, &o, sizeof(o)) < 0 ? 94 : 0;
+}
+
+TEST_F(loop, bind_follows_creation_order)
+{
+	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
+	char file[PATH_MAX + 8];
+	struct plan p = { .theirs_newer = variant->theirs_newer, .file = file };
+	struct outcome o;
+	bool allowed, want, by_id;
+
+	snprintf(file, sizeof(file), "%s/ns", self->dir);
+	p.cpu_mine = self->cpus[variant->order];
+	p.cpu_theirs = self->cpus[!variant->order];
+	ASSERT_EQ(0, kisol_spawn(NULL, binder, &p, &c));
+	ASSERT_EQ((int)sizeof(o), kisol_recv(c.sock, &o, sizeof(o), KISOL_TIMEOUT_MS))
+		TH_LOG("binder exit %d", kisol_child_exit_code(&c, 1000));
+	allowed = o.err == 0;
+	want = variant->theirs_newer;
+	if (allowed == want) {
+		EXPECT_TRUE(!o.err || o.err == EINVAL) TH_LOG("bind gave %s", strerror((int)o.err));
+		return;
+	}
+	by_id = o.theirs > o.mine && o.mine && o.theirs;
+	if (allowed == by_id && (o.err == 0 || o.err == EINVAL) && o.cpu_mine != o.cpu_theirs)
+		KISOL_XFAIL("known kernel bug: mnt_ns_loop() follows per-CPU namespace ids, not creation "
+			    "order: %s namespace (id %llu, cpu %lld) %s into ours (id %llu, cpu %lld)",
+			    want ? "newer" : "older", (unsigned long long)o.theirs, (long long)o.cpu_theirs,
+			    allowed ? "bound" : "refused", (unsigned long long)o.mine, (long long)o.cpu_mine);
+	EXPECT_EQ(want, allowed) TH_LOG("%s namespace: bind %s (%s)", want ? "newer" : "older",
+					 allowed ? "allowed" : "refused", strerror((int)o.err));
+}
+
+KISOL_META(loop, bind_follows_creation_order,
+	   "ref=mnt_ns_loop() vs ns_tree_gen_id() per-CPU ids (Linux 6.18); util-linux unshare --mount=FILE")
+
+KISOL_MAIN
