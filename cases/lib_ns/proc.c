@@ -8,7 +8,12 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 
 #include "kisol_test.h"
 
@@ -466,6 +471,127 @@ TEST(fd_passing)
 	EXPECT_EQ(-EBADF, kisol_send_fd(sv[0], -1));
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/* ---- NSpid ---- */
+
+static int nspid_child(int sock, void *arg)
+{
+	pid_t p[4], t[4];
+	int n = kisol_proc_nspids(0, false, p, 4);
+	int m = kisol_proc_nspids(0, true, t, 4);
+
+	kisol_send_int(sock, n);
+	kisol_send_int(sock, m);
+	kisol_send_int(sock, n > 0 ? p[n - 1] : -1);
+	kisol_send_int(sock, n > 0 ? p[0] : -1);
+	return 0;
+}
+
+TEST(proc_nspids)
+{
+	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
+	struct kisol_spawn_opts o = { .flags = CLONE_NEWPID, .cgroup_fd = -1 };
+	pid_t p[64], one;
+	int64_t v;
+	int n;
+
+	n = kisol_proc_nspids(0, false, p, 64);
+	ASSERT_LE(1, n);
+	EXPECT_EQ(getpid(), p[n - 1]);
+	EXPECT_EQ(n, kisol_proc_nspids(getpid(), true, p, 64));
+	/* counting only, and truncation still counts everything */
+	EXPECT_EQ(n, kisol_proc_nspids(0, false, NULL, 0));
+	EXPECT_EQ(n, kisol_proc_nspids(0, false, &one, 1));
+	EXPECT_EQ(-EINVAL, kisol_proc_nspids(-1, false, p, 64));
+	EXPECT_EQ(-EINVAL, kisol_proc_nspids(0, false, NULL, 3));
+	EXPECT_EQ(-ENOENT, kisol_proc_nspids(4194305 + 7, false, p, 64));
+	/* one level more inside a new pid namespace: outer pid first, 1 last */
+	ASSERT_EQ(0, kisol_spawn(&o, nspid_child, NULL, &c));
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(n + 1, v);
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(n + 1, v);
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(c.pid, v);
+}
+
+/* ---- clone3 missing: kisol_clone falls back to clone(2) ---- */
+
+/* In the calling process: clone3 gives ENOSYS from now on. */
+static int filter_clone3(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = KISOL_ARRAY_SIZE(f), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0 ? -errno : 0;
+}
+
+static int fallback_body(int sock, void *arg)
+{
+	struct kisol_clone_opts o = { .flags = CLONE_NEWPID | CLONE_NEWUTS, .cgroup_fd = -1 };
+	pid_t tid = 1;
+	struct clone_args a = { .exit_signal = SIGCHLD };
+	char why[128];
+	int status, pidfd = -1;
+	pid_t pid;
+
+	if (filter_clone3() < 0)
+		return 90;
+	kisol_send_int(sock, kisol_clone3_raw(&a, sizeof(a)));
+	kisol_send_int(sock, kisol_need_clone3(why, sizeof(why)));
+	pid = kisol_clone(&o, &pidfd);
+	if (pid == 0)
+		_exit(getpid() == 1 ? 0 : 1);
+	kisol_send_int(sock, pid > 0 ? 0 : pid);
+	kisol_send_int(sock, pidfd >= 0);
+	if (pid > 0 && waitpid(pid, &status, 0) == pid)
+		kisol_send_int(sock, WEXITSTATUS(status));
+	else
+		kisol_send_int(sock, -1);
+	/* what only clone3 can do is refused cleanly */
+	o.set_tid = &tid;
+	o.set_tid_size = 1;
+	kisol_send_int(sock, kisol_clone(&o, NULL));
+	o.set_tid_size = 0;
+	o.cgroup_fd = 0;
+	kisol_send_int(sock, kisol_clone(&o, NULL));
+	return 0;
+}
+
+TEST(clone_falls_back_without_clone3)
+{
+	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
+	int64_t v;
+
+	ASSERT_EQ(0, kisol_spawn(NULL, fallback_body, NULL, &c));
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS))
+		TH_LOG("child exit %d", kisol_child_exit_code(&c, 1000));
+	EXPECT_EQ(-ENOSYS, v); /* the filter works */
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(1, v);       /* and the need reports it */
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(0, v);       /* fallback clone(2) with namespaces */
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(1, v);       /* with a pidfd (CLONE_PIDFD) */
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(0, v);       /* the child was pid 1 of its namespace */
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(-ENOSYS, v); /* set_tid */
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(-ENOSYS, v); /* CLONE_INTO_CGROUP */
 }
 
 KISOL_MAIN
