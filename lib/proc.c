@@ -124,6 +124,8 @@ int kisol_send(int sock, const void *buf, size_t len)
 
 int kisol_recv(int sock, void *buf, size_t len, int timeout_ms)
 {
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 	int r;
 
@@ -134,13 +136,13 @@ int kisol_recv(int sock, void *buf, size_t len, int timeout_ms)
 	r = wait_readable(sock, timeout_ms);
 	if (r < 0)
 		return r;
-	/* MSG_TRUNC: learn the real length of a message that did not fit. */
-	n = recv(sock, buf, len, MSG_TRUNC);
+	n = recvmsg(sock, &msg, 0);
 	if (n < 0)
 		return kisol_negerrno();
 	if (n == 0)
 		return -EPIPE;
-	if ((size_t)n > len)
+	/* a message that did not fit (datagram/seqpacket sockets) */
+	if (msg.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
 	return (int)n;
 }

@@ -109,7 +109,8 @@ void kisol_child_release(struct kisol_child *child);
 /*
  * Messages over a SOCK_SEQPACKET socket: one send is one message.
  * kisol_recv waits at most timeout_ms (-1: forever); -ETIMEDOUT, or
- * -EPIPE when the peer closed (for example, died).
+ * -EPIPE when the peer closed (for example, died), -EMSGSIZE when the
+ * message was longer than len (its rest is lost), -EBADF for a bad socket.
  */
 int kisol_send(int sock, const void *buf, size_t len);
 int kisol_recv(int sock, void *buf, size_t len, int timeout_ms);
