@@ -109,8 +109,9 @@ TEST(init_rejects_bad_layouts)
 	struct kisol_ovl o;
 	size_t i;
 
-	for (i = 0; i < KISOL_ARRAY_SIZE(bad); i++)
+	for (i = 0; i < KISOL_ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, kisol_ovl_init(&o, &bad[i])) TH_LOG("layout %zu", i);
+	}
 	EXPECT_EQ(-EINVAL, kisol_ovl_init(NULL, &bad[0]));
 	kisol_ovl_zero(&o);
 	kisol_ovl_cleanup(&o); /* a zeroed one is a no-op */
