@@ -272,4 +272,56 @@ TEST(msgmax_enforced_inside_only)
 	EXPECT_EQ(0, msgsnd(id, &m, 200, IPC_NOWAIT));
 }
 
+/* shm_rmid_forced in a namespace: a creator's exit destroys its segments there */
+static int c_rmid(int sock, void *arg)
+{
+	bool forced = arg;
+	int id;
+
+	if (forced && kisol_write_file("/proc/sys/kernel/shm_rmid_forced", "1") < 0)
+		return 90;
+	id = shmget(0x6b69, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	kisol_send_int(sock, id < 0 ? -errno : id);
+	return 0; /* exit: exit_shm() runs now, synchronously */
+}
+
+static void rmid_case(struct __test_metadata *_metadata, bool forced)
+{
+	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
+	struct kisol_spawn_opts o = { .flags = CLONE_NEWIPC, .cgroup_fd = -1 };
+	_cleanup_close_ int pin = -EBADF;
+	_cleanup_close_ int hostns = kisol_ns_open(0, KISOL_NS_IPC);
+	char host[32], now[32];
+	int64_t id;
+
+	NEED_NS(KISOL_NS_IPC);
+	ASSERT_LE(0, read_knob("/proc/sys/kernel/shm_rmid_forced", host, sizeof(host)));
+	ASSERT_EQ(0, kisol_spawn(&o, c_rmid, (void *)forced, &c));
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &id, KISOL_TIMEOUT_MS));
+	ASSERT_LE(0, id);
+	pin = kisol_ns_open(c.pid, KISOL_NS_IPC);
+	ASSERT_LE(0, pin);
+	ASSERT_EQ(0, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, kisol_ns_enter(pin, KISOL_NS_IPC));
+	if (forced) {
+		EXPECT_EQ(-1, shmget(0x6b69, 0, 0)) TH_LOG("segment survived its creator");
+	} else {
+		EXPECT_EQ(id, shmget(0x6b69, 0, 0));
+	}
+	/* outside: the host's setting is unchanged */
+	ASSERT_EQ(0, kisol_ns_enter(hostns, KISOL_NS_IPC));
+	ASSERT_LE(0, read_knob("/proc/sys/kernel/shm_rmid_forced", now, sizeof(now)));
+	EXPECT_STREQ(host, now);
+}
+
+TEST(shm_rmid_forced_inside_destroys_on_exit)
+{
+	rmid_case(_metadata, true);
+}
+
+TEST(shm_survives_exit_without_rmid_forced)
+{
+	rmid_case(_metadata, false);
+}
+
 KISOL_MAIN
