@@ -131,6 +131,13 @@ def group_key(rec):
     return bench_key({"benchmark": rec["benchmark"], "params": p})
 
 
+def semantic_key(rec):
+    """benchmark + parameters without repetition and harness settings."""
+    return bench_key({"benchmark": rec["benchmark"],
+                      "params": {p: v for p, v in (rec.get("params") or {}).items()
+                                 if p not in HARNESS_PARAMS and p not in REPEAT_PARAMS}})
+
+
 def _rekey(groups):
     """Key groups by benchmark and parameters without the harness settings
     (warm-up, batch, sample limits, CPU pinning) where that is unique in
@@ -246,7 +253,7 @@ class Comparison:
                        "params": ref.params, "unit": ref.unit, "better": ref.better,
                        "stat": s, "values": [], "pct": [], "sig": [], "p": [],
                        "regress": [], "effect": self.min_effect}
-                nk = group_key(ref.records[0])
+                nk = semantic_key(ref.records[0])
                 if nk in self.noise:
                     row["effect"] = max(self.min_effect, noise_effect(self.noise[nk][0]))
                 base = cells[0]

@@ -18,6 +18,7 @@ if __name__ == "__main__" and not __package__:   # run as a script path
 
 import argparse
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -212,8 +213,8 @@ def noise(db, host, kernel, exclude=(), min_runs=3):
     """Between-run noise of each benchmark on one host and kernel:
     {group key: (robust CV as a fraction, number of runs)} for benchmarks
     stored in at least min_runs runs (runs in exclude left out). The CV is
-    1.4826 * MAD / median of the per-run medians."""
-    from kisol.compare import group_key
+    max(1.4826 * MAD, standard deviation) / median of the per-run medians."""
+    from kisol.compare import semantic_key
     if not db or not os.path.exists(db):
         return {}
     con = connect(db)
@@ -228,7 +229,7 @@ def noise(db, host, kernel, exclude=(), min_runs=3):
         rec = json.loads(rec)
         if not isinstance(rec.get("median"), (int, float)):
             continue
-        per.setdefault(group_key(rec), {}).setdefault(rid, []).append(rec["median"])
+        per.setdefault(semantic_key(rec), {}).setdefault(rid, []).append(rec["median"])
     out = {}
     for key, runs in per.items():
         if len(runs) < min_runs:
@@ -236,8 +237,12 @@ def noise(db, host, kernel, exclude=(), min_runs=3):
         meds = [_median(v) for v in runs.values()]
         m = _median(meds)
         if m:
-            mad = _median([abs(x - m) for x in meds])
-            out[key] = (1.4826 * mad / abs(m), len(meds))
+            # the larger of the robust (MAD) and the plain estimate: with a
+            # handful of runs the MAD alone can come out near zero by chance
+            mad = 1.4826 * _median([abs(x - m) for x in meds])
+            mean = sum(meds) / len(meds)
+            sd = math.sqrt(sum((x - mean) ** 2 for x in meds) / (len(meds) - 1))
+            out[key] = (max(mad, sd) / abs(m), len(meds))
     return out
 
 
