@@ -49,7 +49,8 @@
 /*
  * Metadata for a test, shown by --kisol-list: "key=value" pairs separated
  * by ';', e.g. KISOL_META(fixture, test, "cve=CVE-2018-18955;commit=d2f007dbe7e4").
- * For a TEST() without fixture use global as the fixture name.
+ * For a TEST() without fixture use global as the fixture name. "xfail=<why>"
+ * is the reason the driver shows for an XFAIL_ADD expectation.
  */
 struct kisol_meta {
 	const char *fixture, *test, *text;
