@@ -56,6 +56,7 @@ def build_parser():
     p.add_argument("--jobs", type=int, default=2, help="parallel case workers (default 2)")
     p.add_argument("--repeat", type=int, default=1,
                    help="benchmark repetitions (>= 5 lets compare test on repetition medians)")
+    p.add_argument("--bench-driver", metavar="SCRIPT", help=argparse.SUPPRESS)
     p.add_argument("--bench-args", default="", help="extra arguments for the bench driver")
     p.add_argument("--results", default="results", help="results directory (default results)")
     p.add_argument("--db", default=history.DEFAULT_DB, help="history database")
@@ -101,9 +102,13 @@ def run_cases(run_dir, args):
 def bench_command(results_dir, rid, args):
     """The bench driver (kisol.bench, owner: bench) writing
     <results_dir>/<rid>/bench.jsonl with raw samples."""
-    if not os.path.exists(os.path.join(TOP, "scripts", "kisol", "bench.py")):
+    if args.bench_driver:               # a script with the same options (tests)
+        cmd = [PYTHON, args.bench_driver]
+    elif os.path.exists(os.path.join(TOP, "scripts", "kisol", "bench.py")):
+        cmd = [PYTHON, "-m", "kisol.bench"]
+    else:
         return None
-    cmd = [PYTHON, "-m", "kisol.bench", "--results", results_dir, "--run-id", rid, "--raw"]
+    cmd += ["--results", results_dir, "--run-id", rid, "--raw"]
     if args.quick:
         cmd.append("--quick")
     if args.repeat > 1:

@@ -151,3 +151,39 @@ def test_bad_input_exit_2(tmp_path, kind):
     p = report("--from", str(f), "--db", str(tmp_path / "h.sqlite"), "--out", str(tmp_path / "o"))
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("kisol-report: ")
+
+
+FAKE_BENCH = '''
+import argparse, gzip, json, os, sys
+p = argparse.ArgumentParser()
+p.add_argument("--results"); p.add_argument("--run-id"); p.add_argument("--raw", action="store_true")
+p.add_argument("--quick", action="store_true")
+a = p.parse_args()
+recs = [json.loads(x) for x in gzip.open(sys.argv[0] + ".data", "rt")][:3]
+print(f"kisol bench: {len(recs)} measurements x 1, run {a.run_id}", flush=True)
+d = os.path.join(a.results, a.run_id)
+os.makedirs(d, exist_ok=True)
+with open(os.path.join(d, "bench.jsonl"), "w") as f:
+    for r in recs:
+        f.write(json.dumps(r) + "\\n")
+        f.flush()
+print("3 records", flush=True)
+'''
+
+
+def test_report_runs_bench_driver_with_progress(tmp_path):
+    """The benchmark step: the driver's output is passed through and one
+    progress line per record written is shown; the records land in the
+    stored run and the page."""
+    drv = tmp_path / "fakebench.py"
+    drv.write_text(FAKE_BENCH)
+    shutil.copy(os.path.join(DATA, "bench-aa-1.jsonl.gz"), str(drv) + ".data")
+    p = report("--no-cases", "--bench-driver", str(drv), "--results", str(tmp_path / "res"),
+               "--db", str(tmp_path / "h.sqlite"), "--out", str(tmp_path / "out"))
+    assert p.returncode == 0, p.stderr
+    assert "kisol bench: 3 measurements x 1" in p.stdout
+    for n, name in ((1, "floor.getppid"), (2, "floor.clock_gettime"), (3, "floor.vfork_exit")):
+        assert f"[report] bench {n} of ~3: {name} median" in p.stdout
+    assert "[report] step 2/3: store" in p.stdout
+    assert "3 benchmark records" in p.stdout
+    assert "floor.vfork_exit" in open(tmp_path / "out" / "index.html").read()
