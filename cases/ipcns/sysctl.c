@@ -281,7 +281,10 @@ static int c_rmid(int sock, void *arg)
 	if (forced && kisol_write_file("/proc/sys/kernel/shm_rmid_forced", "1") < 0)
 		return 90;
 	id = shmget(0x6b69, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	int64_t go;
+
 	kisol_send_int(sock, id < 0 ? -errno : id);
+	kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS); /* until the namespace is pinned */
 	return 0; /* exit: exit_shm() runs now, synchronously */
 }
 
@@ -301,6 +304,7 @@ static void rmid_case(struct __test_metadata *_metadata, bool forced)
 	ASSERT_LE(0, id);
 	pin = kisol_ns_open(c.pid, KISOL_NS_IPC);
 	ASSERT_LE(0, pin);
+	ASSERT_EQ(0, kisol_send_int(c.sock, 1));
 	ASSERT_EQ(0, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_ns_enter(pin, KISOL_NS_IPC));
 	if (forced) {
