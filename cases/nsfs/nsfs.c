@@ -360,8 +360,13 @@ TEST(mntns_bind_of_older_ns_is_einval)
 	const char *base = getenv("KISOL_SCRATCH");
 	char dir[PATH_MAX], p[PATH_MAX + 8], src[64];
 	int64_t ready;
+	cpu_set_t one;
 	int fd, r;
 
+	/* one CPU for both: the cross-CPU orders are mntns_loop.c's subject */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
 	/* the child's mount namespace is older than the one we take now */
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &ready, KISOL_TIMEOUT_MS));
