@@ -172,8 +172,10 @@ def load_export(path, obj=None):
 def synth_run(source, bench=(), run_id=None):
     """run.json stand-in when only cases.json or bench.jsonl exist."""
     first = bench[0] if bench else {}
-    rid = run_id or os.path.basename(os.path.normpath(source))
-    rid = re.sub(r"\.jsonl?(\.gz)?$", "", rid)
+    src = os.path.normpath(source)
+    if re.match(r"(bench|cases)\.jsonl?(\.gz)?$", os.path.basename(src)):
+        src = os.path.dirname(os.path.abspath(src))
+    rid = run_id or first.get("run_id") or re.sub(r"\.jsonl?(\.gz)?$", "", os.path.basename(src))
     return {"schema": RUN_SCHEMA, "run_id": rid, "host": first.get("host"),
             "kernel": first.get("kernel"), "cpu_model": first.get("cpu_model"),
             "cgroup_layout": first.get("cgroup_layout"),
