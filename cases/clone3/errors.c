@@ -30,12 +30,7 @@ enum ctx {
 	PIDNS_INIT, /* the caller is the init of a new pid namespace */
 };
 
-FIXTURE(bad) {
-	struct kisol_child child;
-	char dir[PATH_MAX];
-};
-
-FIXTURE_VARIANT(bad) {
+struct spec {
 	uint64_t flags;
 	enum method how;
 	enum ctx ctx;
@@ -43,31 +38,37 @@ FIXTURE_VARIANT(bad) {
 	bool no_exit_signal; /* clone3 with exit_signal 0 */
 };
 
+struct fix {
+	struct kisol_child child;
+	char dir[PATH_MAX];
+};
+
+FIXTURE(bad) { struct fix f; };
+FIXTURE_VARIANT(bad) { struct spec s; };
+
 #define V(n, f, h, c, e) \
-	FIXTURE_VARIANT_ADD(bad, n) { .flags = f, .how = h, .ctx = c, .err = e };
+	FIXTURE_VARIANT_ADD(bad, n) { .s = { .flags = f, .how = h, .ctx = c, .err = e } };
 
 /* creation flags that clone/clone3 refuse together */
 V(clone3_newpid_thread, CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE3, AS_ROOT, EINVAL)
 V(clone3_newuser_thread, CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE3, AS_ROOT, EINVAL)
-V(clone3_newuser_fs, CLONE_NEWUSER | CLONE_FS, CLONE3, AS_ROOT, EINVAL)
 V(clone3_newns_fs, CLONE_NEWNS | CLONE_FS, CLONE3, AS_ROOT, EINVAL)
 /* clone3 refuses an exit signal with CLONE_PARENT (the parent's parent would get it) */
 V(clone3_parent_with_exit_signal, CLONE_PARENT, CLONE3, AS_ROOT, EINVAL)
 /* controls: the same from an ordinary process is allowed */
-FIXTURE_VARIANT_ADD(bad, clone3_parent_no_exit_signal) { .flags = CLONE_PARENT, .how = CLONE3,
-							 .ctx = AS_ROOT, .no_exit_signal = true };
+FIXTURE_VARIANT_ADD(bad, clone3_parent_no_exit_signal) { .s = { .flags = CLONE_PARENT, .how = CLONE3,
+							 .ctx = AS_ROOT, .no_exit_signal = true } };
 V(clone_parent, CLONE_PARENT, CLONE, AS_ROOT, 0)
 /* a namespace init may not create siblings (they would have no reaper) */
 V(init_clone_parent, CLONE_PARENT, CLONE, PIDNS_INIT, EINVAL)
-FIXTURE_VARIANT_ADD(bad, init_clone3_parent) { .flags = CLONE_PARENT, .how = CLONE3,
+FIXTURE_VARIANT_ADD(bad, init_clone3_parent) { .s = { .flags = CLONE_PARENT, .how = CLONE3,
 					       .ctx = PIDNS_INIT, .err = EINVAL,
-					       .no_exit_signal = true };
+					       .no_exit_signal = true } };
 V(clone3_thread_without_sighand, CLONE_THREAD, CLONE3, AS_ROOT, EINVAL)
 V(clone3_sighand_without_vm, CLONE_SIGHAND, CLONE3, AS_ROOT, EINVAL)
 V(clone3_unknown_flag, 1ULL << 40, CLONE3, AS_ROOT, EINVAL)
 V(clone_newpid_thread, CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE, AS_ROOT, EINVAL)
 V(clone_newuser_thread, CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE, AS_ROOT, EINVAL)
-V(clone_newuser_fs, CLONE_NEWUSER | CLONE_FS, CLONE, AS_ROOT, EINVAL)
 V(clone_newns_fs, CLONE_NEWNS | CLONE_FS, CLONE, AS_ROOT, EINVAL)
 V(clone_pidfd_parent_settid, CLONE_PIDFD | CLONE_PARENT_SETTID, CLONE, AS_ROOT, EINVAL)
 /* unshare: flags it does not know, and thread-related ones */
@@ -80,8 +81,6 @@ V(unshare_thread_threaded, CLONE_THREAD, UNSHARE, THREADED, EINVAL)
 V(unshare_newns_threaded, CLONE_NEWNS, UNSHARE, THREADED, 0)
 V(unshare_newuts_threaded, CLONE_NEWUTS, UNSHARE, THREADED, 0)
 V(unshare_newpid_threaded, CLONE_NEWPID, UNSHARE, THREADED, 0)
-V(unshare_newuser_chrooted, CLONE_NEWUSER, UNSHARE, CHROOTED, EPERM)
-V(clone3_newuser_chrooted, CLONE_NEWUSER, CLONE3, CHROOTED, EPERM)
 /* the unprivileged matrix: each type alone is EPERM, with a user ns fine */
 #define UNPRIV_TYPE(n, f)                                                          \
 	V(unpriv_unshare_##n, f, UNSHARE, UNPRIV, EPERM)                           \
@@ -98,31 +97,34 @@ UNPRIV_TYPE(time, CLONE_NEWTIME)
 V(unpriv_unshare_user, CLONE_NEWUSER, UNSHARE, UNPRIV, 0)
 V(unpriv_clone3_user, CLONE_NEWUSER, CLONE3, UNPRIV, 0)
 
-FIXTURE_SETUP(bad)
+static void fix_setup(struct __test_metadata *_metadata, struct fix *self, const struct spec *v)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
 	const char *base = getenv("KISOL_SCRATCH");
+	int type = kisol_ns_from_flag(v->flags & ~(uint64_t)CLONE_NEWUSER);
 
 	self->child = init;
 	self->dir[0] = '\0';
-	if (variant->how == CLONE3)
+	if (v->how == CLONE3)
 		KISOL_NEED(kisol_need_clone3);
-	if (variant->ctx == UNPRIV && !variant->err)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, kisol_ns_from_flag(variant->flags & ~(uint64_t)CLONE_NEWUSER) >= 0 ?
-			       kisol_ns_from_flag(variant->flags & ~(uint64_t)CLONE_NEWUSER) : -1);
-	if (variant->ctx == CHROOTED) {
+	if (v->ctx == UNPRIV && !v->err)
+		KISOL_NEED_ARG(kisol_need_userns_unpriv, type >= 0 ? type : -1);
+	if (v->ctx == CHROOTED) {
 		snprintf(self->dir, sizeof(self->dir), "%s/kisol-chroot-XXXXXX",
 			 base && *base ? base : "/tmp");
 		ASSERT_NE(NULL, mkdtemp(self->dir));
 	}
 }
 
-FIXTURE_TEARDOWN(bad)
+static void fix_teardown(struct __test_metadata *_metadata, struct fix *self)
 {
 	kisol_child_release(&self->child);
 	if (self->dir[0])
 		EXPECT_EQ(0, rmdir(self->dir));
 }
+
+FIXTURE_SETUP(bad) { fix_setup(_metadata, &self->f, &variant->s); }
+FIXTURE_TEARDOWN(bad) { fix_teardown(_metadata, &self->f); }
 
 static void *idle(void *arg)
 {
@@ -142,14 +144,14 @@ static int view(struct kisol_ns_id ids[_KISOL_NS_MAX])
 }
 
 struct job {
-	const FIXTURE_VARIANT(bad) *v;
+	const struct spec *v;
 	const char *dir;
 };
 
 static int attempt(int sock, void *arg)
 {
 	const struct job *j = arg;
-	const FIXTURE_VARIANT(bad) *v = j->v;
+	const struct spec *v = j->v;
 	struct kisol_ns_id before[_KISOL_NS_MAX], after[_KISOL_NS_MAX];
 	int pfd[2] = { -1, -1 }, err = 0, same = 1;
 	pthread_t th;
@@ -201,21 +203,54 @@ static int attempt(int sock, void *arg)
 	return 0;
 }
 
-TEST_F(bad, errno_and_nothing_changed)
+static void run_case(struct __test_metadata *_metadata, struct fix *self, const struct spec *v)
 {
-	struct job j = { variant, self->dir };
+	struct job j = { v, self->dir };
 	struct kisol_spawn_opts o = { .cgroup_fd = -1 };
 	int64_t err, same;
 
-	if (variant->ctx == PIDNS_INIT)
+	if (v->ctx == PIDNS_INIT)
 		o.flags = CLONE_NEWPID;
 	ASSERT_EQ(0, kisol_spawn(&o, attempt, &j, &self->child));
 	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &err, KISOL_TIMEOUT_MS))
 		TH_LOG("child exit %d", kisol_child_exit_code(&self->child, 1000));
 	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &same, KISOL_TIMEOUT_MS));
-	EXPECT_EQ(variant->err, err) TH_LOG("got %s", strerror((int)err));
+	EXPECT_EQ(v->err, err) TH_LOG("got %s", strerror((int)err));
 	EXPECT_EQ(1, same);
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+
+TEST_F(bad, errno_and_nothing_changed)
+{
+	run_case(_metadata, &self->f, &variant->s);
+}
+
+/* CVE-2013-1858: CLONE_NEWUSER|CLONE_FS let a new user ns root chroot the shared fs */
+FIXTURE(newuser_fs) { struct fix f; };
+FIXTURE_VARIANT(newuser_fs) { struct spec s; };
+FIXTURE_VARIANT_ADD(newuser_fs, clone3) { .s = { CLONE_NEWUSER | CLONE_FS, CLONE3, AS_ROOT, EINVAL } };
+FIXTURE_VARIANT_ADD(newuser_fs, clone) { .s = { CLONE_NEWUSER | CLONE_FS, CLONE, AS_ROOT, EINVAL } };
+FIXTURE_VARIANT_ADD(newuser_fs, clone3_unpriv) { .s = { CLONE_NEWUSER | CLONE_FS, CLONE3, UNPRIV, EINVAL } };
+FIXTURE_SETUP(newuser_fs) { fix_setup(_metadata, &self->f, &variant->s); }
+FIXTURE_TEARDOWN(newuser_fs) { fix_teardown(_metadata, &self->f); }
+TEST_F(newuser_fs, refused)
+{
+	run_case(_metadata, &self->f, &variant->s);
+}
+KISOL_META(newuser_fs, refused, "cve=CVE-2013-1858;commit=e66eded8309e;ref=userns: Don't allow CLONE_NEWUSER | CLONE_FS")
+
+/* CVE-2013-1956: a chrooted process could escape through a new user namespace */
+FIXTURE(chrooted) { struct fix f; };
+FIXTURE_VARIANT(chrooted) { struct spec s; };
+FIXTURE_VARIANT_ADD(chrooted, unshare) { .s = { CLONE_NEWUSER, UNSHARE, CHROOTED, EPERM } };
+FIXTURE_VARIANT_ADD(chrooted, clone3) { .s = { CLONE_NEWUSER, CLONE3, CHROOTED, EPERM } };
+FIXTURE_VARIANT_ADD(chrooted, unshare_with_mnt) { .s = { CLONE_NEWUSER | CLONE_NEWNS, UNSHARE, CHROOTED, EPERM } };
+FIXTURE_SETUP(chrooted) { fix_setup(_metadata, &self->f, &variant->s); }
+FIXTURE_TEARDOWN(chrooted) { fix_teardown(_metadata, &self->f); }
+TEST_F(chrooted, newuser_refused)
+{
+	run_case(_metadata, &self->f, &variant->s);
+}
+KISOL_META(chrooted, newuser_refused, "cve=CVE-2013-1956;commit=3151527ee007;ref=userns: Don't allow creation if the user is chrooted")
 
 KISOL_MAIN
