@@ -320,9 +320,11 @@ int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version)
 	case KISOL_CG_V1:
 		if (v1 >= 0)
 			return v1;
-		if (!i->v1)
-			return -EOPNOTSUPP;
-		return on_v2 ? -EXDEV : -ENOENT;
+		if (c == KISOL_CG_CORE)
+			return -ENOENT;
+		if (on_v2 || (l->v2 >= 0 && i->v2_core))
+			return -EXDEV; /* bound to (or served by) cgroup v2 */
+		return i->v1 ? -ENOENT : -EOPNOTSUPP;
 	default:
 		if (on_v2 || (l->v2 >= 0 && i->v2_core))
 			return l->v2;

@@ -168,7 +168,7 @@ TEST_F(cs, child_outside_parent)
 TEST_F(cs, empty_cpus)
 {
 	char path[KISOL_CG_PATH + 16];
-	struct kisol_cg sub = KISOL_CG_INIT;
+	struct kisol_cg sub = KISOL_CG_INIT, other = KISOL_CG_INIT;
 	int r;
 
 	snprintf(path, sizeof(path), "%s/empty", self->cg.path);
@@ -177,10 +177,12 @@ TEST_F(cs, empty_cpus)
 	ASSERT_EQ(0, mkdir(path, 0755)); /* raw mkdir: cpus/mems not copied */
 	ASSERT_EQ(0, kisol_cg_open(path, variant->version, &sub));
 	sub.owned = true;
-	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid[0]));
+	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CPUSET, variant->version, &other));
+	ASSERT_EQ(0, cg_spawn_park(&other, &self->kid[0]));
 	r = kisol_cg_attach(&sub, self->kid[0].pid);
-	EXPECT_EQ(variant->version == 1 ? -ENOSPC : 0, r);
+	EXPECT_EQ(variant->version == 1 ? -ENOSPC : 0, r) TH_LOG("%s", strerror(-r));
 	kisol_cg_destroy(&sub);
+	kisol_cg_destroy(&other);
 }
 
 /* v1 cpu_exclusive needs an exclusive parent (EACCES below a non-exclusive cpuset). */
