@@ -104,7 +104,10 @@ def store(db, run, replace=True):
             "vm,run_json) VALUES (?,?,?,?,?,?,?,?,?)",
             (run.run_id, r.get("host"), r.get("kernel"), r.get("kisol_commit"),
              r.get("started"), r.get("finished"), r.get("cgroup_layout"),
-             1 if r.get("vm") else 0, json.dumps(dict(r, run_id=run.run_id), sort_keys=True)))
+             1 if r.get("vm") else 0,
+             json.dumps(dict(r, run_id=run.run_id, **({"_bench_skips": run.bench_skips}
+                                                      if run.bench_skips else {})),
+                        sort_keys=True)))
         rowid = cur.lastrowid
         from kisol.report_data import case_area
         con.executemany(
@@ -159,7 +162,8 @@ def _load_row(con, rowid, db):
              con.execute("SELECT case_json FROM cases WHERE run=? ORDER BY rowid", (rowid,))]
     bench = [_unpack(rec, raw) for rec, raw in
              con.execute("SELECT record, raw FROM bench WHERE run=? ORDER BY seq", (rowid,))]
-    return Run(run, cases, bench, f"{db}#{run.get('run_id')}")
+    skips = run.pop("_bench_skips", [])
+    return Run(run, cases, bench, f"{db}#{run.get('run_id')}", skips)
 
 
 def load(db, spec):

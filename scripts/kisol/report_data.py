@@ -29,11 +29,12 @@ class InputError(Exception):
 class Run:
     """One run: run facts, case verdicts and benchmark records."""
 
-    def __init__(self, run, cases, bench, source):
+    def __init__(self, run, cases, bench, source, bench_skips=()):
         self.run = run
         self.cases = cases
         self.bench = bench
         self.source = source
+        self.bench_skips = list(bench_skips)   # kisol-bench-skip/1 records
 
     @property
     def run_id(self):
@@ -44,8 +45,11 @@ class Run:
         return self.run.get("kernel") or self.run_id
 
     def export(self):
-        return {"schema": EXPORT_SCHEMA, "run": self.run,
-                "cases": self.cases, "bench": self.bench}
+        out = {"schema": EXPORT_SCHEMA, "run": self.run,
+               "cases": self.cases, "bench": self.bench}
+        if self.bench_skips:
+            out["bench_skips"] = self.bench_skips
+        return out
 
 
 def _read_text(path):
@@ -135,7 +139,9 @@ def check_bench_record(path, where, rec):
             raise InputError(f"{path}: {where}: field 'raw' must be a list of numbers")
 
 
-def load_bench_jsonl(path):
+def load_bench_jsonl(path, skips=None):
+    """kisol-bench/1 records of a JSON-lines file; kisol-bench-skip/1 lines
+    go to skips (a list) if given, other kisol-bench-* lines are ignored."""
     text = _read_text(path)
     records = []
     lines = text.split("\n")
@@ -148,8 +154,15 @@ def load_bench_jsonl(path):
             last = all(not x.strip() for x in lines[n:])
             kind = "truncated record" if last else f"invalid JSON ({e.msg})"
             raise InputError(f"{path}: line {n}: {kind}") from None
+        schema = rec.get("schema") if isinstance(rec, dict) else None
+        if isinstance(schema, str) and schema.startswith("kisol-bench-"):
+            if schema == "kisol-bench-skip/1" and skips is not None:
+                skips.append(rec)
+            continue
         check_bench_record(path, f"line {n}", rec)
         records.append(rec)
+    if not records and not (skips is not None and skips):
+        raise InputError(f"{path}: no kisol-bench/1 records")
     return records
 
 
@@ -166,7 +179,7 @@ def load_export(path, obj=None):
         raise InputError(f"{path}: 'cases' and 'bench' must be lists")
     for i, rec in enumerate(bench):
         check_bench_record(path, f"bench record {i}", rec)
-    return Run(run, cases, bench, path)
+    return Run(run, cases, bench, path, obj.get("bench_skips") or [])
 
 
 def synth_run(source, bench=(), run_id=None):
@@ -187,10 +200,11 @@ def load_dir(path):
     rp, cp, bp = (os.path.join(path, n) for n in ("run.json", "cases.json", "bench.jsonl"))
     if not any(os.path.exists(p) for p in (rp, cp, bp)):
         raise InputError(f"{path}: no kisol results (run.json, cases.json, bench.jsonl)")
-    bench = load_bench_jsonl(bp) if os.path.exists(bp) else []
+    skips = []
+    bench = load_bench_jsonl(bp, skips) if os.path.exists(bp) else []
     cases = load_cases_json(cp)["cases"] if os.path.exists(cp) else []
     run = load_run_json(rp) if os.path.exists(rp) else synth_run(path, bench)
-    return Run(run, cases, bench, path)
+    return Run(run, cases, bench, path, skips)
 
 
 def load_file(path):
@@ -201,13 +215,14 @@ def load_file(path):
     first = text.lstrip().split("\n", 1)[0]
     if path.endswith((".jsonl", ".jsonl.gz")) or (first.startswith("{") and first.rstrip().endswith("}")
                                    and BENCH_SCHEMA in first):
-        bench = load_bench_jsonl(path)
+        skips = []
+        bench = load_bench_jsonl(path, skips)
         d = os.path.dirname(path) or "."
         rp, cp = os.path.join(d, "run.json"), os.path.join(d, "cases.json")
         same_dir = os.path.basename(path) == "bench.jsonl"
         cases = load_cases_json(cp)["cases"] if same_dir and os.path.exists(cp) else []
         run = load_run_json(rp) if same_dir and os.path.exists(rp) else synth_run(path, bench)
-        return Run(run, cases, bench, path)
+        return Run(run, cases, bench, path, skips)
     obj = _parse_json(path, text)
     schema = obj.get("schema") if isinstance(obj, dict) else None
     if schema == EXPORT_SCHEMA:

@@ -157,6 +157,11 @@ def section_bench(run, imgdir, rel):
            '<th class="num">samples</th><th class="num">median</th><th class="num">p99</th>'
            '<th class="num">95% CI of median</th><th>better</th><th class="num">multiple of floor</th></tr>'
            + "".join(rows) + "</table>"]
+    if run.bench_skips:
+        items = "".join(f"<li>{E(k.get('benchmark') or k.get('id') or '?')}: {E(k.get('reason'))}</li>"
+                        for k in run.bench_skips)
+        out.append(f"<details class='skipgrp'><summary><b>{len(run.bench_skips)}</b> benchmark(s) "
+                   f"skipped here</summary><ul>{items}</ul></details>")
     images = []
     sweeps = report_plot.find_sweeps(list(groups.values()))
     in_sweep = {id(g) for ser in sweeps.values() for pts in ser.values() for _, g in pts}

@@ -181,3 +181,16 @@ def test_between_run_noise_raises_the_bar(tmp_path):
     reg = lambda c: sorted(label.split()[0] for _, label, _ in c.regressions)
     assert reg(plain) == ["setns.ipc", "setns.uts"]
     assert reg(aware) == ["setns.ipc"]
+
+
+def test_benchmark_skips_survive_store_and_export(tmp_path):
+    d = make_run_dir(tmp_path, "run-s")
+    with open(os.path.join(d, "bench.jsonl"), "a") as f:
+        f.write(json.dumps({"schema": "kisol-bench-skip/1", "benchmark": "cgroup.write.cpu.v2",
+                            "reason": "the cpu controller is not available on cgroup v2 here"})
+                + "\n")
+    db = tmp_path / "s.sqlite"
+    assert cli(db, "import", d).returncode == 0
+    run = history.load(str(db), "run-s")
+    assert [s["benchmark"] for s in run.bench_skips] == ["cgroup.write.cpu.v2"]
+    assert "_bench_skips" not in run.run and len(run.bench) == 95
