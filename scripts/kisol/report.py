@@ -220,8 +220,11 @@ def trend_figures(db, run, imgdir, cmp):
         if not series or max(len(v) for v in series.values()) < 2:
             continue
         path = os.path.join(imgdir, "trend-" + report_plot._slug(name) + ".svg")
-        figs.append((report_plot.trend_chart(series, path, f"{name}: median across runs",
-                                             workdir=imgdir), f"{name}: median per stored run"))
+        try:
+            figs.append((report_plot.trend_chart(series, path, f"{name}: median across runs",
+                                                 workdir=imgdir), f"{name}: median per stored run"))
+        except InputError as e:
+            print(f"kisol-report: warning: chart left out: {e}", file=sys.stderr)
     for f in os.listdir(imgdir):
         if f.endswith(".dat"):
             os.unlink(os.path.join(imgdir, f))

@@ -5,10 +5,11 @@ import datetime
 import html
 import os
 import string
+import sys
 
 from kisol import report_plot
 from kisol.compare import HARNESS_PARAMS, Comparison, fmt_value, group_bench
-from kisol.report_data import VERDICTS, case_area
+from kisol.report_data import VERDICTS, InputError, case_area
 
 REPORTDIR = report_plot.REPORTDIR
 E = lambda s: html.escape("" if s is None else str(s), quote=True)
@@ -127,6 +128,16 @@ def _floor_of(g, groups):
     return None
 
 
+def _chart(fn, *args):
+    """A chart that gnuplot cannot draw is left out with a warning; the
+    rest of the report still gets written."""
+    try:
+        return fn(*args)
+    except InputError as e:
+        print(f"kisol-report: warning: chart left out: {e}", file=sys.stderr)
+        return None
+
+
 def family(g):
     return g.benchmark.split(".", 1)[0]
 
@@ -175,17 +186,18 @@ def section_bench(run, imgdir, rel):
         for n, part in enumerate(chunks, 1):
             tag = f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
             name = report_plot._slug(f"{fam}-{unit}-{n}")
-            p = report_plot.box_chart(part, fam + tag, os.path.join(imgdir, f"box-{name}.svg"),
-                                      imgdir)
-            figs.append((p, f"{fam}{tag}: p1/q1/median/q3/p99 per variant ({unit})"))
+            p = _chart(report_plot.box_chart, part, fam + tag,
+                       os.path.join(imgdir, f"box-{name}.svg"), imgdir)
+            if p:
+                figs.append((p, f"{fam}{tag}: p1/q1/median/q3/p99 per variant ({unit})"))
         withraw = [g for g in gs if g.raw]
         chunks = [withraw[i:i + report_plot.MAX_CDF]
                   for i in range(0, len(withraw), report_plot.MAX_CDF)]
         for n, part in enumerate(chunks, 1):
             tag = f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
             name = report_plot._slug(f"{fam}-{unit}-{n}")
-            p = report_plot.cdf_chart(part, fam + tag, os.path.join(imgdir, f"cdf-{name}.svg"),
-                                      imgdir)
+            p = _chart(report_plot.cdf_chart, part, fam + tag,
+                       os.path.join(imgdir, f"cdf-{name}.svg"), imgdir)
             if p:
                 figs.append((p, f"{fam}{tag}: CDF of raw samples ({unit})"))
     out.append('<h3 id="distributions">Latency distributions</h3>')
@@ -193,9 +205,10 @@ def section_bench(run, imgdir, rel):
     figs = []
     for (name, param), series in sweeps.items():
         slug = report_plot._slug(f"{name}-{param}")
-        p = report_plot.scaling_chart(name, param, series,
-                                      os.path.join(imgdir, f"scale-{slug}.png"), imgdir)
-        figs.append((p, f"{name}: scaling with {param}"))
+        p = _chart(report_plot.scaling_chart, name, param, series,
+                   os.path.join(imgdir, f"scale-{slug}.png"), imgdir)
+        if p:
+            figs.append((p, f"{name}: scaling with {param}"))
     out.append('<h3 id="scaling">Scaling curves</h3>')
     out.append(_figures(figs, rel) if figs else "<p>No parameter sweeps in this run.</p>")
     out.append("</section>")
