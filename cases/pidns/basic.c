@@ -678,4 +678,63 @@ TEST_F(pidns, scm_credentials_pid_translated)
 	EXPECT_EQ(variant->unpriv ? (int64_t)overflow : 0, rx(_metadata, self->child.sock));
 }
 
+/* ---- kill(-1) stays inside ---- */
+
+#define KILL_UID 61301 /* used by this case only: nothing else runs as it */
+
+static int k_helper(int sock, void *arg)
+{
+	int64_t go;
+
+	kisol_send_int(sock, 1);
+	kisol_recv_int(sock, &go, -1);
+	return 0;
+}
+
+static int k_init(int sock, void *arg)
+{
+	int status;
+	pid_t victim = fork();
+
+	if (victim == 0) {
+		pause();
+		_exit(0);
+	}
+	TX(kill(-1, SIGUSR1) < 0 ? errno : 0);
+	if (waitpid(victim, &status, 0) != victim)
+		return 92;
+	TX(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return 0;
+}
+
+/*
+ * Run as an ordinary user (its own uid), so that even without isolation
+ * the broadcast could reach nothing but this case's own processes.
+ */
+TEST(kill_minus_one_confined_to_namespace)
+{
+	_cleanup_child_ struct kisol_child helper = KISOL_CHILD_INIT;
+	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
+	struct kisol_spawn_opts ho = { .cgroup_fd = -1, .unpriv = true, .unpriv_uid = KILL_UID,
+				       .unpriv_gid = KILL_UID };
+	struct kisol_spawn_opts o = { .flags = CLONE_NEWUSER | CLONE_NEWPID, .cgroup_fd = -1,
+				      .map_root = true, .unpriv = true, .unpriv_uid = KILL_UID,
+				      .unpriv_gid = KILL_UID };
+	int64_t v;
+
+	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_PID);
+	/* a process of the same user outside the namespace */
+	ASSERT_EQ(0, kisol_spawn(&ho, k_helper, NULL, &helper));
+	ASSERT_EQ(0, kisol_recv_int(helper.sock, &v, KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, kisol_spawn(&o, k_init, NULL, &c));
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(SIGUSR1, v); /* inside: the sibling got it */
+	/* outside: neither the helper nor the namespace's parent process */
+	EXPECT_EQ(0, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&helper, 0, NULL));
+	EXPECT_EQ(0, kisol_child_kill(&helper, 0));
+}
+
 KISOL_MAIN
