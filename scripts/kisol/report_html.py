@@ -8,7 +8,7 @@ import string
 import sys
 
 from kisol import report_plot
-from kisol.compare import HARNESS_PARAMS, Comparison, fmt_value, group_bench
+from kisol.compare import HARNESS_PARAMS, fmt_value, group_bench
 from kisol.report_data import VERDICTS, InputError, case_area
 
 REPORTDIR = report_plot.REPORTDIR
@@ -173,7 +173,6 @@ def section_bench(run, imgdir, rel):
                         for k in run.bench_skips)
         out.append(f"<details class='skipgrp'><summary><b>{len(run.bench_skips)}</b> benchmark(s) "
                    f"skipped here</summary><ul>{items}</ul></details>")
-    images = []
     sweeps = report_plot.find_sweeps(list(groups.values()))
     in_sweep = {id(g) for ser in sweeps.values() for pts in ser.values() for _, g in pts}
     fams = {}
@@ -358,7 +357,3 @@ def render(run, out_dir, cmp=None, trend_figs=(), title=None):
         f.write(page)
     os.replace(path + ".tmp", path)
     return path
-
-
-def comparison(base, run, **kw):
-    return Comparison([base, run], **kw)
