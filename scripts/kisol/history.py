@@ -192,8 +192,9 @@ def list_runs(db):
     return out
 
 
-def previous_run(db, run_id, host=None):
-    """The most recent stored run started before run_id (same host if given)."""
+def previous_run(db, run_id, host=None, vm=None):
+    """The most recent stored run started before run_id (same host and the
+    same kind, native or VM, if given)."""
     if not os.path.exists(db):
         return None
     con = connect(db)
@@ -207,6 +208,9 @@ def previous_run(db, run_id, host=None):
         if host:
             q += " AND host = ?"
             args.append(host)
+        if vm is not None:
+            q += " AND vm = ?"
+            args.append(1 if vm else 0)
         row = con.execute(q + " ORDER BY started DESC, id DESC LIMIT 1", args).fetchone()
         return _load_row(con, row[0], db) if row else None
     finally:

@@ -279,7 +279,8 @@ def _main(args):
     cmp = None
     if not args.no_compare:
         base = resolve(args.base, args.results, args.db) if args.base else \
-            history.previous_run(args.db, run.run_id, run.run.get("host"))
+            history.previous_run(args.db, run.run_id, run.run.get("host"),
+                                 bool(run.run.get("vm")))
         if base is not None:
             from kisol.compare import history_noise
             cmp = Comparison([base, run], alpha=args.alpha, min_effect=args.min_effect,

@@ -113,6 +113,8 @@ def test_delete(db):
 def test_previous_run(db):
     prev = history.previous_run(str(db), "run-b", "vm")
     assert prev is not None and prev.run_id == "run-a"
+    assert history.previous_run(str(db), "run-b", "vm", vm=False).run_id == "run-a"
+    assert history.previous_run(str(db), "run-b", "vm", vm=True) is None   # no VM runs stored
     assert history.previous_run(str(db), "run-a", "vm") is None
 
 
