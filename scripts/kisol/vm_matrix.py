@@ -66,7 +66,9 @@ def load_bench(d):
                         o = json.loads(line)
                     except ValueError:
                         continue
-                    if isinstance(o, dict) and 'benchmark' in o:
+                    if isinstance(o, dict) and 'benchmark' in o and \
+                            o.get('schema', 'kisol-bench/1') == 'kisol-bench/1' and \
+                            isinstance(o.get('median'), (int, float)):
                         recs.append(o)
     except OSError:
         pass

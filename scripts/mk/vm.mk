@@ -38,5 +38,5 @@ vm-smoke: vm-deps install
 		--timeout 360 --smoke --areas '$(VM_SMOKE_AREAS)' $(VM_ARGS)
 
 matrix: vm-deps install
-	@$(VM_PY) kisol.vm_matrix run --kernels '$(KERNELS)' --tree $(INSTALL_PATH) \
-		--timeout $(VM_TIMEOUT) --out reports/out/matrix.html $(VM_ARGS)
+	@$(VM_PY) kisol.vm_matrix run --kernels '$(KERNELS)' --tree $(INSTALL_PATH) --cgroup '$(CGROUP)' \
+		--timeout $(VM_TIMEOUT) --areas '$(AREA)' --out reports/out/matrix.html
