@@ -47,6 +47,23 @@
 #define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
 
 /*
+ * Runtime XFAIL: the check ran and saw the exact signature of a known
+ * kernel bug (name it, with the fixing or breaking commit where known).
+ * Reported as XFAIL with the reason; a kernel without the bug passes, and
+ * any other deviation must still FAIL. Use like SKIP:
+ * KISOL_XFAIL(return, "known bug: ...").
+ */
+#define KISOL_XFAIL(statement, fmt, ...)                                          \
+	do {                                                                      \
+		snprintf(_metadata->results->reason,                              \
+			 sizeof(_metadata->results->reason), fmt, ##__VA_ARGS__); \
+		fprintf(TH_LOG_STREAM, "#      XFAIL     %s\n",                   \
+			_metadata->results->reason);                              \
+		_metadata->exit_code = KSFT_XFAIL;                                \
+		statement;                                                        \
+	} while (0)
+
+/*
  * Metadata for a test, shown by --kisol-list: "key=value" pairs separated
  * by ';', e.g. KISOL_META(fixture, test, "cve=CVE-2018-18955;commit=d2f007dbe7e4").
  * For a TEST() without fixture use global as the fixture name. "xfail=<why>"
