@@ -30,7 +30,25 @@ def _bar(counts):
     return f'<div class="bar">{spans}</div>'
 
 
-def section_meta(run):
+RUN_FILES = ("run.json", "cases.json", "bench.jsonl", "junit.xml", "console.log", "serial.log",
+             "ktap")
+
+
+def _files_row(run, out_dir):
+    """Links to the run's own files (results directory), relative to the page."""
+    d = run.source if os.path.isdir(run.source) else os.path.dirname(run.source)
+    if not d or not os.path.isdir(d):
+        return ""
+    links = []
+    for name in RUN_FILES:
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            rel = os.path.relpath(os.path.abspath(p), os.path.abspath(out_dir))
+            links.append(f'<a href="{E(rel)}">{E(name)}</a>')
+    return " ".join(links)
+
+
+def section_meta(run, out_dir="."):
     r = run.run
     rows = [("run id", run.run_id)]
     for k, lbl in (("host", "host"), ("kernel", "kernel release"), ("kisol_commit", "kisol commit"),
@@ -40,6 +58,9 @@ def section_meta(run):
         if r.get(k) is not None:
             rows.append((lbl, r[k]))
     body = "".join(f"<tr><td>{E(a)}</td><td>{E(b)}</td></tr>" for a, b in rows)
+    files = _files_row(run, out_dir)
+    if files:
+        body += f"<tr><td>files</td><td>{files}</td></tr>"
     return f'<section id="run"><h2>Run</h2><table class="meta">{body}</table></section>'
 
 
@@ -330,7 +351,7 @@ def render(run, out_dir, cmp=None, trend_figs=(), title=None):
         if f.endswith((".svg", ".png", ".dat")) and not f.startswith("trend-"):
             os.unlink(os.path.join(imgdir, f))
     bench_html, _ = section_bench(run, imgdir, "img")
-    body = "\n".join([section_summary(run, cmp), section_meta(run), section_correctness(run),
+    body = "\n".join([section_summary(run, cmp), section_meta(run, out_dir), section_correctness(run),
                       bench_html, section_compare(cmp), section_trends(list(trend_figs), "img")])
     for f in os.listdir(imgdir):
         if f.endswith(".dat"):

@@ -89,6 +89,7 @@ def test_page_sections(page):
                    "scaling", "compare", "trends"):
         assert f'id="{anchor}"' in html, anchor
     assert "Correctness per area" in html and ">lib_net<" in html
+    assert re.search(r'<a href="[^"]*run-new/cases.json">cases.json</a>', html)
     assert "Failures (18)" in html and "Test terminated by timeout" in html
     assert "link kind dummy not in this kernel" in html          # skip grouped by reason
     assert "Comparison against run-base" in html and "gmean" in html
