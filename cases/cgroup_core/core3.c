@@ -554,4 +554,80 @@ TEST_F(into, psi_disable)
 	EXPECT_EQ(-ERANGE, kisol_cg_write(&self->cg, "cgroup.pressure", "2"));
 }
 
+/* ---- nsdelegate: cgroup namespaces as delegation boundaries ---- */
+
+static bool v2_nsdelegate(void)
+{
+	char buf[65536], *line, *save = NULL;
+
+	if (kisol_read_file("/proc/self/mountinfo", buf, sizeof(buf)) < 0)
+		return false;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, " - cgroup2 ") && strstr(line, "nsdelegate"))
+			return true;
+	return false;
+}
+
+/* Child: unshare a cgroupns (rooted where we are), then move ourselves to arg, report -errno. */
+static int escape_ns(int sock, void *arg)
+{
+	const char *dst = arg;
+	char p[KISOL_CG_PATH + 32];
+	int64_t v;
+
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		kisol_send_int(sock, -errno);
+		return 1;
+	}
+	snprintf(p, sizeof(p), "%s/cgroup.procs", dst);
+	kisol_send_int(sock, kisol_write_file(p, "0"));
+	kisol_recv_int(sock, &v, -1);
+	return 0;
+}
+
+static int try_escape(struct kisol_cg *from, struct kisol_cg *to, struct kisol_child *k)
+{
+	int64_t r;
+	int e = kisol_cg_spawn(from, 0, escape_ns, to->path, k);
+
+	if (e < 0)
+		return e;
+	e = kisol_recv_int(k->sock, &r, KISOL_TIMEOUT_MS);
+	return e < 0 ? e : (int)r;
+}
+
+/* With nsdelegate even root cannot move a task out of its cgroupns root (ENOENT). */
+TEST_F(into, nsdelegate_boundary)
+{
+	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	struct kisol_child k = KISOL_CHILD_INIT;
+
+	if (!v2_nsdelegate())
+		SKIP(return, "cgroup2 is mounted without nsdelegate");
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
+	EXPECT_EQ(-ENOENT, try_escape(&a, &b, &k));
+	EXPECT_EQ(1, kisol_cg_has_pid(&a, k.pid));
+	kisol_child_release(&k);
+	kisol_cg_destroy(&a);
+	kisol_cg_destroy(&b);
+}
+
+/* Without nsdelegate a cgroupns is only a view: root inside can still move out. */
+TEST_F(into, no_nsdelegate_no_boundary)
+{
+	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	struct kisol_child k = KISOL_CHILD_INIT;
+
+	if (v2_nsdelegate())
+		SKIP(return, "cgroup2 is mounted with nsdelegate");
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
+	EXPECT_EQ(0, try_escape(&a, &b, &k));
+	EXPECT_EQ(1, kisol_cg_has_pid(&b, k.pid));
+	kisol_child_release(&k);
+	kisol_cg_destroy(&a);
+	kisol_cg_destroy(&b);
+}
+
 KISOL_MAIN
