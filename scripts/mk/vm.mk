@@ -12,7 +12,7 @@ CGROUP         ?= v2
 KERNELS        ?= 6.1 6.12 host
 VM_TIMEOUT     ?= 840
 VM_SMOKE_KERNEL ?= 6.12
-VM_SMOKE_AREAS ?= utsns pidns cgroup cgroup_core cgroup_v2 overlay
+VM_SMOKE_AREAS ?= utsns pidns cgroup_core cgroup_memory cgroup_pids overlay
 VM_ARGS        ?=
 VM_PY          := PYTHONPATH=scripts $(PYTHON) -m
 VM_COMMON       = --kernel '$(KERNEL)' --kernel-modules '$(KERNEL_MODULES)' --cgroup '$(CGROUP)' \
