@@ -118,7 +118,7 @@ TEST_F(cpu, no_quota_no_throttle)
 TEST_F(cpu, quota_hierarchical)
 {
 	struct kisol_cg sub = KISOL_CG_INIT;
-	struct hog h = { .cpu_ns = 20000000, .cpu = -1 };
+	struct hog h = { .cpu_ns = 40000000, .cpu = -1 };
 	int64_t wall, thr;
 
 	if (variant->version == 2)
@@ -128,8 +128,9 @@ TEST_F(cpu, quota_hierarchical)
 	ASSERT_EQ(0, cg_spawn_fn(&sub, hog, &h, &self->kid[0]));
 	ASSERT_EQ(0, kisol_recv_int(self->kid[0].sock, &wall, 30000));
 	ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "cpu.stat", "nr_throttled", &thr));
-	EXPECT_LE(2, thr);
-	EXPECT_LE(50000000, wall);
+	EXPECT_LE(3, thr) TH_LOG("nr_throttled %lld", (long long)thr);
+	EXPECT_LE(100000000, wall) TH_LOG("40 ms CPU took %lld ns wall under the parent's 20%% quota",
+					  (long long)wall);
 	kisol_cg_destroy(&sub);
 }
 
