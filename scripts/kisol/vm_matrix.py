@@ -15,6 +15,7 @@ import argparse
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -75,21 +76,32 @@ def load_bench(d):
     return recs
 
 
-def diff_kind(verdicts):
-    """'' (all equal), 'fail' (a pass/fail split), 'skip' (a skip on some), 'missing'."""
+# Skip reasons that come from the cgroup layout (v1/v2/hybrid), not the kernel.
+LAYOUT_RE = re.compile(r'cgroup v[12]\b|v[12]-only|v[12] only|on cgroup v[12]|not mounted on cgroup|'
+                       r'no domain controller|no cgroup v1 interface|cgroup v1 only|cgroup v2 only',
+                       re.I)
+
+
+def diff_kind(verdicts, reasons=None):
+    """'' (all equal), 'fail' (a pass/fail split), 'skip' (skipped on some:
+    a missing feature), 'layout' (skipped on some because of the cgroup
+    layout), 'other', 'missing' (not run everywhere)."""
     present = [v for v in verdicts if v]
     if len(set(verdicts)) <= 1:
         return ''
     if any(v in BAD for v in present) and any(v not in BAD for v in present):
         return 'fail'
     if any(v == 'skip' for v in present) and any(v != 'skip' for v in present):
+        why = [r for v, r in zip(verdicts, reasons or []) if v == 'skip']
+        if why and all(LAYOUT_RE.search(r or '') for r in why):
+            return 'layout'
         return 'skip'
     if len(present) < len(verdicts):
         return 'missing'
     return 'other'
 
 
-DIFF_ORDER = {'fail': 0, 'skip': 1, 'other': 2, 'missing': 3, '': 4}
+DIFF_ORDER = {'fail': 0, 'skip': 1, 'other': 2, 'layout': 3, 'missing': 4, '': 5}
 
 
 def build_matrix(runs):
@@ -103,7 +115,7 @@ def build_matrix(runs):
             row['reasons'][i] = c.get('reason') or ''
     rows = list(ids.values())
     for row in rows:
-        row['diff'] = diff_kind(row['verdicts'])
+        row['diff'] = diff_kind(row['verdicts'], row['reasons'])
     rows.sort(key=lambda r: (DIFF_ORDER[r['diff']], r['area'], r['id']))
     return rows
 
@@ -142,8 +154,13 @@ table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;
 th{background:#f0f0f0}td.pass{background:#d9f2d9}td.fail,td.error,td.xpass{background:#f6c6c6;font-weight:bold}
 td.skip{background:#f3ecc8}td.xfail{background:#e0e0f0}td.none{color:#999}
 tr.d-fail td:first-child{border-left:4px solid #c00}tr.d-skip td:first-child{border-left:4px solid #c90}
+tr.d-layout td:first-child{border-left:4px solid #99c}
 .note{background:#fff8dc;border:1px solid #e0d090;padding:6px 10px;max-width:60em}
 .small{font-size:12px;color:#555}"""
+
+
+KIND_NAMES = {'fail': 'pass/fail split', 'skip': 'feature missing on some', 'other': 'other',
+              'layout': 'cgroup layout only', 'missing': 'not run everywhere'}
 
 
 def render_html(runs, rows, counts, bench):
@@ -165,9 +182,16 @@ def render_html(runs, rows, counts, bench):
     out.append('</table>')
     diffs = [r for r in rows if r['diff']]
     out.append(f'<h2>Differences ({len(diffs)} of {len(rows)} cases)</h2>')
+    kinds = {}
+    for r in diffs:
+        kinds[r['diff']] = kinds.get(r['diff'], 0) + 1
     out.append('<p class=small>Rows where the verdict is not the same on every kernel come first: '
-               'pass on one and fail on another (red edge), skipped on some because a feature or '
-               'controller is missing (yellow edge), then cases that did not run everywhere.</p>')
+               'pass on one and fail on another (red edge), skipped on some because a feature is '
+               'missing (yellow edge), other splits, then skips caused only by the cgroup layout '
+               '(v1/v2/hybrid: compare runs with the same CGROUP= to see kernel differences '
+               'alone), then cases that did not run everywhere.<br>'
+               + ', '.join(f'{KIND_NAMES[k]}: {n}' for k, n in sorted(kinds.items(), key=lambda x: DIFF_ORDER[x[0]]))
+               + '</p>')
     out.append(_matrix_table(runs, rows))
     out.append('<h2>Counts per area and kernel</h2><table><tr><th>area</th>'
                + ''.join(f"<th>{e(r['_label'])}</th>" for r in runs) + '</tr>')

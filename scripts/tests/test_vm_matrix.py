@@ -60,3 +60,6 @@ def test_diff_kind():
     assert vm_matrix.diff_kind(['skip', 'pass']) == 'skip'
     assert vm_matrix.diff_kind(['pass', '']) == 'missing'
     assert vm_matrix.diff_kind(['fail', 'error']) == 'other'
+    assert vm_matrix.diff_kind(['skip', 'pass'], ['memory is on cgroup v1 (/sys/fs/cgroup/memory); '
+                                                  'this case is v2-only', '']) == 'layout'
+    assert vm_matrix.diff_kind(['skip', 'pass'], ['no open_tree (ENOSYS)', '']) == 'skip'
