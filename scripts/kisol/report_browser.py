@@ -26,6 +26,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--remote-debugging-pipe", "--window-size=1400,1000", "--hide-scrollbars"]
 
+# when the page scrolls sideways: the outermost elements sticking out
+WIDE_JS = """(() => { const w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w) return '[]';
+  return JSON.stringify(Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > w + 1)
+    .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 1)
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+              (e.className ? '.' + e.className : '')).slice(0, 10)); })()"""
+
 IMAGES_JS = """JSON.stringify(Array.from(document.images).map(i => ({
   src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth,
   height: i.naturalHeight})))"""
@@ -135,6 +144,8 @@ def check_page(page, screenshot=None, timeout=90):
         title = pipe.call("Runtime.evaluate", {"expression": "document.title",
                                                 "returnByValue": True},
                           session=sess)["result"]["value"]
+        wide = pipe.call("Runtime.evaluate", {"expression": WIDE_JS, "returnByValue": True},
+                         session=sess)["result"]["value"]
         shot = None
         if screenshot:
             data = pipe.call("Page.captureScreenshot",
@@ -159,7 +170,7 @@ def check_page(page, screenshot=None, timeout=90):
         except OSError:
             pass
         return {"loaded": True, "title": title, "images": images, "errors": errors,
-                "screenshot": shot}
+                "screenshot": shot, "too_wide": json.loads(wide)}
     finally:
         os.close(to_chrome_w)
         os.close(from_chrome_r)
@@ -190,6 +201,7 @@ def main(argv=None):
     print(f"images: {len(r['images'])} ({len(bad)} not loaded)")
     for i in bad:
         print(f"  not loaded: {i['src']}")
+    print(f"wider than the window: {', '.join(r['too_wide']) or 'nothing'}")
     print(f"console errors: {len(r['errors'])}")
     for e in r["errors"]:
         print(f"  {e}")

@@ -114,6 +114,7 @@ def test_page_in_headless_chromium(page):
     bad = [i["src"] for i in r["images"] if not i["complete"] or not i["width"]]
     assert not bad, bad
     assert r["errors"] == []
+    assert r["too_wide"] == []          # no sideways scrolling at 1400 px
     with open(shot, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert os.path.getsize(shot) > 50000
