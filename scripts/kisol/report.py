@@ -210,7 +210,16 @@ def trend_figures(db, run, imgdir, cmp):
     names = []
     if cmp is not None:
         names += [r["benchmark"] for r in cmp.rows if any(r["sig"][1:])]
-    names += [b["benchmark"] for b in run.bench]
+    # then the floors and the first benchmark of each family (sweeps and the
+    # harness self-checks have their own charts)
+    fams = set()
+    for b in run.bench:
+        name = b["benchmark"]
+        fam = name.split(".", 1)[0]
+        if fam in ("harness", "scale") or (fam in fams and fam != "floor"):
+            continue
+        fams.add(fam)
+        names.append(name)
     figs, seen = [], set()
     for name in names:
         if name in seen or len(figs) >= TREND_MAX:
