@@ -18,7 +18,9 @@ pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps
 
 
 def make(*args):
-    return subprocess.run(["make", "-s", "--no-print-directory", "-C", TOP, *args],
+    # a make of its own, not a sub-make of the `make check` that may run us
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(["make", "-s", "--no-print-directory", "-C", TOP, *args], env=env,
                           capture_output=True, text=True, timeout=300)
 
 
