@@ -368,6 +368,12 @@ def main(argv=None):
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        print(f"kisol-history: {e.filename or args.db}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as e:
+        print(f"kisol-history: {args.db}: {e}", file=sys.stderr)
+        return 2
 
 
 def _run(args):

@@ -20,6 +20,7 @@ import os
 import re
 import select
 import shlex
+import sqlite3
 import subprocess
 import sys
 import time
@@ -246,6 +247,12 @@ def main(argv=None):
         return _main(args)
     except InputError as e:
         print(f"kisol-report: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"kisol-report: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as e:
+        print(f"kisol-report: {args.db}: {e}", file=sys.stderr)
         return 2
 
 

@@ -196,3 +196,11 @@ def test_report_runs_bench_driver_with_progress(tmp_path):
     assert "[report] step 2/3: store" in p.stdout
     assert "3 benchmark records" in p.stdout
     assert "floor.vfork_exit" in open(tmp_path / "out" / "index.html").read()
+
+
+def test_unwritable_output_exit_2(tmp_path):
+    p = report("--from", os.path.join(DATA, "bench-aa-1.jsonl.gz"), "--db",
+               str(tmp_path / "h.sqlite"), "--out", "/proc/kisol-no-such-dir")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines() == ["kisol-report: /proc/kisol-no-such-dir: "
+                                             "No such file or directory"]
