@@ -125,7 +125,7 @@ def _listdir(path):
         return []
 
 
-_RUN_SCRATCH = re.compile(r"^kisol-\d{8}T\d{6}Z-.*-p(?P<pid>\d+)$")
+_RUN_SCRATCH = re.compile(r"^kisol-.+-p(?P<pid>\d+)$")
 
 
 def _other_live_run(name):

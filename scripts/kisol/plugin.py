@@ -38,12 +38,16 @@ def pytest_configure(config):
     if _is_worker(config):
         return
     facts = results.host_facts()
-    run_id = results.make_run_id(facts["host"], facts["kernel"], suffix=f"-p{os.getpid()}")
+    out = config.getoption("--kisol-results")
+    # A results directory names its run; otherwise the pid keeps concurrent runs apart.
+    run_id = (os.path.basename(os.path.normpath(out)) if out else
+              results.make_run_id(facts["host"], facts["kernel"], suffix=f"-p{os.getpid()}"))
     config._kisol = {"run_id": run_id, "facts": facts, "started": results.now_iso(),
                      "cases": [], "leaks": []}
     if not config.getoption("--kisol-no-leak-check"):
         config._kisol["before"] = hoststate.snapshot()
-    scratch = f"/var/tmp/kisol-{run_id}"
+    pid_tag = f"-p{os.getpid()}"
+    scratch = f"/var/tmp/kisol-{run_id}" + ("" if run_id.endswith(pid_tag) else pid_tag)
     os.makedirs(scratch, exist_ok=True)
     os.environ["KISOL_RUN_ID"] = run_id
     os.environ["KISOL_SCRATCH"] = scratch
