@@ -6,7 +6,7 @@
 
 Runs the bench/ binaries over the catalog below (the parameter sweeps live
 here, not in C), writes every record to results/<run-id>/bench.jsonl
-(kisol-bench/1, FORMATS.md) and prints a summary table: median, p99, the
+(kisol-bench/1, scripts/FORMATS.md) and prints a summary table: median, p99, the
 95% CI of the median and each result as a multiple of its floor. Floors run
 in every run. With --repeat N the whole selection runs N times, interleaved,
 and the coefficient of variation of each benchmark's median is reported.

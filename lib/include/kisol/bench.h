@@ -8,7 +8,7 @@
  * `batch` calls of the operation, unless the operation reports its own
  * duration (for operations that need untimed setup or teardown around the
  * timed part). Records are self-describing JSON lines (kisol-bench/1, see
- * FORMATS.md) written to a caller-provided stream.
+ * scripts/FORMATS.md) written to a caller-provided stream.
  */
 #ifndef KISOL_BENCH_H
 #define KISOL_BENCH_H
