@@ -6,6 +6,8 @@
  * usage_usec (v2 core). Timing uses the tasks' own CPU clocks and wide
  * tolerances; no sleeps.
  */
+#include <sys/sysinfo.h>
+
 #include "kisol_test.h"
 #include "lib_cgroup/cgcase.h"
 
@@ -38,6 +40,8 @@ static int hog(int sock, void *p)
 			return 100;
 	}
 	kisol_send_int(sock, getpid());
+	if (h->used && kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS) < 0) /* competitors start together */
+		return 101;
 	t0 = cg_now_ns(CLOCK_PROCESS_CPUTIME_ID);
 	w0 = cg_now_ns(CLOCK_MONOTONIC);
 	for (;;) {
@@ -138,9 +142,21 @@ TEST_F(cpu, quota_hierarchical)
  * Let two hogs compete until one of them has spent `budget` ns more than at
  * the point where both were running; return the two deltas.
  */
-static int compete(volatile int64_t *used, int64_t budget, int64_t *da, int64_t *db)
+static int compete(struct kisol_child *k, volatile int64_t *used, int64_t budget, int64_t *da,
+		   int64_t *db)
 {
 	int64_t end = cg_now_ns(CLOCK_MONOTONIC) + 20000000000LL, a0, b0;
+	cpu_set_t s;
+
+	/* watch from another CPU where there is one, then start both hogs at once */
+	if (get_nprocs() > 1) {
+		CPU_ZERO(&s);
+		for (int i = 1; i < get_nprocs() && i < CPU_SETSIZE; i++)
+			CPU_SET(i, &s);
+		sched_setaffinity(0, sizeof(s), &s);
+	}
+	if (kisol_send_int(k[0].sock, 1) < 0 || kisol_send_int(k[1].sock, 1) < 0)
+		return -EIO;
 
 	while ((!used[0] || !used[1]) && cg_now_ns(CLOCK_MONOTONIC) < end)
 		sched_yield();
@@ -173,7 +189,7 @@ TEST_F(cpu, weight_shares_one_cpu)
 				    variant->version == 1 ? "3072" : "300"));
 	ASSERT_EQ(0, cg_spawn_fn(&a, hog, &ha, &self->kid[0]));
 	ASSERT_EQ(0, cg_spawn_fn(&b, hog, &hb, &self->kid[1]));
-	ASSERT_EQ(0, compete(used, 150000000, &ua, &ub));
+	ASSERT_EQ(0, compete(self->kid, used, 300000000, &ua, &ub));
 	kisol_cg_kill(&a);
 	kisol_cg_kill(&b);
 	ASSERT_LT(0, ua);
@@ -201,7 +217,7 @@ TEST_F(cpu, equal_weights_even)
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CPU, variant->version, &b));
 	ASSERT_EQ(0, cg_spawn_fn(&a, hog, &ha, &self->kid[0]));
 	ASSERT_EQ(0, cg_spawn_fn(&b, hog, &hb, &self->kid[1]));
-	ASSERT_EQ(0, compete(used, 100000000, &ua, &ub));
+	ASSERT_EQ(0, compete(self->kid, used, 300000000, &ua, &ub));
 	ratio = (double)ub / (double)(ua ? ua : 1);
 	kisol_cg_kill(&a);
 	kisol_cg_kill(&b);

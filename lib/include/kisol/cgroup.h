@@ -18,10 +18,12 @@
  * drains and removes them (descendants first).
  *
  * Errors: -ENOENT the controller is not mounted at all; -EXDEV it is bound
- * to the other cgroup version; -EOPNOTSUPP the version has no interface
- * files for it (devices on v2); -EBUSY it cannot be enabled in the v2 run
- * directory (no-internal-process rule above us). kisol_cg_need() turns
- * these into a SKIP reason naming where the controller is bound.
+ * to (or, freezer/cpuacct, served by the core of) the other cgroup version;
+ * -EOPNOTSUPP the version has no interface files for it (devices on v2);
+ * -ENODEV it is on v2 but not delegated to the driver's KISOL_CG_V2_BASE;
+ * -EBUSY (from the kernel) it cannot be enabled in the own cgroup because
+ * that cgroup holds processes (no-internal-process rule). kisol_cg_need()
+ * turns these into a SKIP reason naming where the controller is bound.
  */
 #ifndef KISOL_CGROUP_H
 #define KISOL_CGROUP_H
@@ -101,8 +103,9 @@ int kisol_cg_layout(const struct kisol_cg_layout **ret);
 const char *kisol_cg_layout_name(const struct kisol_cg_layout *l);
 
 /*
- * Where a controller lives. version KISOL_CG_ANY takes whichever is
- * mounted (v2 first). 0 and *ret on success; -ENOENT (not mounted),
+ * Where a controller lives. version KISOL_CG_ANY takes where it is bound
+ * (v2 if listed in the v2 root's cgroup.controllers, else its v1
+ * hierarchy, else the v2 core for freezer/cpuacct). 0 and *ret on success; -ENOENT (not mounted),
  * -EXDEV (bound to the other version), -EOPNOTSUPP (no files on that
  * version), -EINVAL.
  */
