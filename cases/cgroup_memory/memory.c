@@ -57,6 +57,30 @@ static int alloc_shmem(int sock, void *arg)
 	return 0;
 }
 
+/* Child: write arg bytes to an unlinked file in the scratch dir (disk page cache), report, park. */
+static int alloc_pagecache(int sock, void *arg)
+{
+	size_t n = (size_t)(uintptr_t)arg;
+	static char buf[1 << 16];
+	const char *dir = getenv("KISOL_SCRATCH");
+	int fd;
+	int64_t v;
+
+	kisol_send_int(sock, getpid());
+	fd = open(dir && *dir ? dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		kisol_send_int(sock, -errno);
+		return 1;
+	}
+	memset(buf, 3, sizeof(buf));
+	for (size_t i = 0; i < n; i += sizeof(buf))
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			return 101;
+	kisol_send_int(sock, 1);
+	kisol_recv_int(sock, &v, -1);
+	return 0;
+}
+
 static int run_alloc(const struct kisol_cg *cg, kisol_child_fn fn, int64_t bytes,
 		     struct kisol_child *k)
 {
@@ -293,6 +317,21 @@ TEST_F(mem, v1_oom_control)
 	EXPECT_EQ(0, v);
 	ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "memory.oom_control", "oom_kill", &v));
 	EXPECT_EQ(0, v);
+}
+
+/* Page cache of a regular file is charged to the writer: file/cache grows by what was written. */
+TEST_F(mem, pagecache_accounting)
+{
+	int64_t v, done;
+
+	ASSERT_EQ(0, cg_spawn_fn(&self->cg, alloc_pagecache, (void *)(uintptr_t)(8 * MiB), &self->kid[0]));
+	ASSERT_EQ(0, kisol_recv_int(self->kid[0].sock, &done, KISOL_TIMEOUT_MS));
+	if (done < 0)
+		SKIP(return, "no scratch file: %s", strerror((int)-done));
+	ASSERT_EQ(1, done);
+	ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "memory.stat", F(variant->version, "cache", "file"), &v));
+	EXPECT_LE(8 * MiB, v) TH_LOG("file/cache %lld after writing 8M", (long long)v);
+	EXPECT_LE(8 * MiB, usage(&self->cg, variant->version));
 }
 
 KISOL_MAIN
