@@ -78,7 +78,7 @@ def load_bench(d):
 
 # Skip reasons that come from the cgroup layout (v1/v2/hybrid), not the kernel.
 LAYOUT_RE = re.compile(r'cgroup v[12]\b|v[12]-only|v[12] only|on cgroup v[12]|not mounted on cgroup|'
-                       r'no domain controller|no cgroup v1 interface|cgroup v1 only|cgroup v2 only',
+                       r'no domain controller|no cgroup v1 interface|cgroup v1 only|cgroup v2 only|nsdelegate',
                        re.I)
 
 
