@@ -130,8 +130,12 @@ def area_counts(runs):
     return out
 
 
+# Harness knobs in a record's params: the same for every guest run, left off the label.
+HARNESS_PARAMS = {'batch', 'budget_ms', 'cpu', 'max_samples', 'min_samples', 'warmup', 'clone_flags'}
+
+
 def bench_key(rec):
-    params = rec.get('params') or {}
+    params = {k: v for k, v in (rec.get('params') or {}).items() if k not in HARNESS_PARAMS}
     return rec['benchmark'] + (' ' + ' '.join(f'{k}={params[k]}' for k in sorted(params)) if params else '')
 
 
@@ -320,7 +324,7 @@ def run_all(a):
         if k == 'host':
             dirs.append(run_host(a.results, a.areas.split()))
             continue
-        args = vm.parse_args(['check', '--kernel', k, '--cgroup', a.cgroup, '--tree', a.tree,
+        args = vm.parse_args(['both' if a.bench else 'check', '--kernel', k, '--cgroup', a.cgroup, '--tree', a.tree,
                               '--results', a.results, '--timeout', str(a.timeout),
                               '--areas', a.areas, '--quiet'])
         vm.run(args)
@@ -341,6 +345,8 @@ def main(argv=None):
     r.add_argument('--areas', default='')
     r.add_argument('--cgroup', default='v2')
     r.add_argument('--timeout', type=float, default=840)
+    r.add_argument('--bench', action='store_true',
+                   help='also run the quick benchmark set in each guest (TCG timings)')
     r.add_argument('--out', default=os.path.join(TOP, 'reports', 'out', 'matrix.html'))
     g = sub.add_parser('render', help='render a page from existing run directories')
     g.add_argument('dirs', nargs='+')

@@ -3,7 +3,8 @@
 #   make vm-check  KERNEL=6.1|6.12|/path/bzImage [KERNEL_MODULES=dir] [CGROUP=v2|v1|hybrid] [AREA="..."]
 #   make vm-bench  KERNEL=... [BENCH="id globs"] [BENCH_FULL=1]
 #   make vm-smoke  (one kernel, a few areas; what .ci/run calls)
-#   make matrix    KERNELS="6.1 6.12 host"  -> reports/out/matrix.html
+#   make matrix    KERNELS="6.1 6.12 host" [CGROUP=hybrid] [AREA=...] [MATRIX_BENCH=0]
+#                  -> reports/out/matrix.html (+ .md, .json)
 # Kernel packages are cached in build/vm-cache, results go to results/<run-id>/.
 
 KERNEL         ?= 6.12
@@ -13,6 +14,7 @@ KERNELS        ?= 6.1 6.12 host
 VM_TIMEOUT     ?= 840
 VM_SMOKE_KERNEL ?= 6.12
 VM_SMOKE_AREAS ?= utsns pidns cgroup_core cgroup_memory cgroup_pids overlay
+MATRIX_BENCH   ?= 1
 VM_ARGS        ?=
 VM_PY          := PYTHONPATH=scripts $(PYTHON) -m
 VM_COMMON       = --kernel '$(KERNEL)' --kernel-modules '$(KERNEL_MODULES)' --cgroup '$(CGROUP)' \
@@ -39,4 +41,5 @@ vm-smoke: vm-deps install
 
 matrix: vm-deps install
 	@$(VM_PY) kisol.vm_matrix run --kernels '$(KERNELS)' --tree $(INSTALL_PATH) --cgroup '$(CGROUP)' \
-		--timeout $(VM_TIMEOUT) --areas '$(AREA)' --out reports/out/matrix.html
+		--timeout $(VM_TIMEOUT) --areas '$(AREA)' $(if $(filter 1,$(MATRIX_BENCH)),--bench) \
+		--out reports/out/matrix.html
