@@ -123,11 +123,20 @@ def apt_candidates(series):
 
 
 def fetch_debian(series, cache):
-    """Download and unpack the newest cloud kernel of a series into cache."""
+    """Download and unpack the newest cloud kernel of a series into cache.
+
+    Serialised with a lock file so that parallel runs share one download."""
     os.makedirs(cache, exist_ok=True)
     pkg = select_package(series, apt_candidates(series))
     if not pkg:
         raise KernelError(f"no linux-image-{series}*-cloud-amd64 package found (apt-get update?)")
+    import fcntl
+    with open(os.path.join(cache, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _fetch_locked(series, cache, pkg)
+
+
+def _fetch_locked(series, cache, pkg):
     root = os.path.join(cache, pkg)
     if not os.path.isdir(os.path.join(root, 'boot')):
         debs = [d for d in os.listdir(cache) if d.startswith(pkg + '_') and d.endswith('.deb')]
