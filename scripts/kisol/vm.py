@@ -299,10 +299,10 @@ def run(a):
                                   a.bench_budget_ms, a.smp)
     facts = results.host_facts()
     run_id = results.make_run_id(facts['host'], facts['kernel'], suffix=f'-vm-{_safe(kernel.release)}')
-    n = 1
+    n, base = 1, run_id
     while not a.out and os.path.exists(os.path.join(a.results, run_id)):
         n += 1          # a parallel run started in the same second
-        run_id = run_id.rsplit('~', 1)[0] + f'~{n}'
+        run_id = f'{base}.{n}'
     out_dir = a.out or os.path.join(a.results, run_id)
     a.result_dir = out_dir
     work = os.path.join(a.work, run_id)
