@@ -190,6 +190,20 @@ def counts(cases):
     return c
 
 
+def print_areas(cases, out=sys.stdout, max_fail=15):
+    per = {}
+    for c in cases:
+        d = per.setdefault(c['area'], {})
+        d[c['verdict']] = d.get(c['verdict'], 0) + 1
+    for area in sorted(per):
+        out.write(f"  {area:16s} " + '  '.join(f'{v}:{k}' for v, k in sorted(per[area].items())) + '\n')
+    bad = [c for c in cases if c['verdict'] in ('fail', 'error', 'xpass')]
+    for c in bad[:max_fail]:
+        out.write(f"  {c['verdict'].upper():5s} {c['id']}: {c['reason'][:160]}\n")
+    if len(bad) > max_fail:
+        out.write(f'  ... {len(bad) - max_fail} more in cases.json\n')
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog='kisol.vm', description='run kisol in a qemu guest')
     ap.add_argument('mode', choices=('check', 'bench', 'both', 'validate'))
@@ -402,6 +416,8 @@ def run(a):
     if mode != 'bench':
         results.write_cases(out_dir, run_id, sorted(cases, key=lambda c: c['id']))
     n = counts(cases)
+    if not a.quiet or n.get('fail') or n.get('error'):
+        print_areas(cases)
     summary = ' '.join(f'{k}:{v}' for k, v in sorted(n.items())) or 'no cases'
     boot = f'{boot_s:.1f}s' if boot_s is not None else 'n/a'
     print(f'vm: {kernel.release} cgroup={a.cgroup}: {summary}; boot {boot}, wall {wall:.0f}s'
