@@ -328,3 +328,14 @@ def test_boot_failure_line():
     con = '[    1.4] foo\n[    1.41] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n'
     assert vm.boot_failure_line(con).startswith('Oops: int3')
     assert vm.boot_failure_line('') == 'no init marker'
+
+
+def test_info_values_keep_spaces_and_summary_lists_failures():
+    st = vm_serial.parse_stream('@@KISOL-VM start kernel=6.1\n'
+                                '@@KISOL-VM info v1_hierarchies=cpu,cpuacct memory pids\n')
+    assert st.info['v1_hierarchies'] == 'cpu,cpuacct memory pids'
+    import io
+    out = io.StringIO()
+    vm.print_areas([{'area': 'a', 'verdict': 'pass', 'id': 'x', 'reason': ''},
+                    {'area': 'a', 'verdict': 'fail', 'id': 'cases/a/b::t', 'reason': 'boom'}], out)
+    assert 'fail:1  pass:1' in out.getvalue() and 'FAIL  cases/a/b::t: boom' in out.getvalue()
