@@ -414,8 +414,10 @@ TEST_F(into, dead_cgroup_refused)
  * expected kill_seq before kargs->cgrp is set, so it takes the parent's
  * cgroup kill_seq; cgroup_post_fork() then compares it with the target's
  * and SIGKILLs a CLONE_INTO_CGROUP child whenever the parent's cgroup was
- * ever cgroup.kill-ed. Introduced with the fork/cgroup.kill race fix
- * (kill_seq, 6.14). The child must survive: it was never killed.
+ * ever cgroup.kill-ed. Introduced with b69bb476dee9 ("cgroup: fix race
+ * between fork and cgroup.kill", 6.14, also backported to stable lines).
+ * Seen on 6.18.44; not on Debian 6.1.0-57 / 6.12.117 guests. The child
+ * must survive: it was never killed. A kernel with the bug gives XFAIL.
  */
 /* Helper process: moves into src, clones into dst, reports the wait status (or -errno). */
 static int64_t clone_into_from(const struct kisol_cg *src, const struct kisol_cg *dst)
@@ -487,7 +489,7 @@ TEST_F(into, clone_from_fresh_cgroup)
 }
 
 KISOL_META(into, survives_parent_cgroup_kill_seq,
-	   "bug=kill_seq read from the parent's cgroup for CLONE_INTO_CGROUP;since=6.14")
+	   "bug=CLONE_INTO_CGROUP child killed by the parent cgroup's kill_seq;introduced=b69bb476dee9")
 
 /* ---- PSI ---- */
 

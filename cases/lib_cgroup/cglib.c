@@ -371,4 +371,28 @@ TEST_F(cg, run_dir_stable)
 	EXPECT_EQ(-EINVAL, kisol_cg_run_dir(99, a, sizeof(a)));
 }
 
+/* _cleanup_cg_ kills, drains and removes a test cgroup when the scope ends. */
+TEST_F(cg, cleanup_attribute)
+{
+	char path[KISOL_CG_PATH];
+	struct stat st;
+	pid_t pid;
+
+	{
+		_cleanup_cg_ struct kisol_cg c = KISOL_CG_INIT;
+		struct kisol_child k = KISOL_CHILD_INIT;
+
+		ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, variant->version, &c));
+		snprintf(path, sizeof(path), "%s", c.path);
+		ASSERT_EQ(0, cg_spawn_park(&c, &k));
+		pid = k.pid;
+		self->kid = k; /* reaped by the fixture */
+	}
+	EXPECT_EQ(-1, stat(path, &st));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, kisol_child_wait(&self->kid, KISOL_TIMEOUT_MS, NULL));
+	EXPECT_EQ(pid, self->kid.pid);
+	EXPECT_TRUE(WIFSIGNALED(self->kid.status));
+}
+
 KISOL_MAIN
