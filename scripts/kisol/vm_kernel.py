@@ -128,6 +128,11 @@ def fetch_debian(series, cache):
     Serialised with a lock file so that parallel runs share one download."""
     os.makedirs(cache, exist_ok=True)
     pkg = select_package(series, apt_candidates(series))
+    if not pkg and os.geteuid() == 0:
+        # a fresh machine may have no package lists yet
+        subprocess.run(['apt-get', 'update', '-qq'], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+        pkg = select_package(series, apt_candidates(series))
     if not pkg:
         raise KernelError(f"no linux-image-{series}*-cloud-amd64 package found (apt-get update?)")
     import fcntl
