@@ -155,7 +155,7 @@ def bench_table(runs):
 
 CSS = """body{font-family:sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}
-th{background:#f0f0f0}td.pass{background:#d9f2d9}td.fail,td.error,td.xpass{background:#f6c6c6;font-weight:bold}
+th{background:#f0f0f0}td{max-width:32em;overflow-wrap:anywhere}td.pass{background:#d9f2d9}td.fail,td.error,td.xpass{background:#f6c6c6;font-weight:bold}
 td.skip{background:#f3ecc8}td.xfail{background:#e0e0f0}td.none{color:#999}
 tr.d-fail td:first-child{border-left:4px solid #c00}tr.d-skip td:first-child{border-left:4px solid #c90}
 tr.d-layout td:first-child{border-left:4px solid #99c}
@@ -196,7 +196,11 @@ def render_html(runs, rows, counts, bench):
                'alone), then cases that did not run everywhere.<br>'
                + ', '.join(f'{KIND_NAMES[k]}: {n}' for k, n in sorted(kinds.items(), key=lambda x: DIFF_ORDER[x[0]]))
                + '</p>')
-    out.append(_matrix_table(runs, rows))
+    out.append(_matrix_table(runs, diffs))
+    same = [r for r in rows if not r['diff']]
+    out.append(f'<details><summary>{len(same)} cases with the same verdict on every kernel</summary>')
+    out.append(_matrix_table(runs, same))
+    out.append('</details>')
     out.append('<h2>Counts per area and kernel</h2><table><tr><th>area</th>'
                + ''.join(f"<th>{e(r['_label'])}</th>" for r in runs) + '</tr>')
     for area in sorted(counts):
@@ -220,7 +224,7 @@ def _matrix_table(runs, rows):
         for v, why in zip(row['verdicts'], row['reasons']):
             txt = v or '—'
             if why and row['diff'] and v != 'pass':
-                txt += f': {why[:120]}'
+                txt += f': {why[:90]}'
             cells.append(f"<td class={v or 'none'} title=\"{e(why)}\">{e(txt)}</td>")
         t.append(f"<tr class=d-{row['diff'] or 'same'}><td>{e(row['id'])}</td>{''.join(cells)}</tr>")
     t.append('</table>')
