@@ -328,6 +328,8 @@ int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version)
 	default:
 		if (on_v2 || (l->v2 >= 0 && i->v2_core))
 			return l->v2;
+		if (c == KISOL_CG_CORE)
+			return -ENOENT; /* no cgroup2 mount at all */
 		if (!i->v2 && !i->v2_core)
 			return -EOPNOTSUPP;
 		return v1 >= 0 ? -EXDEV : -ENOENT;
