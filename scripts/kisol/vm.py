@@ -152,6 +152,21 @@ def _progress_printer(quiet):
     return progress
 
 
+CONSOLE_PROBLEMS = ('BUG:', 'Oops', 'WARNING:', 'Kernel panic', 'general protection fault',
+                    'UBSAN:', 'KASAN:', 'INFO: task', 'hung_task', 'soft lockup', 'RCU stall')
+
+
+def console_problems(console_text, limit=20):
+    """Kernel splats in the guest console: a kernel problem a case provoked."""
+    out = []
+    for line in console_text.splitlines():
+        if any(k in line for k in CONSOLE_PROBLEMS):
+            out.append(line.split('] ', 1)[-1].strip()[:200])
+            if len(out) >= limit:
+                break
+    return out
+
+
 def boot_failure_line(console_text):
     for line in console_text.splitlines():
         if any(k in line for k in ('Oops', 'BUG:', 'Kernel panic', 'general protection')):
@@ -411,7 +426,8 @@ def run(a):
            'vm_kernel_package': kernel.package, 'vm_mode': mode,
            'areas': areas, 'boot_s': round(boot_s, 2) if boot_s is not None else None,
            'wall_s': round(wall, 1), 'boot_attempts': attempts, 'boot_failures': boot_failures, 'initramfs_build_s': round(t_build, 2),
-           'guest_info': stream.info, 'modules_missing': missing}
+           'guest_info': stream.info, 'modules_missing': missing,
+           'console_problems': console_problems(_read(console))}
     results.write_run(out_dir, run)
     if mode != 'bench':
         results.write_cases(out_dir, run_id, sorted(cases, key=lambda c: c['id']))
@@ -423,6 +439,8 @@ def run(a):
     print(f'vm: {kernel.release} cgroup={a.cgroup}: {summary}; boot {boot}, wall {wall:.0f}s'
           f'{", bench records " + str(len(benches_out)) if mode != "check" else ""}'
           f'{"" if complete else "; INCOMPLETE: " + why}')
+    for line in run['console_problems'][:5]:
+        print(f'vm: guest kernel console: {line}')
     print(f'vm: results in {os.path.relpath(out_dir)}')
     bad = n.get('fail', 0) + n.get('error', 0) + n.get('xpass', 0)
     return 0 if complete and not bad else 1

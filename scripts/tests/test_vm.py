@@ -339,3 +339,11 @@ def test_info_values_keep_spaces_and_summary_lists_failures():
     vm.print_areas([{'area': 'a', 'verdict': 'pass', 'id': 'x', 'reason': ''},
                     {'area': 'a', 'verdict': 'fail', 'id': 'cases/a/b::t', 'reason': 'boom'}], out)
     assert 'fail:1  pass:1' in out.getvalue() and 'FAIL  cases/a/b::t: boom' in out.getvalue()
+
+
+def test_console_problems():
+    con = ('[    1.0] ok\n[  12.5] WARNING: CPU: 1 PID: 33 at fs/x.c:12 f+0x1\n'
+           '[  13.0] BUG: kernel NULL pointer dereference, address: 0\n')
+    assert vm.console_problems(con) == ['WARNING: CPU: 1 PID: 33 at fs/x.c:12 f+0x1',
+                                        'BUG: kernel NULL pointer dereference, address: 0']
+    assert vm.console_problems('[ 1.0] fine\n') == []
