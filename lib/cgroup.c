@@ -374,6 +374,26 @@ int kisol_cg_where(enum kisol_cg_ctrl c, char *buf, size_t size)
 	return 0;
 }
 
+int kisol_cg_v1_opts(const struct kisol_cg_hier *h, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (!h || !buf || !size || h->version != 1)
+		return -EINVAL;
+	buf[0] = '\0';
+	for (int c = 0; c < _KISOL_CG_MAX; c++) {
+		int w;
+
+		if (!(h->ctrls & (1ULL << c)) || !kisol_cg_table[c].v1)
+			continue;
+		w = snprintf(buf + n, size - n, "%s%s", n ? "," : "", kisol_cg_table[c].v1);
+		if (w < 0 || (size_t)w >= size - n)
+			return -ENAMETOOLONG;
+		n += w;
+	}
+	return n ? 0 : -ENOENT;
+}
+
 int kisol_cg_proc_path(pid_t pid, int hier_id, char *buf, size_t size)
 {
 	char path[64], text[4096], *p;

@@ -235,12 +235,13 @@ static int mount_req(struct __test_metadata *_metadata, struct kisol_cg *cg, str
 	char dir[KISOL_CG_PATH], type[64] = "cgroup2";
 	int r;
 
-	if (h->version == 1)
-		for (int c = 1; c < _KISOL_CG_MAX; c++)
-			if (h->ctrls & (1ULL << c)) {
-				snprintf(type, sizeof(type), "cgroup:%s", kisol_cg_table[c].v1);
-				break;
-			}
+	if (h->version == 1) {
+		char o[48];
+
+		if (kisol_cg_v1_opts(h, o, sizeof(o)) < 0)
+			return -EINVAL;
+		snprintf(type, sizeof(type), "cgroup:%s", o);
+	}
 	if (kisol_mnt_mkdtemp(NULL, "deleg", dir, sizeof(dir)) < 0)
 		return -EIO;
 	r = req(k, "mount %s %s", type, dir);

@@ -97,11 +97,7 @@ static void release_agent_case(struct __test_metadata *_metadata, const char *ma
 		 */
 		snprintf(a.opts, sizeof(a.opts), "none,name=kisol-cve-2022-0492");
 	} else {
-		for (int c = 1; c < _KISOL_CG_MAX; c++)
-			if (h->ctrls & (1ULL << c)) {
-				snprintf(a.opts, sizeof(a.opts), "%s", kisol_cg_table[c].v1);
-				break;
-			}
+		ASSERT_EQ(0, kisol_cg_v1_opts(h, a.opts, sizeof(a.opts)));
 	}
 	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "ra", a.mnt, sizeof(a.mnt)));
 	ASSERT_EQ(0, kisol_spawn(&o, release_agent_try, &a, &k));

@@ -222,11 +222,7 @@ TEST_F(cgns, mount_inside_rooted_at_ns)
 		snprintf(r.fstype, sizeof(r.fstype), "cgroup2");
 	} else {
 		snprintf(r.fstype, sizeof(r.fstype), "cgroup");
-		for (int c = 1; c < _KISOL_CG_MAX; c++)
-			if (h->ctrls & (1ULL << c)) {
-				snprintf(r.opts, sizeof(r.opts), "%s", kisol_cg_table[c].v1);
-				break;
-			}
+		ASSERT_EQ(0, kisol_cg_v1_opts(h, r.opts, sizeof(r.opts)));
 	}
 	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
 	ASSERT_LT(0, ask(&self->kid[0], -2, buf, sizeof(buf)));

@@ -395,4 +395,34 @@ TEST_F(cg, cleanup_attribute)
 	EXPECT_TRUE(WIFSIGNALED(self->kid.status));
 }
 
+/* v1 mount options name exactly the hierarchy's controllers. */
+TEST(v1_opts_match_hierarchy)
+{
+	const struct kisol_cg_layout *l;
+	char o[128], *save = NULL;
+	int seen = 0;
+
+	ASSERT_EQ(0, kisol_cg_layout(&l));
+	for (int i = 0; i < l->n; i++) {
+		uint64_t bits = 0;
+
+		if (l->h[i].version != 1) {
+			EXPECT_EQ(-EINVAL, kisol_cg_v1_opts(&l->h[i], o, sizeof(o)));
+			continue;
+		}
+		ASSERT_EQ(0, kisol_cg_v1_opts(&l->h[i], o, sizeof(o)));
+		for (char *t = strtok_r(o, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			int c = kisol_cg_ctrl_from_name(t);
+
+			ASSERT_LE(0, c) TH_LOG("%s", t);
+			bits |= 1ULL << c;
+		}
+		EXPECT_EQ(l->h[i].ctrls, bits) TH_LOG("%s", l->h[i].mnt);
+		seen++;
+	}
+	EXPECT_EQ(-EINVAL, kisol_cg_v1_opts(NULL, o, sizeof(o)));
+	if (!seen)
+		SKIP(return, "no cgroup v1 hierarchy mounted");
+}
+
 KISOL_MAIN

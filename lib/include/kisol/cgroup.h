@@ -114,6 +114,13 @@ int kisol_cg_locate(enum kisol_cg_ctrl c, int version, const struct kisol_cg_hie
 int kisol_cg_where(enum kisol_cg_ctrl c, char *buf, size_t size);
 
 /*
+ * Mount options naming every controller of a v1 hierarchy ("cpu,cpuacct"):
+ * mounting an existing hierarchy needs exactly its set (a subset would
+ * ask for a new hierarchy: EBUSY, or EPERM inside a cgroup namespace).
+ */
+int kisol_cg_v1_opts(const struct kisol_cg_hier *h, char *buf, size_t size);
+
+/*
  * The process's own cgroup path (as /proc/PID/cgroup shows it; pid 0:
  * self) in the hierarchy with that id (0: v2).
  */
