@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Cross-kernel matrix: run the cases on several kernels and compare.
 
-    /usr/bin/python3 -m kisol.vm_matrix run --kernels "6.1 6.12 host" --tree build/install
+    /usr/bin/python3 -m kisol.vm_matrix run --kernels "6.1 6.12 6.12@hybrid host" --tree build/install
     /usr/bin/python3 -m kisol.vm_matrix render RUN_DIR... [--out reports/out/matrix.html]
 
 "host" runs the pytest driver on this machine; anything else is a guest
@@ -316,19 +316,29 @@ def run_host(results_dir, areas):
     return out
 
 
+def split_spec(spec, default_layout):
+    """'6.12@hybrid' -> ('6.12', 'hybrid'); '6.1' -> ('6.1', default)."""
+    k, sep, layout = spec.partition('@')
+    if sep and k == 'host':
+        raise MatrixError("'host' runs with the host's own cgroup layout (no @layout)")
+    return k, (layout if sep else default_layout)
+
+
 def run_all(a):
     kernels = a.kernels.split()
     if not kernels:
         raise MatrixError('KERNELS is empty')
-    for k in kernels:          # validate all before running any
+    for spec in kernels:       # validate all before running any
+        k, layout = split_spec(spec, a.cgroup)
         if k != 'host':
-            vm.parse_args(['validate', '--kernel', k, '--cgroup', a.cgroup])
+            vm.parse_args(['validate', '--kernel', k, '--cgroup', layout])
     dirs = []
-    for k in kernels:
+    for spec in kernels:
+        k, layout = split_spec(spec, a.cgroup)
         if k == 'host':
             dirs.append(run_host(a.results, a.areas.split()))
             continue
-        args = vm.parse_args(['both' if a.bench else 'check', '--kernel', k, '--cgroup', a.cgroup, '--tree', a.tree,
+        args = vm.parse_args(['both' if a.bench else 'check', '--kernel', k, '--cgroup', layout, '--tree', a.tree,
                               '--results', a.results, '--timeout', str(a.timeout),
                               '--areas', a.areas, '--quiet'])
         vm.run(args)

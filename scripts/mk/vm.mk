@@ -4,6 +4,7 @@
 #   make vm-bench  KERNEL=... [BENCH="id globs"] [BENCH_FULL=1]
 #   make vm-smoke  (one kernel, a few areas; what .ci/run calls)
 #   make matrix    KERNELS="6.1 6.12 host" [CGROUP=hybrid] [AREA=...] [MATRIX_BENCH=0]
+#                  (a kernel may carry its own layout: KERNELS="6.12 6.12@hybrid host")
 #                  -> reports/out/matrix.html (+ .md, .json)
 # Kernel packages are cached in build/vm-cache, results go to results/<run-id>/.
 

@@ -63,3 +63,12 @@ def test_diff_kind():
     assert vm_matrix.diff_kind(['skip', 'pass'], ['memory is on cgroup v1 (/sys/fs/cgroup/memory); '
                                                   'this case is v2-only', '']) == 'layout'
     assert vm_matrix.diff_kind(['skip', 'pass'], ['no open_tree (ENOSYS)', '']) == 'skip'
+
+
+def test_kernel_spec_with_layout(capsys):
+    assert vm_matrix.split_spec('6.12@hybrid', 'v2') == ('6.12', 'hybrid')
+    assert vm_matrix.split_spec('6.1', 'v2') == ('6.1', 'v2')
+    assert vm_matrix.main(['run', '--kernels', '6.1@v3 host']) == 2
+    assert capsys.readouterr().err.startswith('matrix: bad CGROUP')
+    assert vm_matrix.main(['run', '--kernels', 'host@v1']) == 2
+    assert vm_matrix.main(['run', '--kernels', 'bogus']) == 2
