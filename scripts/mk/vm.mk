@@ -14,7 +14,7 @@ CGROUP         ?= v2
 KERNELS        ?= 6.1 6.12 host
 VM_TIMEOUT     ?= 840
 VM_SMOKE_KERNEL ?= 6.12
-VM_SMOKE_AREAS ?= utsns pidns cgroup_core cgroup_memory cgroup_pids overlay
+VM_SMOKE_AREAS ?= utsns pidns cgroup_core cgroup_pids overlay
 MATRIX_BENCH   ?= 1
 VM_ARGS        ?=
 VM_PY          := PYTHONPATH=scripts $(PYTHON) -m
