@@ -209,7 +209,7 @@ def _first_fail(r):
 
 
 def cases_from_run(br, meta=None):
-    """Case records (FORMATS.md cases.json) from one binary's nested KTAP."""
+    """Case records (scripts/FORMATS.md cases.json) from one binary's nested KTAP."""
     meta = meta or {}
     area, binary = br.area, br.binary
     bpath = f'cases/{area}/{binary}'
