@@ -20,7 +20,10 @@
 
 #include "kselftest_harness.h"
 
+#include "kisol/cgroup.h"
+#include "kisol/mount.h"
 #include "kisol/need.h"
+#include "kisol/net.h"
 #include "kisol/ns.h"
 #include "kisol/proc.h"
 #include "kisol/userns.h"

@@ -467,7 +467,7 @@ TEST_F(into, survives_parent_cgroup_kill_seq)
 	ASSERT_LE(0, res) TH_LOG("clone3: %s", strerror((int)-res));
 	st = (int)res;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
-		CG_XFAIL(return, "kernel bug: CLONE_INTO_CGROUP child SIGKILLed at birth because "
+		KISOL_XFAIL(return, "kernel bug: CLONE_INTO_CGROUP child SIGKILLed at birth because "
 			 "the parent's cgroup was once cgroup.kill-ed (kill_seq taken from the "
 			 "parent's cgroup, not the target's)");
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 42) TH_LOG("status 0x%x", st);

@@ -182,18 +182,6 @@ static inline const char *cg_vname(int v)
 		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
 	}
 
-/*
- * Runtime XFAIL: the check ran and saw the signature of a known kernel bug.
- * Reported as XFAIL with the reason; a kernel without the bug passes.
- */
-#define CG_XFAIL(statement, fmt, ...) do {                                       \
-	snprintf(_metadata->results->reason, sizeof(_metadata->results->reason), \
-		 fmt, ##__VA_ARGS__);                                            \
-	fprintf(TH_LOG_STREAM, "#      XFAIL     %s\n", _metadata->results->reason); \
-	_metadata->exit_code = KSFT_XFAIL;                                       \
-	statement;                                                               \
-} while (0)
-
 /* Same fixture with only a v1 variant (interfaces cgroup v2 does not have). */
 #define CG_FIXTURE_V1(name, ctrl)                                                \
 	FIXTURE(name) {                                                          \
@@ -223,18 +211,6 @@ static inline const char *cg_vname(int v)
 			kisol_child_release(&self->kid[i]);                      \
 		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
 	}
-
-/*
- * Runtime XFAIL: the check ran and saw the signature of a known kernel bug.
- * Reported as XFAIL with the reason; a kernel without the bug passes.
- */
-#define CG_XFAIL(statement, fmt, ...) do {                                       \
-	snprintf(_metadata->results->reason, sizeof(_metadata->results->reason), \
-		 fmt, ##__VA_ARGS__);                                            \
-	fprintf(TH_LOG_STREAM, "#      XFAIL     %s\n", _metadata->results->reason); \
-	_metadata->exit_code = KSFT_XFAIL;                                       \
-	statement;                                                               \
-} while (0)
 
 /* Shared counter page for "does it run?" checks. */
 static inline volatile uint64_t *cg_counter_page(void)

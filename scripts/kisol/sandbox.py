@@ -135,19 +135,21 @@ def remove_tree(top, v2, timeout=10.0):
 
 
 def kill_cgroup(cg, v2, timeout=10.0):
-    """SIGKILL everything in cg (not its children) and wait until empty."""
+    """SIGKILL everything in cg (not its children) and wait until empty.
+
+    An empty cgroup is left alone: on some kernels (6.18, see
+    cases/cgroup_core/core3 into.v2.survives_parent_cgroup_kill_seq) a
+    cgroup that was ever written to cgroup.kill makes the CLONE_INTO_CGROUP
+    children of its members die at birth.
+    """
+    if not _procs(cg):
+        return True
     if v2:
         try:
             with open(os.path.join(cg, "cgroup.kill"), "w") as f:
                 f.write("1")
         except OSError:
             pass
-        try:
-            with open(os.path.join(cg, "cgroup.procs")) as f:
-                if not f.read().strip():
-                    return True
-        except OSError:
-            return True
         # cgroup.events counts descendants too: wait on the procs list
         deadline = time.monotonic() + timeout
         while _procs(cg) and time.monotonic() < deadline:
@@ -208,12 +210,29 @@ class Sandbox:
             if key is None:
                 raise SandboxError("no cgroup hierarchy to run cases in (need cgroup2, or v1 pids/freezer)")
         self.run_dir = os.path.join(mounts[key], own[key].lstrip("/"), f"kisol-run-{run_id}")
-        self.leaf = os.path.join(self.run_dir, "sandbox", name)
-        os.makedirs(self.leaf, exist_ok=True)
+        self.name = name
+        self.generation = 0
+        self.leaf = self._new_leaf()
         self.v2_base = None
         if self.v2:
             self.v2_base = os.path.join(self.run_dir, "cg")
             os.makedirs(self.v2_base, exist_ok=True)
+
+    def _new_leaf(self):
+        leaf = os.path.join(self.run_dir, "sandbox", f"{self.name}-{self.generation}")
+        os.makedirs(leaf, exist_ok=True)
+        return leaf
+
+    def _reset(self):
+        """After a case left processes behind: kill them and start a fresh
+        leaf, so no later case runs in a cgroup that saw cgroup.kill."""
+        if not _procs(self.leaf):
+            return
+        if not kill_cgroup(self.leaf, self.v2):
+            raise SandboxError(f"cannot empty sandbox cgroup {self.leaf}")
+        os.rmdir(self.leaf)
+        self.generation += 1
+        self.leaf = self._new_leaf()
 
     def _preexec(self):
         # In the child between fork and exec: join the leaf, then a mount
@@ -245,8 +264,7 @@ class Sandbox:
             rc = _wait_pidfd(proc, timeout)
             elapsed = time.monotonic() - start
             # Whatever the case left running (daemons, pid-ns inits) dies here.
-            if not kill_cgroup(self.leaf, self.v2):
-                raise SandboxError(f"cannot empty sandbox cgroup {self.leaf}")
+            self._reset()
             if rc is None:
                 proc.wait()
             out.seek(0)
