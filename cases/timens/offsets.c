@@ -249,15 +249,29 @@ TEST_F(ofs, namespace_membership_and_offsets_file)
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
 
+/* Report the clock, then stay alive until the parent says go. */
+static int report_and_hold(int sock, void *arg)
+{
+	if (report_coarse(sock, arg))
+		return 1;
+	return kisol_recv_int(sock, &(int64_t){ 0 }, KISOL_TIMEOUT_MS) < 0 ? 2 : 0;
+}
+
 TEST_F(ofs, offsets_frozen_once_a_process_entered)
 {
 	char text[64];
+	int64_t seen;
 
 	snprintf(text, sizeof(text), "%s 5 0", variant->name);
-	ASSERT_EQ(0, spawn_in(&self->child, report_coarse, &(clockid_t){ CLOCK_MONOTONIC }));
+	ASSERT_EQ(0, spawn_in(&self->child, report_and_hold, &(clockid_t){ CLOCK_MONOTONIC }));
+	/* the child runs inside the namespace and is held alive: its
+	 * /proc/PID/timens_offsets exists (no ESRCH from an exited child) */
+	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &seen, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(-EACCES, write_offsets(0, text));
 	/* also through the child's own file */
 	EXPECT_EQ(-EACCES, write_offsets(self->child.pid, text));
+	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
+	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
 
 static int report_uptime(int sock, void *arg)
