@@ -50,6 +50,29 @@
 #define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
 
 /*
+ * Child/parent reports over the kisol_spawn() socket. KISOL_TX(v) sends one
+ * integer from a child body (whose socket is named sock) and ends the child
+ * with status 91 if the parent is gone; kisol_rx() receives it in the test,
+ * returning -99999 (and logging why) when no message came, so the
+ * assertion that follows fails with a readable value.
+ */
+#define KISOL_TX(v)                                                      \
+	do {                                                             \
+		if (kisol_send_int(sock, (int64_t)(v)) < 0)              \
+			return 91;                                       \
+	} while (0)
+
+static inline int64_t kisol_rx(struct __test_metadata *_metadata, int sock)
+{
+	int64_t v = -99999;
+	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
+
+	if (r < 0)
+		TH_LOG("no message from the child: %s", strerror(-r));
+	return v;
+}
+
+/*
  * Runtime XFAIL: the check ran and saw the exact signature of a known
  * kernel bug (name it, with the fixing or breaking commit where known).
  * Reported as XFAIL with the reason; a kernel without the bug passes, and

@@ -83,17 +83,6 @@ static struct kisol_spawn_opts opts(const FIXTURE_VARIANT(mq) *v, uint64_t flags
 	return o;
 }
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-
-	if (kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS) < 0)
-		TH_LOG("no message from the child");
-	return v;
-}
-
 static int c_open(int sock, void *arg)
 {
 	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 64 };
@@ -101,16 +90,16 @@ static int c_open(int sock, void *arg)
 	mqd_t q;
 
 	q = mq_open(QNAME, O_RDWR);
-	TX(q == (mqd_t)-1 ? errno : 0);
+	KISOL_TX(q == (mqd_t)-1 ? errno : 0);
 	q = mq_open(QNAME, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
-	TX(q == (mqd_t)-1 ? -errno : 0);
+	KISOL_TX(q == (mqd_t)-1 ? -errno : 0);
 	if (q == (mqd_t)-1)
 		return 0;
-	TX(mq_getattr(q, &a) < 0 ? -1 : a.mq_curmsgs);
-	TX(mq_send(q, "inner", 5, 0) < 0 ? errno : 0);
-	TX(mq_receive(q, buf, sizeof(buf), NULL));
-	TX(mq_send(q, "left", 4, 0) < 0 ? errno : 0);
-	TX(mq_unlink(QNAME) < 0 ? errno : 0);
+	KISOL_TX(mq_getattr(q, &a) < 0 ? -1 : a.mq_curmsgs);
+	KISOL_TX(mq_send(q, "inner", 5, 0) < 0 ? errno : 0);
+	KISOL_TX(mq_receive(q, buf, sizeof(buf), NULL));
+	KISOL_TX(mq_send(q, "left", 4, 0) < 0 ? errno : 0);
+	KISOL_TX(mq_unlink(QNAME) < 0 ? errno : 0);
 	return 0;
 }
 
@@ -122,13 +111,13 @@ TEST_F(mq, queue_names_and_messages_isolated)
 	char buf[64];
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_open, NULL, &self->child));
-	EXPECT_EQ(ENOENT, rx(_metadata, self->child.sock)) TH_LOG("outside queue visible inside");
-	ASSERT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* new queue: empty */
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(5, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* unlink inside */
+	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock)) TH_LOG("outside queue visible inside");
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* new queue: empty */
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(5, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* unlink inside */
 	/* outside: our queue has exactly our one message, and still exists */
 	ASSERT_EQ(0, mq_getattr(self->q, &a));
 	EXPECT_EQ(1, a.mq_curmsgs);
@@ -175,11 +164,11 @@ static int c_mount(int sock, void *arg)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return 92;
 	if (mount("mqueue", dir, "mqueue", 0, NULL) < 0) {
-		TX(-errno);
+		KISOL_TX(-errno);
 		return 0;
 	}
-	TX(0);
-	TX(list_dir(dir, list, sizeof(list)));
+	KISOL_TX(0);
+	KISOL_TX(list_dir(dir, list, sizeof(list)));
 	return kisol_send_str(sock, list) < 0 ? 93 : 0;
 }
 
@@ -190,9 +179,9 @@ TEST_F(mq, mqueue_mount_lists_own_namespace)
 	int64_t r;
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_mount, self->dir, &self->child));
-	r = rx(_metadata, self->child.sock);
+	r = kisol_rx(_metadata, self->child.sock);
 	ASSERT_EQ(0, r) TH_LOG("mount mqueue inside: %s", strerror((int)-r));
-	EXPECT_EQ(1, rx(_metadata, self->child.sock));
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
 	ASSERT_LT(0, kisol_recv_str(self->child.sock, list, sizeof(list), KISOL_TIMEOUT_MS));
 	EXPECT_STREQ("kisol-inner ", list);
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
@@ -205,7 +194,7 @@ TEST_F(mq, mqueue_mount_lists_own_namespace)
 
 static int c_unlink(int sock, void *arg)
 {
-	TX(mq_unlink(QNAME) < 0 ? errno : 0);
+	KISOL_TX(mq_unlink(QNAME) < 0 ? errno : 0);
 	return 0;
 }
 
@@ -216,7 +205,7 @@ TEST_F(mq, unlink_inside_cannot_reach_outside_queue)
 	char list[64];
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_unlink, NULL, &self->child));
-	EXPECT_EQ(ENOENT, rx(_metadata, self->child.sock));
+	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock));
 	ASSERT_EQ(0, mq_getattr(self->q, &a));
 	EXPECT_EQ(1, a.mq_curmsgs);
 	ASSERT_EQ(0, mount("mqueue", self->dir, "mqueue", 0, NULL));

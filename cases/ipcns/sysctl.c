@@ -137,15 +137,6 @@ static void rx_str(struct __test_metadata *_metadata, int sock, char *buf, size_
 	}
 }
 
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-
-	if (kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS) < 0)
-		TH_LOG("no message from the child");
-	return v;
-}
-
 TEST_F(ipc_sysctl, write_inside_host_unchanged)
 {
 	struct kisol_spawn_opts o = opts(variant);
@@ -153,7 +144,7 @@ TEST_F(ipc_sysctl, write_inside_host_unchanged)
 	char buf[256];
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_knob, &j, &self->a));
-	ASSERT_EQ(0, rx(_metadata, self->a.sock)) TH_LOG("write %s inside refused", j.path);
+	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock)) TH_LOG("write %s inside refused", j.path);
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
 	EXPECT_STREQ(variant->k.value, buf);
 	/* outside, while the namespace still exists */
@@ -190,7 +181,7 @@ TEST_F(ipc_sysctl, setns_switches_view)
 	char buf[256];
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_knob, &j, &self->a));
-	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
 	theirs = kisol_ns_open(self->a.pid, KISOL_NS_IPC);
 	ASSERT_LE(0, theirs);

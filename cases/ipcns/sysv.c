@@ -155,18 +155,6 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(sysv) *self,
 	ASSERT_EQ(0, kisol_spawn(&o, fn, arg, &self->child));
 }
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
-
-	if (r < 0)
-		TH_LOG("no message from the child: %s", strerror(-r));
-	return v;
-}
-
 static int wait_go(int sock)
 {
 	int64_t go;
@@ -179,11 +167,11 @@ static int c_same_key(int sock, void *arg)
 {
 	int id;
 
-	TX(O->get(KEY, 0) < 0 ? errno : 0);
+	KISOL_TX(O->get(KEY, 0) < 0 ? errno : 0);
 	id = O->get(KEY, IPC_CREAT | IPC_EXCL);
-	TX(id < 0 ? -errno : id);
-	TX(id < 0 ? -1 : O->put(id, 22));
-	TX(id < 0 ? -1 : O->take(id));
+	KISOL_TX(id < 0 ? -errno : id);
+	KISOL_TX(id < 0 ? -1 : O->put(id, 22));
+	KISOL_TX(id < 0 ? -1 : O->take(id));
 	wait_go(sock);
 	return 0;
 }
@@ -193,11 +181,11 @@ TEST_F(sysv, same_key_independent_objects)
 	int64_t id;
 
 	start(_metadata, self, variant, c_same_key, NULL);
-	EXPECT_EQ(ENOENT, rx(_metadata, self->child.sock)) TH_LOG("outside %s visible inside", O->name);
-	id = rx(_metadata, self->child.sock);
+	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock)) TH_LOG("outside %s visible inside", O->name);
+	id = kisol_rx(_metadata, self->child.sock);
 	ASSERT_LE(0, id) TH_LOG("IPC_EXCL create with the same key failed inside");
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(22, rx(_metadata, self->child.sock)); /* its own contents */
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(22, kisol_rx(_metadata, self->child.sock)); /* its own contents */
 	/* outside: ours is still the one for the key, with our contents */
 	EXPECT_EQ(self->outer_id, O->get(KEY, 0));
 	EXPECT_EQ(11, O->take(self->outer_id));
@@ -212,10 +200,10 @@ static int c_ids(int sock, void *arg)
 
 	if (kisol_recv_int(sock, &outer, KISOL_TIMEOUT_MS) < 0)
 		return 90;
-	TX(O->stat((int)outer));
-	TX(O->rm((int)outer));
+	KISOL_TX(O->stat((int)outer));
+	KISOL_TX(O->rm((int)outer));
 	id = O->get(IPC_PRIVATE, IPC_CREAT);
-	TX(id < 0 ? -errno : id);
+	KISOL_TX(id < 0 ? -errno : id);
 	wait_go(sock);
 	return 0;
 }
@@ -226,9 +214,9 @@ TEST_F(sysv, ids_do_not_resolve_across)
 
 	start(_metadata, self, variant, c_ids, NULL);
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, self->outer_id));
-	EXPECT_EQ(-EINVAL, rx(_metadata, self->child.sock));
-	EXPECT_EQ(-EINVAL, rx(_metadata, self->child.sock)); /* cannot remove ours */
-	id = rx(_metadata, self->child.sock);
+	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, self->child.sock)); /* cannot remove ours */
+	id = kisol_rx(_metadata, self->child.sock);
 	ASSERT_LE(0, id);
 	/* ours survived; theirs does not exist here (unless ids collide on ours) */
 	EXPECT_EQ(0, O->stat(self->outer_id));
@@ -262,13 +250,13 @@ static int c_proc(int sock, void *arg)
 	int total, n;
 
 	n = count_keys(O->name, KEY, &total);
-	TX(n);
-	TX(total);
+	KISOL_TX(n);
+	KISOL_TX(total);
 	if (O->get(KEY + 1, IPC_CREAT) < 0)
 		return 92;
 	n = count_keys(O->name, KEY + 1, &total);
-	TX(n);
-	TX(total);
+	KISOL_TX(n);
+	KISOL_TX(total);
 	wait_go(sock);
 	return 0;
 }
@@ -278,10 +266,10 @@ TEST_F(sysv, proc_sysvipc_shows_own_namespace)
 	int total;
 
 	start(_metadata, self, variant, c_proc, NULL);
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* empty inside */
-	EXPECT_EQ(1, rx(_metadata, self->child.sock));
-	EXPECT_EQ(1, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* empty inside */
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
 	/* outside: only ours */
 	EXPECT_EQ(1, count_keys(O->name, KEY, &total));
 	EXPECT_EQ(1, total);
@@ -292,8 +280,8 @@ static int c_create(int sock, void *arg)
 {
 	int id = O->get(KEY, IPC_CREAT | IPC_EXCL);
 
-	TX(id < 0 ? -errno : id);
-	TX(id < 0 ? -1 : O->put(id, 33));
+	KISOL_TX(id < 0 ? -errno : id);
+	KISOL_TX(id < 0 ? -1 : O->put(id, 33));
 	wait_go(sock);
 	return 0;
 }
@@ -306,9 +294,9 @@ TEST_F(sysv, setns_switches_view)
 
 	ASSERT_LE(0, mine);
 	start(_metadata, self, variant, c_create, NULL);
-	id = rx(_metadata, self->child.sock);
+	id = kisol_rx(_metadata, self->child.sock);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, rx(_metadata, self->child.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	theirs = kisol_ns_open(self->child.pid, KISOL_NS_IPC);
 	ASSERT_LE(0, theirs);
 	ASSERT_EQ(0, kisol_ns_enter(theirs, KISOL_NS_IPC));
@@ -323,18 +311,18 @@ static int c_rm(int sock, void *arg)
 {
 	int id = O->get(KEY, IPC_CREAT | IPC_EXCL);
 
-	TX(id < 0 ? -errno : 0);
-	TX(O->rm(id));
-	TX(O->get(KEY, 0) < 0 ? errno : 0);
+	KISOL_TX(id < 0 ? -errno : 0);
+	KISOL_TX(O->rm(id));
+	KISOL_TX(O->get(KEY, 0) < 0 ? errno : 0);
 	return 0;
 }
 
 TEST_F(sysv, removal_inside_leaves_outside)
 {
 	start(_metadata, self, variant, c_rm, NULL);
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(ENOENT, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(self->outer_id, O->get(KEY, 0));
 	EXPECT_EQ(0, O->stat(self->outer_id));
@@ -348,9 +336,9 @@ TEST_F(sysv, objects_live_while_namespace_pinned)
 
 	ASSERT_LE(0, mine);
 	start(_metadata, self, variant, c_create, NULL);
-	id = rx(_metadata, self->child.sock);
+	id = kisol_rx(_metadata, self->child.sock);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, rx(_metadata, self->child.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	pin = kisol_ns_open(self->child.pid, KISOL_NS_IPC);
 	ASSERT_LE(0, pin);
 	/* the last process of the namespace exits */

@@ -65,16 +65,6 @@ static int hello(int sock)
 	return kisol_send_int(sock, pids[0]);
 }
 
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
-
-	if (r < 0)
-		TH_LOG("no message from the namespace: %s", strerror(-r));
-	return v;
-}
-
 typedef int (*body_fn)(int sock);
 
 static int wait_go(int sock);
@@ -108,8 +98,6 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(pidns) *self,
 	ASSERT_LE(0, self->init_pidfd);
 }
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
 static int wait_go(int sock)
 {
 	int64_t go;
@@ -121,8 +109,8 @@ static int wait_go(int sock)
 
 static int b_ids(int sock)
 {
-	TX(getpid());
-	TX(getppid());
+	KISOL_TX(getpid());
+	KISOL_TX(getppid());
 	return 0;
 }
 
@@ -132,8 +120,8 @@ TEST_F(pidns, init_is_pid_1_parent_0)
 	int n;
 
 	start(_metadata, self, variant, b_ids);
-	EXPECT_EQ(1, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	/* outside: an ordinary pid whose innermost NSpid is 1 */
 	EXPECT_LT(1, self->init);
 	n = kisol_proc_nspids(self->init, false, pids, 40);
@@ -146,12 +134,12 @@ TEST_F(pidns, init_is_pid_1_parent_0)
 
 static int b_sid(int sock)
 {
-	TX(getsid(0));
-	TX(getpgid(0));
+	KISOL_TX(getsid(0));
+	KISOL_TX(getpgid(0));
 	if (setsid() < 0)
 		return 92;
-	TX(getsid(0));
-	TX(getpgid(0));
+	KISOL_TX(getsid(0));
+	KISOL_TX(getpgid(0));
 	return 0;
 }
 
@@ -159,11 +147,11 @@ TEST_F(pidns, sid_pgid_translated)
 {
 	start(_metadata, self, variant, b_sid);
 	/* inherited session and group lie outside: shown as 0 */
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	/* a new session inside is led by pid 1 */
-	EXPECT_EQ(1, rx(_metadata, self->child.sock));
-	EXPECT_EQ(1, rx(_metadata, self->child.sock));
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
 	/* outside it is the outer pid */
 	EXPECT_EQ(self->init, getsid(self->init));
 	EXPECT_EQ(self->init, getpgid(self->init));
@@ -211,10 +199,10 @@ static int b_proc(int sock)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return 95;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		TX(-errno);
+		KISOL_TX(-errno);
 		return 0;
 	}
-	TX(0);
+	KISOL_TX(0);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return 96;
 	kid = fork();
@@ -229,9 +217,9 @@ static int b_proc(int sock)
 	n = count_pids("/proc", list, sizeof(list));
 	l = readlink("/proc/self", self_link, sizeof(self_link) - 1);
 	self_link[l > 0 ? l : 0] = '\0';
-	TX(n);
-	TX(kid);
-	TX(atoi(self_link));
+	KISOL_TX(n);
+	KISOL_TX(kid);
+	KISOL_TX(atoi(self_link));
 	close(pfd[1]);
 	waitpid(kid, NULL, 0);
 	return kisol_send_str(sock, list) < 0 ? 97 : 0;
@@ -243,14 +231,14 @@ TEST_F(pidns, proc_mounted_inside_lists_only_members)
 	int64_t r;
 
 	start(_metadata, self, variant, b_proc);
-	r = rx(_metadata, self->child.sock);
+	r = kisol_rx(_metadata, self->child.sock);
 	if (r == -EPERM && variant->unpriv)
 		SKIP(return, "mounting proc in an unprivileged user namespace refused (EPERM): "
 		     "a /proc submount hides part of procfs in this mount namespace");
 	ASSERT_EQ(0, r) TH_LOG("mount proc inside: %s", strerror((int)-r));
-	EXPECT_EQ(2, rx(_metadata, self->child.sock)); /* init and its child */
-	EXPECT_EQ(2, rx(_metadata, self->child.sock)); /* the child is pid 2 */
-	EXPECT_EQ(1, rx(_metadata, self->child.sock)); /* /proc/self -> 1 */
+	EXPECT_EQ(2, kisol_rx(_metadata, self->child.sock)); /* init and its child */
+	EXPECT_EQ(2, kisol_rx(_metadata, self->child.sock)); /* the child is pid 2 */
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock)); /* /proc/self -> 1 */
 	ASSERT_LT(0, kisol_recv_str(self->child.sock, list, sizeof(list), KISOL_TIMEOUT_MS));
 	EXPECT_TRUE(!strcmp(list, "1 2 ") || !strcmp(list, "2 1 ")) TH_LOG("inside /proc: %s", list);
 	/* outside: our /proc is untouched and still shows us and the init */
@@ -268,10 +256,10 @@ static int b_esrch(int sock)
 
 	if (kisol_recv_int(sock, &pid, KISOL_TIMEOUT_MS) < 0)
 		return 92;
-	TX(kill((pid_t)pid, 0) < 0 ? errno : 0);
-	TX(getpgid((pid_t)pid) < 0 ? errno : 0);
-	TX(getsid((pid_t)pid) < 0 ? errno : 0);
-	TX(kisol_pidfd_open((pid_t)pid));
+	KISOL_TX(kill((pid_t)pid, 0) < 0 ? errno : 0);
+	KISOL_TX(getpgid((pid_t)pid) < 0 ? errno : 0);
+	KISOL_TX(getsid((pid_t)pid) < 0 ? errno : 0);
+	KISOL_TX(kisol_pidfd_open((pid_t)pid));
 	return 0;
 }
 
@@ -279,10 +267,10 @@ TEST_F(pidns, outside_pid_is_esrch_inside)
 {
 	start(_metadata, self, variant, b_esrch);
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, getpid()));
-	EXPECT_EQ(ESRCH, rx(_metadata, self->child.sock));
-	EXPECT_EQ(ESRCH, rx(_metadata, self->child.sock));
-	EXPECT_EQ(ESRCH, rx(_metadata, self->child.sock));
-	EXPECT_EQ(-ESRCH, rx(_metadata, self->child.sock));
+	EXPECT_EQ(ESRCH, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(ESRCH, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(ESRCH, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(-ESRCH, kisol_rx(_metadata, self->child.sock));
 	/* the other way round works: the inside is visible from here */
 	EXPECT_EQ(0, kill(self->init, 0));
 	EXPECT_EQ(0, kisol_pidfd_signal(self->init_pidfd, 0));
@@ -299,21 +287,21 @@ static int b_sigwait(int sock)
 	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return 92;
-	TX(0); /* ready */
+	KISOL_TX(0); /* ready */
 	if (sigwaitinfo(&set, &si) < 0)
 		return 93;
-	TX(si.si_pid);
-	TX(si.si_code);
+	KISOL_TX(si.si_pid);
+	KISOL_TX(si.si_code);
 	return 0;
 }
 
 TEST_F(pidns, signal_from_outside_has_si_pid_0)
 {
 	start(_metadata, self, variant, b_sigwait);
-	ASSERT_EQ(0, rx(_metadata, self->child.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	ASSERT_EQ(0, kill(self->init, SIGUSR1));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(SI_USER, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(SI_USER, kisol_rx(_metadata, self->child.sock));
 }
 
 static int b_sig_inside(int sock)
@@ -331,8 +319,8 @@ static int b_sig_inside(int sock)
 		_exit(kill(1, SIGUSR1) < 0 ? 1 : 0);
 	if (sigwaitinfo(&set, &si) < 0)
 		return 93;
-	TX(si.si_pid);
-	TX(kid);
+	KISOL_TX(si.si_pid);
+	KISOL_TX(kid);
 	waitpid(kid, NULL, 0);
 	return 0;
 }
@@ -342,8 +330,8 @@ TEST_F(pidns, signal_from_inside_has_inner_si_pid)
 	int64_t sender, kid;
 
 	start(_metadata, self, variant, b_sig_inside);
-	sender = rx(_metadata, self->child.sock);
-	kid = rx(_metadata, self->child.sock);
+	sender = kisol_rx(_metadata, self->child.sock);
+	kid = kisol_rx(_metadata, self->child.sock);
 	EXPECT_EQ(kid, sender);
 	EXPECT_EQ(2, sender);
 }
@@ -365,19 +353,19 @@ static int b_immune(int sock)
 	}
 	if (waitpid(kid, &status, 0) != kid)
 		return 92;
-	TX(WIFEXITED(status) ? WEXITSTATUS(status) : 100);
+	KISOL_TX(WIFEXITED(status) ? WEXITSTATUS(status) : 100);
 	/* still alive after all that */
-	TX(kill(1, SIGKILL) < 0 ? errno : 0);
-	TX(12345);
+	KISOL_TX(kill(1, SIGKILL) < 0 ? errno : 0);
+	KISOL_TX(12345);
 	return 0;
 }
 
 TEST_F(pidns, init_ignores_fatal_signals_from_inside)
 {
 	start(_metadata, self, variant, b_immune);
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* kill() itself succeeded */
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* even from itself */
-	EXPECT_EQ(12345, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* kill() itself succeeded */
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* even from itself */
+	EXPECT_EQ(12345, kisol_rx(_metadata, self->child.sock));
 	/* outside: the init is still running */
 	EXPECT_EQ(0, kisol_pidfd_signal(self->init_pidfd, 0));
 	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&self->child, 0, NULL));
@@ -410,7 +398,7 @@ TEST_F(pidns, sigkill_init_from_parent_kills_all)
 
 	start(_metadata, self, variant, b_tree);
 	for (int i = 0; i < 3; i++) {
-		pid_t pid = (pid_t)rx(_metadata, self->child.sock);
+		pid_t pid = (pid_t)kisol_rx(_metadata, self->child.sock);
 		int n = kisol_proc_nspids(pid, false, pids, 40);
 
 		ASSERT_LE(2, n);
@@ -493,8 +481,8 @@ TEST_F(pidns, orphan_reparents_to_ns_init)
 	pid_t b;
 
 	start(_metadata, self, variant, b_orphan);
-	b = (pid_t)rx(_metadata, self->child.sock);
-	EXPECT_EQ(1, rx(_metadata, self->child.sock)); /* inside: init */
+	b = (pid_t)kisol_rx(_metadata, self->child.sock);
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock)); /* inside: init */
 	EXPECT_EQ(self->init, status_ppid(b)); /* outside: the same process */
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
@@ -523,11 +511,11 @@ TEST_F(pidns, subreaper_inside_adopts_orphans)
 	int64_t s_inner;
 
 	start(_metadata, self, variant, b_subreaper);
-	s_outer = (pid_t)rx(_metadata, self->child.sock);
-	s_inner = rx(_metadata, self->child.sock);
+	s_outer = (pid_t)kisol_rx(_metadata, self->child.sock);
+	s_inner = kisol_rx(_metadata, self->child.sock);
 	EXPECT_EQ(2, s_inner);
-	b = (pid_t)rx(_metadata, self->child.sock);
-	EXPECT_EQ(s_inner, rx(_metadata, self->child.sock)); /* not 1 */
+	b = (pid_t)kisol_rx(_metadata, self->child.sock);
+	EXPECT_EQ(s_inner, kisol_rx(_metadata, self->child.sock)); /* not 1 */
 	EXPECT_EQ(s_outer, status_ppid(b));
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
@@ -562,12 +550,12 @@ TEST_F(pidns, nspid_lists_every_level)
 
 	ASSERT_LE(1, me);
 	start(_metadata, self, variant, b_nspid);
-	n = rx(_metadata, self->child.sock);
-	EXPECT_EQ(n, rx(_metadata, self->child.sock)); /* NStgid as long */
+	n = kisol_rx(_metadata, self->child.sock);
+	EXPECT_EQ(n, kisol_rx(_metadata, self->child.sock)); /* NStgid as long */
 	ASSERT_EQ(me + 1, n); /* one level more than us */
 	for (int i = 0; i < n; i++)
-		in[i] = rx(_metadata, self->child.sock);
-	own = rx(_metadata, self->child.sock);
+		in[i] = kisol_rx(_metadata, self->child.sock);
+	own = kisol_rx(_metadata, self->child.sock);
 	EXPECT_EQ(own, in[n - 1]); /* innermost is getpid() inside */
 	EXPECT_EQ(2, own);
 	/* outside view of the same process */
@@ -588,9 +576,9 @@ static int b_pidfd(int sock)
 	if (fd < 0)
 		return 92;
 	/* the sender of the pidfd lives outside: not reachable from here */
-	TX(kisol_pidfd_signal(fd, 0));
+	KISOL_TX(kisol_pidfd_signal(fd, 0));
 	own = kisol_pidfd_open(getpid());
-	TX(own < 0 ? own : kisol_pidfd_signal(own, 0));
+	KISOL_TX(own < 0 ? own : kisol_pidfd_signal(own, 0));
 	return 0;
 }
 
@@ -601,8 +589,8 @@ TEST_F(pidns, pidfd_of_outside_process_refused_inside)
 	ASSERT_LE(0, mine);
 	start(_metadata, self, variant, b_pidfd);
 	ASSERT_EQ(0, kisol_send_fd(self->child.sock, mine));
-	EXPECT_EQ(-EINVAL, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	/* outside in: allowed */
 	EXPECT_EQ(0, kisol_pidfd_signal(self->init_pidfd, 0));
 }
@@ -643,7 +631,7 @@ static int b_creds(int sock)
 
 	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0)
 		return 92;
-	TX(0); /* ready: this message carries our credentials */
+	KISOL_TX(0); /* ready: this message carries our credentials */
 	if (kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS) < 0)
 		return 93;
 	/* the next message from the parent: read its credentials */
@@ -674,8 +662,8 @@ TEST_F(pidns, scm_credentials_pid_translated)
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	ASSERT_EQ(0, kisol_send(self->child.sock, "c", 1));
 	/* outside -> inside: our pid does not exist there, it reads 0 */
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(variant->unpriv ? (int64_t)overflow : 0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(variant->unpriv ? (int64_t)overflow : 0, kisol_rx(_metadata, self->child.sock));
 }
 
 /* ---- kill(-1) stays inside ---- */
@@ -700,10 +688,10 @@ static int k_init(int sock, void *arg)
 		pause();
 		_exit(0);
 	}
-	TX(kill(-1, SIGUSR1) < 0 ? errno : 0);
+	KISOL_TX(kill(-1, SIGUSR1) < 0 ? errno : 0);
 	if (waitpid(victim, &status, 0) != victim)
 		return 92;
-	TX(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	KISOL_TX(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	return 0;
 }
 

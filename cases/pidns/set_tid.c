@@ -11,18 +11,6 @@
 
 #include "kisol_test.h"
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
-
-	if (r < 0)
-		TH_LOG("no message from the namespace: %s", strerror(-r));
-	return v;
-}
-
 /* clone3 with set_tid; the child reports its NSpid list then waits. */
 static pid_t clone_tid(int sock, uint64_t flags, const pid_t *tid, size_t n)
 {
@@ -81,10 +69,10 @@ FIXTURE_TEARDOWN(set_tid)
 /* Receive one NSpid report; returns its length and fills p. */
 static int rx_nspid(struct __test_metadata *_metadata, int sock, int64_t *p, int max)
 {
-	int64_t n = rx(_metadata, sock);
+	int64_t n = kisol_rx(_metadata, sock);
 
 	for (int i = 0; i < n && i < max; i++)
-		p[i] = rx(_metadata, sock);
+		p[i] = kisol_rx(_metadata, sock);
 	return (int)n;
 }
 
@@ -112,12 +100,12 @@ static int i_choose(int sock, void *arg)
 	pid_t tid = 77;
 	pid_t kid = clone_tid(sock, 0, &tid, 1);
 
-	TX(kid < 0 ? kid : 0);
-	TX(kid);
+	KISOL_TX(kid < 0 ? kid : 0);
+	KISOL_TX(kid);
 	/* the pid is taken now, and 1 always is */
-	TX(clone_tid(sock, 0, &tid, 1));
+	KISOL_TX(clone_tid(sock, 0, &tid, 1));
 	tid = 1;
-	TX(clone_tid(sock, 0, &tid, 1));
+	KISOL_TX(clone_tid(sock, 0, &tid, 1));
 	kisol_recv_int(sock, &(int64_t){ 0 }, KISOL_TIMEOUT_MS);
 	return 0;
 }
@@ -133,10 +121,10 @@ TEST_F(set_tid, choose_pid_in_existing_ns_and_eexist)
 	n = rx_nspid(_metadata, self->child.sock, p, 40);
 	ASSERT_EQ(self->level + 2, n);
 	EXPECT_EQ(77, p[n - 1]);
-	ASSERT_EQ(0, rx(_metadata, self->child.sock)) TH_LOG("clone3 set_tid={77} failed");
-	EXPECT_EQ(77, rx(_metadata, self->child.sock));
-	EXPECT_EQ(-EEXIST, rx(_metadata, self->child.sock));
-	EXPECT_EQ(-EEXIST, rx(_metadata, self->child.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock)) TH_LOG("clone3 set_tid={77} failed");
+	EXPECT_EQ(77, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(-EEXIST, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(-EEXIST, kisol_rx(_metadata, self->child.sock));
 	/* outside: the process has an ordinary pid here, 77 inside */
 	ASSERT_EQ(n, kisol_proc_nspids((pid_t)p[0], false, outer, 40));
 	EXPECT_EQ(77, outer[n - 1]);
@@ -148,7 +136,7 @@ static int i_two_levels(int sock, void *arg)
 	pid_t tid[2] = { 1, 88 };
 	pid_t kid = clone_tid(sock, CLONE_NEWPID, tid, 2);
 
-	TX(kid < 0 ? kid : 0);
+	KISOL_TX(kid < 0 ? kid : 0);
 	kisol_recv_int(sock, &(int64_t){ 0 }, KISOL_TIMEOUT_MS);
 	return 0;
 }
@@ -165,7 +153,7 @@ TEST_F(set_tid, pids_at_two_levels)
 	ASSERT_EQ(self->level + 3, n);
 	EXPECT_EQ(1, p[n - 1]);
 	EXPECT_EQ(88, p[n - 2]);
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	ASSERT_EQ(n, kisol_proc_nspids((pid_t)p[0], false, outer, 40));
 	EXPECT_EQ(88, outer[n - 2]);
 	EXPECT_EQ(0, kisol_send_int(self->child.sock, 1));
@@ -190,7 +178,7 @@ static int i_three_levels(int sock, void *arg)
 	}
 	/* only a failure is reported from here: the others talk in order */
 	if (kid < 0)
-		TX(kid);
+		KISOL_TX(kid);
 	kisol_recv_int(sock, &(int64_t){ 0 }, KISOL_TIMEOUT_MS);
 	return 0;
 }
@@ -208,7 +196,7 @@ TEST_F(set_tid, pids_at_three_levels)
 	EXPECT_EQ(1, p[n - 1]);
 	EXPECT_EQ(55, p[n - 2]);
 	EXPECT_EQ(66, p[n - 3]);
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	EXPECT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
 
@@ -254,14 +242,14 @@ static int u_eperm(int sock, void *arg)
 
 	if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
 		return 90;
-	TX(kisol_clone(&o, NULL));
+	KISOL_TX(kisol_clone(&o, NULL));
 	return 0;
 }
 
 TEST_F(set_tid, eperm_without_capability)
 {
 	ASSERT_EQ(0, kisol_spawn(NULL, u_eperm, NULL, &self->child));
-	EXPECT_EQ(-EPERM, rx(_metadata, self->child.sock));
+	EXPECT_EQ(-EPERM, kisol_rx(_metadata, self->child.sock));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
 
@@ -275,15 +263,15 @@ static int u_levels(int sock, void *arg)
 	/* own namespace (owned by our user namespace): allowed */
 	tid[0] = 77;
 	kid = clone_tid(sock, 0, tid, 1);
-	TX(kid < 0 ? kid : 0);
+	KISOL_TX(kid < 0 ? kid : 0);
 	/* reaching into the parent pid namespace: not ours */
 	tid[0] = 1;
 	tid[1] = 78;
 	for (int i = 2; i <= level + 1; i++)
 		tid[i] = 31000 + i;
-	TX(clone_tid(sock, CLONE_NEWPID, tid, level + 2));
+	KISOL_TX(clone_tid(sock, CLONE_NEWPID, tid, level + 2));
 	/* but the levels we own are fine */
-	TX(clone_tid(sock, CLONE_NEWPID, tid, 2) > 0 ? 0 : -1);
+	KISOL_TX(clone_tid(sock, CLONE_NEWPID, tid, 2) > 0 ? 0 : -1);
 	kisol_recv_int(sock, &(int64_t){ 0 }, KISOL_TIMEOUT_MS);
 	return 0;
 }
@@ -300,13 +288,13 @@ TEST_F(set_tid, eperm_for_levels_of_other_user_namespaces)
 	n = rx_nspid(_metadata, self->child.sock, p, 40);
 	ASSERT_LE(2, n);
 	EXPECT_EQ(77, p[n - 1]);
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(-EPERM, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(-EPERM, kisol_rx(_metadata, self->child.sock));
 	n = rx_nspid(_metadata, self->child.sock, p, 40);
 	ASSERT_LE(3, n);
 	EXPECT_EQ(1, p[n - 1]);
 	EXPECT_EQ(78, p[n - 2]);
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	EXPECT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
 

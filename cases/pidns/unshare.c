@@ -36,18 +36,6 @@ FIXTURE_TEARDOWN(unshare_pid)
 	kisol_child_release(&self->child);
 }
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
-
-	if (r < 0)
-		TH_LOG("no message from the child: %s", strerror(-r));
-	return v;
-}
-
 /* The child: become unprivileged if asked, then unshare the pid ns. */
 static int enter(int sock, bool unpriv)
 {
@@ -67,7 +55,7 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(unshare_pid) *
 		  kisol_child_fn fn, const FIXTURE_VARIANT(unshare_pid) *variant)
 {
 	ASSERT_EQ(0, kisol_spawn(NULL, fn, (void *)variant, &self->child));
-	ASSERT_EQ(0, rx(_metadata, self->child.sock)) TH_LOG("unshare(CLONE_NEWPID) in the child failed");
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock)) TH_LOG("unshare(CLONE_NEWPID) in the child failed");
 }
 
 static int u_self_stays(int sock, void *arg)
@@ -84,10 +72,10 @@ static int u_self_stays(int sock, void *arg)
 		return 81;
 	if (kisol_ns_id(0, KISOL_NS_PID, &after) < 0)
 		return 82;
-	TX(kisol_ns_id_eq(&before, &after));
-	TX(getpid() == pid);
+	KISOL_TX(kisol_ns_id_eq(&before, &after));
+	KISOL_TX(getpid() == pid);
 	/* no init yet: pid_for_children cannot be opened */
-	TX(kisol_ns_open_children(0, KISOL_NS_PID));
+	KISOL_TX(kisol_ns_open_children(0, KISOL_NS_PID));
 	kid = fork();
 	if (kid == 0) {
 		/* never outlive the test, whatever happens to it */
@@ -98,8 +86,8 @@ static int u_self_stays(int sock, void *arg)
 	cfd = kisol_ns_open_children(0, KISOL_NS_PID);
 	if (cfd < 0 || kisol_ns_id_fd(cfd, &kids) < 0)
 		return 83;
-	TX(kisol_ns_id_eq(&before, &kids));
-	TX(kid);
+	KISOL_TX(kisol_ns_id_eq(&before, &kids));
+	KISOL_TX(kid);
 	kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
 	kill(kid, SIGKILL);
 	waitpid(kid, NULL, 0);
@@ -113,11 +101,11 @@ TEST_F(unshare_pid, caller_stays_children_move)
 	pid_t init;
 
 	start(_metadata, self, u_self_stays, variant);
-	EXPECT_EQ(1, rx(_metadata, self->child.sock)); /* own pid ns unchanged */
-	EXPECT_EQ(1, rx(_metadata, self->child.sock)); /* getpid() unchanged */
-	EXPECT_EQ(-ENOENT, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* pid_for_children is new */
-	init = (pid_t)rx(_metadata, self->child.sock);
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock)); /* own pid ns unchanged */
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock)); /* getpid() unchanged */
+	EXPECT_EQ(-ENOENT, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* pid_for_children is new */
+	init = (pid_t)kisol_rx(_metadata, self->child.sock);
 	ASSERT_LT(1, init);
 	/* outside view of the same */
 	ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_PID, &mine));
@@ -167,8 +155,8 @@ static int u_first_child(int sock, void *arg)
 	close(pfd[1]);
 	if (waitpid(kid, &status, 0) != kid)
 		return 83;
-	TX(kid);
-	TX(WIFEXITED(status) ? WEXITSTATUS(status) : 100);
+	KISOL_TX(kid);
+	KISOL_TX(WIFEXITED(status) ? WEXITSTATUS(status) : 100);
 	return kisol_send(sock, &kids, sizeof(kids)) < 0 ? 85 : 0;
 }
 
@@ -179,9 +167,9 @@ TEST_F(unshare_pid, first_child_is_init_of_new_ns)
 
 	start(_metadata, self, u_first_child, variant);
 	ASSERT_EQ((int)sizeof(its), kisol_recv(self->child.sock, &its, sizeof(its), KISOL_TIMEOUT_MS));
-	kid = rx(_metadata, self->child.sock);
+	kid = kisol_rx(_metadata, self->child.sock);
 	EXPECT_LT(1, kid); /* the parent sees an ordinary pid */
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* the child saw getpid() == 1 */
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* the child saw getpid() == 1 */
 	ASSERT_EQ((int)sizeof(kids), kisol_recv(self->child.sock, &kids, sizeof(kids), KISOL_TIMEOUT_MS));
 	/* the child's namespace is its parent's pid_for_children, not ours */
 	EXPECT_TRUE(kisol_ns_id_eq(&its, &kids));
@@ -204,7 +192,7 @@ static int u_after_init(int sock, void *arg)
 	kid = fork();
 	if (kid == 0)
 		_exit(0);
-	TX(kid < 0 ? errno : 0);
+	KISOL_TX(kid < 0 ? errno : 0);
 	if (kid > 0)
 		waitpid(kid, NULL, 0);
 	return 0;
@@ -215,7 +203,7 @@ TEST_F(unshare_pid, fork_after_init_exit_is_enomem)
 	pid_t kid;
 
 	start(_metadata, self, u_after_init, variant);
-	EXPECT_EQ(ENOMEM, rx(_metadata, self->child.sock));
+	EXPECT_EQ(ENOMEM, kisol_rx(_metadata, self->child.sock));
 	/* outside, forking is unaffected */
 	kid = fork();
 	if (kid == 0)
@@ -230,14 +218,14 @@ static int u_twice(int sock, void *arg)
 
 	if (enter(sock, v->unpriv) < 0)
 		return 81;
-	TX(kisol_ns_unshare(CLONE_NEWPID));
+	KISOL_TX(kisol_ns_unshare(CLONE_NEWPID));
 	return 0;
 }
 
 TEST_F(unshare_pid, second_unshare_before_fork_is_einval)
 {
 	start(_metadata, self, u_twice, variant);
-	EXPECT_EQ(-EINVAL, rx(_metadata, self->child.sock));
+	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, self->child.sock));
 }
 
 /* ---- nesting to the limit ---- */
@@ -256,19 +244,19 @@ static int nest(int sock, int levels_left)
 	pid_t kid;
 
 	if (levels_left == 0) {
-		TX(kisol_proc_nspids(0, false, pids, 64));
-		TX(getpid());
+		KISOL_TX(kisol_proc_nspids(0, false, pids, 64));
+		KISOL_TX(getpid());
 		kid = kisol_clone(&o, NULL);
 		if (kid == 0)
 			_exit(0);
-		TX(kid < 0 ? kid : 0);
+		KISOL_TX(kid < 0 ? kid : 0);
 		if (kid > 0)
 			waitpid(kid, NULL, 0);
 		return 0;
 	}
 	kid = kisol_clone(&o, NULL);
 	if (kid < 0) {
-		TX(kid);
+		KISOL_TX(kid);
 		return 0;
 	}
 	if (kid == 0) {
@@ -291,12 +279,12 @@ static int n_chain(int sock, void *arg)
 		if (r == 0)
 			r = kisol_userns_unshare_root(0);
 		if (r < 0) {
-			TX(r);
+			KISOL_TX(r);
 			return 0;
 		}
 	}
 	level = kisol_proc_nspids(0, false, pids, 64) - 1;
-	TX(level);
+	KISOL_TX(level);
 	return nest(sock, MAX_PID_NS_LEVEL - level);
 }
 
@@ -305,16 +293,16 @@ TEST_F_TIMEOUT(unshare_pid, nesting_stops_at_32_levels, 20)
 	int64_t level, n, own, err;
 
 	ASSERT_EQ(0, kisol_spawn(NULL, n_chain, (void *)variant, &self->child));
-	level = rx(_metadata, self->child.sock);
+	level = kisol_rx(_metadata, self->child.sock);
 	ASSERT_LE(0, level);
 	ASSERT_GT(MAX_PID_NS_LEVEL, level);
-	n = rx(_metadata, self->child.sock);
+	n = kisol_rx(_metadata, self->child.sock);
 	ASSERT_LT(0, n) TH_LOG("nesting failed early: %s", strerror((int)-n));
 	/* NSpid lists the levels from ours (0 here) to the innermost (32) */
 	EXPECT_EQ(MAX_PID_NS_LEVEL + 1 - level, n);
-	own = rx(_metadata, self->child.sock);
+	own = kisol_rx(_metadata, self->child.sock);
 	EXPECT_EQ(1, own);
-	err = rx(_metadata, self->child.sock);
+	err = kisol_rx(_metadata, self->child.sock);
 	EXPECT_EQ(-ENOSPC, err) TH_LOG("level 33 gave %s", strerror((int)-err));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	/* cleaned up: the whole chain is gone with its waiters */

@@ -11,18 +11,6 @@
 
 #include "kisol_test.h"
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
-
-	if (r < 0)
-		TH_LOG("no message from the child: %s", strerror(-r));
-	return v;
-}
-
 static int hold(int sock, void *arg)
 {
 	int64_t go;
@@ -88,13 +76,13 @@ FIXTURE_SETUP(join)
 	if (variant->type == KISOL_NS_USER)
 		o.map_root = true;
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &self->target));
-	ASSERT_EQ(1, rx(_metadata, self->target.sock));
+	ASSERT_EQ(1, kisol_rx(_metadata, self->target.sock));
 	ASSERT_EQ(0, kisol_ns_id(self->target.pid, variant->type, &self->target_id));
 	ASSERT_EQ(0, kisol_ns_id(0, variant->type, &self->orig_id));
 	ASSERT_FALSE(kisol_ns_id_eq(&self->target_id, &self->orig_id));
 	/* a process that stays behind, for the outside view */
 	ASSERT_EQ(0, kisol_spawn(NULL, stay_body, NULL, &self->stay));
-	ASSERT_EQ(1, rx(_metadata, self->stay.sock));
+	ASSERT_EQ(1, kisol_rx(_metadata, self->stay.sock));
 	/* joining mnt/user needs an unshared fs_struct */
 	ASSERT_EQ(0, kisol_ns_unshare(CLONE_FS));
 }
@@ -233,17 +221,17 @@ static int c_atomic(int sock, void *arg)
 	if (pidfd < 0 || kisol_ns_id(0, KISOL_NS_UTS, &before) < 0 ||
 	    kisol_ns_id(t, KISOL_NS_UTS, &want) < 0)
 		return 93;
-	TX(kisol_ns_enter_pidfd(pidfd, CLONE_NEWUTS | CLONE_NEWIPC));
+	KISOL_TX(kisol_ns_enter_pidfd(pidfd, CLONE_NEWUTS | CLONE_NEWIPC));
 	if (kisol_ns_id(0, KISOL_NS_UTS, &after) < 0)
 		return 94;
-	TX(kisol_ns_id_eq(&before, &after));
+	KISOL_TX(kisol_ns_id_eq(&before, &after));
 	gethostname(name, sizeof(name));
-	TX(strcmp(name, "kisol-atomic") != 0);
+	KISOL_TX(strcmp(name, "kisol-atomic") != 0);
 	/* control: the UTS namespace alone is allowed */
-	TX(kisol_ns_enter_pidfd(pidfd, CLONE_NEWUTS));
+	KISOL_TX(kisol_ns_enter_pidfd(pidfd, CLONE_NEWUTS));
 	if (kisol_ns_id(0, KISOL_NS_UTS, &after) < 0)
 		return 95;
-	TX(kisol_ns_id_eq(&want, &after));
+	KISOL_TX(kisol_ns_id_eq(&want, &after));
 	kill(t, SIGKILL);
 	waitpid(t, NULL, 0);
 	return 0;
@@ -257,11 +245,11 @@ TEST(pidfd_all_or_nothing)
 	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_UTS);
 	ASSERT_EQ(0, gethostname(host, sizeof(host)));
 	ASSERT_EQ(0, kisol_spawn(NULL, c_atomic, NULL, &c));
-	EXPECT_EQ(-EPERM, rx(_metadata, c.sock));
-	EXPECT_EQ(1, rx(_metadata, c.sock)) TH_LOG("UTS joined although IPC was refused");
-	EXPECT_EQ(1, rx(_metadata, c.sock));
-	EXPECT_EQ(0, rx(_metadata, c.sock));
-	EXPECT_EQ(1, rx(_metadata, c.sock));
+	EXPECT_EQ(-EPERM, kisol_rx(_metadata, c.sock));
+	EXPECT_EQ(1, kisol_rx(_metadata, c.sock)) TH_LOG("UTS joined although IPC was refused");
+	EXPECT_EQ(1, kisol_rx(_metadata, c.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, c.sock));
+	EXPECT_EQ(1, kisol_rx(_metadata, c.sock));
 	EXPECT_EQ(0, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, gethostname(now, sizeof(now)));
 	EXPECT_STREQ(host, now);
@@ -307,13 +295,13 @@ static int c_shared_fs(int sock, void *arg)
 	if (fd < 0 || pipe(pfd) < 0 || pthread_create(&th, NULL, idle, &pfd[0]))
 		return 90;
 	/* the thread shares our fs_struct */
-	TX(kisol_ns_enter(fd, KISOL_NS_MNT));
+	KISOL_TX(kisol_ns_enter(fd, KISOL_NS_MNT));
 	if (kisol_ns_id(0, KISOL_NS_MNT, &a) < 0 || kisol_ns_id_fd(fd, &b) < 0)
 		return 91;
-	TX(kisol_ns_id_eq(&a, &b));
+	KISOL_TX(kisol_ns_id_eq(&a, &b));
 	/* with our own copy it works, although the thread still runs */
-	TX(kisol_ns_unshare(CLONE_FS));
-	TX(kisol_ns_enter(fd, KISOL_NS_MNT));
+	KISOL_TX(kisol_ns_unshare(CLONE_FS));
+	KISOL_TX(kisol_ns_enter(fd, KISOL_NS_MNT));
 	close(pfd[1]);
 	pthread_join(th, NULL);
 	return 0;
@@ -333,10 +321,10 @@ TEST(mnt_refused_while_fs_shared)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, kisol_spawn(NULL, c_shared_fs, NULL, &c));
 	ASSERT_EQ(0, kisol_send_fd(c.sock, fd));
-	EXPECT_EQ(-EINVAL, rx(_metadata, c.sock));
-	EXPECT_EQ(0, rx(_metadata, c.sock));
-	EXPECT_EQ(0, rx(_metadata, c.sock));
-	EXPECT_EQ(0, rx(_metadata, c.sock));
+	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, c.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, c.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, c.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, c.sock));
 }
 
 /*

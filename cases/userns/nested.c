@@ -13,18 +13,6 @@
 
 #include "kisol_test.h"
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
-
-	if (r < 0)
-		TH_LOG("no message from the child: %s", strerror(-r));
-	return v;
-}
-
 /* ---- CVE-2018-18955 ---- */
 
 FIXTURE(extents) {
@@ -69,16 +57,16 @@ static int c_nest(int sock, void *arg)
 		return 95;
 	if (stat("/", &st) < 0)
 		return 92;
-	TX(st.st_uid); /* in A: the host's root is unmapped */
-	TX(kisol_userns_unshare_root(0));
+	KISOL_TX(st.st_uid); /* in A: the host's root is unmapped */
+	KISOL_TX(kisol_userns_unshare_root(0));
 	if (stat("/", &st) < 0)
 		return 93;
-	TX(st.st_uid); /* in B: must still be unmapped */
-	TX(st.st_gid);
+	KISOL_TX(st.st_uid); /* in B: must still be unmapped */
+	KISOL_TX(st.st_gid);
 	if (stat("/proc/self", &st) < 0)
 		return 94;
-	TX(st.st_uid); /* our own files: B's root */
-	TX(getuid());
+	KISOL_TX(st.st_uid); /* our own files: B's root */
+	KISOL_TX(getuid());
 	kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
 	return 0;
 }
@@ -102,12 +90,12 @@ TEST_F(extents, nested_root_does_not_own_host_root_files)
 	ASSERT_EQ(0, kisol_spawn(&o, c_nest, NULL, &self->child));
 	ASSERT_EQ(0, kisol_userns_write_maps(self->child.pid, map, map, false));
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
-	EXPECT_EQ(ou, rx(_metadata, self->child.sock));
-	ASSERT_EQ(0, rx(_metadata, self->child.sock)) TH_LOG("nesting B failed");
-	EXPECT_EQ(ou, rx(_metadata, self->child.sock)) TH_LOG("B's root owns the host's / (CVE-2018-18955)");
-	EXPECT_EQ(og, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock));
+	EXPECT_EQ(ou, kisol_rx(_metadata, self->child.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock)) TH_LOG("nesting B failed");
+	EXPECT_EQ(ou, kisol_rx(_metadata, self->child.sock)) TH_LOG("B's root owns the host's / (CVE-2018-18955)");
+	EXPECT_EQ(og, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	/* outside: the process is kernel uid 100000, and B's map reads that way */
 	snprintf(path, sizeof(path), "/proc/%d/status", self->child.pid);
 	ASSERT_LT(0, kisol_read_file(path, buf, sizeof(buf)));
@@ -172,9 +160,9 @@ static int c_depth(int sock, void *arg)
 		if (levels > 40)
 			break;
 	}
-	TX(levels);
-	TX(r);
-	TX(getuid());
+	KISOL_TX(levels);
+	KISOL_TX(r);
+	KISOL_TX(getuid());
 	return 0;
 }
 
@@ -186,9 +174,9 @@ static int c_depth(int sock, void *arg)
 TEST_F(depth, limit_is_parent_level_32)
 {
 	ASSERT_EQ(0, kisol_spawn(NULL, c_depth, (void *)variant->unpriv, &self->child));
-	EXPECT_EQ(33, rx(_metadata, self->child.sock));
-	EXPECT_EQ(-ENOSPC, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* root of level 32 */
+	EXPECT_EQ(33, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(-ENOSPC, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* root of level 32 */
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	/* outside: we are still where we were */
 	EXPECT_EQ(0u, getuid());
@@ -260,17 +248,17 @@ static int c_limit(int sock, void *arg)
 	siginfo_t si;
 	pid_t kid;
 
-	TX(kisol_write_file(a->path, "1"));
+	KISOL_TX(kisol_write_file(a->path, "1"));
 	if (kisol_read_file(a->path, buf, sizeof(buf)) < 0)
 		return 92;
-	TX(strtol(buf, NULL, 10));
-	TX(create_one(a->type));
+	KISOL_TX(strtol(buf, NULL, 10));
+	KISOL_TX(create_one(a->type));
 	kid = fork();
 	if (kid == 0)
 		_exit(-create_one(a->type) & 0xff);
 	if (kid < 0 || waitid(P_PID, kid, &si, WEXITED) < 0)
 		return 93;
-	TX(si.si_code == CLD_EXITED ? si.si_status : 200);
+	KISOL_TX(si.si_code == CLD_EXITED ? si.si_status : 200);
 	return 0;
 }
 
@@ -280,10 +268,10 @@ TEST_F(ns_limit, enforced_in_child_userns_only)
 	struct limit_arg a = { self->path, variant->type };
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_limit, &a, &self->child));
-	ASSERT_EQ(0, rx(_metadata, self->child.sock)) TH_LOG("writing %s inside refused", a.path);
-	EXPECT_EQ(1, rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, rx(_metadata, self->child.sock)); /* the first is allowed */
-	EXPECT_EQ(ENOSPC, rx(_metadata, self->child.sock)); /* the second is not */
+	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock)) TH_LOG("writing %s inside refused", a.path);
+	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* the first is allowed */
+	EXPECT_EQ(ENOSPC, kisol_rx(_metadata, self->child.sock)); /* the second is not */
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	/* outside: still possible here */
 	EXPECT_EQ(0, kisol_ns_probe(variant->type));

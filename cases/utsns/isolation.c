@@ -106,8 +106,6 @@ static struct kisol_spawn_opts opts(const FIXTURE_VARIANT(uts_iso) *v, uint64_t 
 
 static const struct uts_field *F; /* the variant's field, for children */
 
-#define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
-
 static int wait_go(int sock)
 {
 	int64_t go;
@@ -134,7 +132,7 @@ static int c_set(int sock, void *arg)
 	const char *name = arg;
 	char buf[HOST_NAME_MAX + 2];
 
-	TX(F->set(name, strlen(name)) < 0 ? -errno : 0);
+	KISOL_TX(F->set(name, strlen(name)) < 0 ? -errno : 0);
 	if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
 		return 2;
 	wait_go(sock);
@@ -149,16 +147,6 @@ static void rx_str(struct __test_metadata *_metadata, int sock, char *buf, size_
 		TH_LOG("no string from the child: %s", strerror(-r));
 		buf[0] = '\0';
 	}
-}
-
-static int64_t rx(struct __test_metadata *_metadata, int sock)
-{
-	int64_t v = -99999;
-	int r = kisol_recv_int(sock, &v, KISOL_TIMEOUT_MS);
-
-	if (r < 0)
-		TH_LOG("no message from the child: %s", strerror(-r));
-	return v;
 }
 
 TEST_F(uts_iso, outside_change_invisible_inside)
@@ -188,7 +176,7 @@ TEST_F(uts_iso, set_inside_invisible_outside)
 
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-in", &self->a));
-	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
 	EXPECT_STREQ("kisol-in", buf);
 	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
@@ -200,16 +188,16 @@ static int c_limits(int sock, void *arg)
 	char name[HOST_NAME_MAX + 2], buf[HOST_NAME_MAX + 2];
 
 	memset(name, 'k', sizeof(name));
-	TX(F->set(name, 64) < 0 ? errno : 0);
+	KISOL_TX(F->set(name, 64) < 0 ? errno : 0);
 	if (F->get(buf, sizeof(buf)) < 0)
 		return 2;
-	TX(strlen(buf));
-	TX(F->set(name, 65) < 0 ? errno : 0);
-	TX(F->set(name, (size_t)-1) < 0 ? errno : 0);
-	TX(F->set("", 0) < 0 ? errno : 0);
+	KISOL_TX(strlen(buf));
+	KISOL_TX(F->set(name, 65) < 0 ? errno : 0);
+	KISOL_TX(F->set(name, (size_t)-1) < 0 ? errno : 0);
+	KISOL_TX(F->set("", 0) < 0 ? errno : 0);
 	if (F->get(buf, sizeof(buf)) < 0)
 		return 3;
-	TX(strlen(buf));
+	KISOL_TX(strlen(buf));
 	return 0;
 }
 
@@ -220,12 +208,12 @@ TEST_F(uts_iso, length_limits)
 
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_limits, NULL, &self->a));
-	EXPECT_EQ(0, rx(_metadata, self->a.sock));      /* 64 bytes: the maximum */
-	EXPECT_EQ(64, rx(_metadata, self->a.sock));
-	EXPECT_EQ(EINVAL, rx(_metadata, self->a.sock)); /* 65: too long */
-	EXPECT_EQ(EINVAL, rx(_metadata, self->a.sock)); /* huge length */
-	EXPECT_EQ(0, rx(_metadata, self->a.sock));      /* empty is allowed */
-	EXPECT_EQ(0, rx(_metadata, self->a.sock));
+	EXPECT_EQ(0, kisol_rx(_metadata, self->a.sock));      /* 64 bytes: the maximum */
+	EXPECT_EQ(64, kisol_rx(_metadata, self->a.sock));
+	EXPECT_EQ(EINVAL, kisol_rx(_metadata, self->a.sock)); /* 65: too long */
+	EXPECT_EQ(EINVAL, kisol_rx(_metadata, self->a.sock)); /* huge length */
+	EXPECT_EQ(0, kisol_rx(_metadata, self->a.sock));      /* empty is allowed */
+	EXPECT_EQ(0, kisol_rx(_metadata, self->a.sock));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->a, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
 	EXPECT_STREQ(self->before, buf);
@@ -237,7 +225,7 @@ static int c_eperm(int sock, void *arg)
 
 	if (drop && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
 		return 90;
-	TX(F->set("kisol-denied", 12) < 0 ? errno : 0);
+	KISOL_TX(F->set("kisol-denied", 12) < 0 ? errno : 0);
 	return 0;
 }
 
@@ -256,7 +244,7 @@ TEST_F(uts_iso, eperm_without_cap_over_owner)
 		o = opts(variant, 0);
 		ASSERT_EQ(0, kisol_spawn(&o, c_eperm, (void *)0, &self->a));
 	}
-	EXPECT_EQ(EPERM, rx(_metadata, self->a.sock));
+	EXPECT_EQ(EPERM, kisol_rx(_metadata, self->a.sock));
 	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
 	EXPECT_STREQ(self->before, buf);
 }
@@ -312,7 +300,7 @@ static int c_try_setns(int sock, void *arg)
 	if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
 		return 91;
 	r = kisol_ns_enter(fd, KISOL_NS_UTS);
-	TX(r);
+	KISOL_TX(r);
 	if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
 		return 92;
 	return 0;
@@ -328,14 +316,14 @@ TEST_F(uts_iso, setns_into_other_uts_ns)
 	F = variant->f;
 	ASSERT_LE(0, mine);
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-target", &self->a));
-	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
 	theirs = kisol_ns_open(self->a.pid, KISOL_NS_UTS);
 	ASSERT_LE(0, theirs);
 	/* an unprivileged process may not join it */
 	ASSERT_EQ(0, kisol_spawn(NULL, c_try_setns, NULL, &self->b));
 	ASSERT_EQ(0, kisol_send_fd(self->b.sock, theirs));
-	EXPECT_EQ(-EPERM, rx(_metadata, self->b.sock));
+	EXPECT_EQ(-EPERM, kisol_rx(_metadata, self->b.sock));
 	rx_str(_metadata, self->b.sock, buf, sizeof(buf));
 	EXPECT_STREQ(self->before, buf);
 	/* root over its owner may: the name follows the namespace */
@@ -357,8 +345,8 @@ TEST_F(uts_iso, siblings_are_independent)
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-a", &self->a));
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-b", &self->b));
-	ASSERT_EQ(0, rx(_metadata, self->a.sock));
-	ASSERT_EQ(0, rx(_metadata, self->b.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->b.sock));
 	rx_str(_metadata, self->a.sock, a, sizeof(a));
 	rx_str(_metadata, self->b.sock, b, sizeof(b));
 	EXPECT_STREQ("kisol-sib-a", a);
@@ -383,7 +371,7 @@ static void kept_alive(struct __test_metadata *_metadata, FIXTURE_DATA(uts_iso) 
 
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-kept", &self->a));
-	ASSERT_EQ(0, rx(_metadata, self->a.sock));
+	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
 	ASSERT_EQ(0, kisol_ns_id(self->a.pid, KISOL_NS_UTS, &id));
 	if (by_mount) {
