@@ -117,18 +117,12 @@ static inline const char *cg_vname(int v)
 }
 
 /*
- * A fixture named `name` with a test cgroup for controller ctrl and up to
- * four children, in two variants (v1, v2). Each variant SKIPs where the
- * controller is not on that version.
+ * The body every cgroup fixture shares: a test cgroup for controller ctrl
+ * on the variant's version and up to four children, created in setup
+ * (SKIP where the controller is not on that version) and destroyed in
+ * teardown (thaw, kill, drain, rmdir), even after a failed ASSERT.
  */
-#define CG_FIXTURE(name, ctrl)                                                   \
-	FIXTURE(name) {                                                          \
-		struct kisol_cg cg;                                              \
-		struct kisol_child kid[4];                                       \
-	};                                                                       \
-	FIXTURE_VARIANT(name) { int version; };                                  \
-	FIXTURE_VARIANT_ADD(name, v1) { .version = KISOL_CG_V1 };                \
-	FIXTURE_VARIANT_ADD(name, v2) { .version = KISOL_CG_V2 };                \
+#define __CG_FIXTURE_BODY(name, ctrl)                                            \
 	FIXTURE_SETUP(name)                                                      \
 	{                                                                        \
 		struct kisol_cg init = KISOL_CG_INIT;                            \
@@ -144,37 +138,6 @@ static inline const char *cg_vname(int v)
 	}                                                                        \
 	FIXTURE_TEARDOWN(name)                                                   \
 	{                                                                        \
-		int _r;                                                          \
-                                                                                 \
-		_r = kisol_cg_destroy(&self->cg); /* thaws, kills, drains */     \
-		for (int i = 0; i < 4; i++)                                      \
-			kisol_child_release(&self->kid[i]);                      \
-		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
-	}
-
-/* Same fixture with only a v2 variant (properties cgroup v1 does not have). */
-#define CG_FIXTURE_V2(name, ctrl)                                                \
-	FIXTURE(name) {                                                          \
-		struct kisol_cg cg;                                              \
-		struct kisol_child kid[4];                                       \
-	};                                                                       \
-	FIXTURE_VARIANT(name) { int version; };                                  \
-	FIXTURE_VARIANT_ADD(name, v2) { .version = KISOL_CG_V2 };                \
-	FIXTURE_SETUP(name)                                                      \
-	{                                                                        \
-		struct kisol_cg init = KISOL_CG_INIT;                            \
-		struct kisol_child kinit = KISOL_CHILD_INIT;                     \
-		int _r;                                                          \
-                                                                                 \
-		self->cg = init;                                                 \
-		for (int i = 0; i < 4; i++)                                      \
-			self->kid[i] = kinit;                                    \
-		NEED_CG((ctrl), KISOL_CG_V2);                                    \
-		_r = kisol_cg_create((ctrl), KISOL_CG_V2, &self->cg);            \
-		ASSERT_EQ(0, _r) TH_LOG("create test cgroup: %s", strerror(-_r)); \
-	}                                                                        \
-	FIXTURE_TEARDOWN(name)                                                   \
-	{                                                                        \
 		int _r = kisol_cg_destroy(&self->cg);                            \
                                                                                  \
 		for (int i = 0; i < 4; i++)                                      \
@@ -182,35 +145,31 @@ static inline const char *cg_vname(int v)
 		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
 	}
 
-/* Same fixture with only a v1 variant (interfaces cgroup v2 does not have). */
-#define CG_FIXTURE_V1(name, ctrl)                                                \
+#define __CG_FIXTURE_DATA(name)                                                  \
 	FIXTURE(name) {                                                          \
 		struct kisol_cg cg;                                              \
 		struct kisol_child kid[4];                                       \
 	};                                                                       \
-	FIXTURE_VARIANT(name) { int version; };                                  \
+	FIXTURE_VARIANT(name) { int version; }
+
+/* A cgroup fixture in two variants, v1 and v2. */
+#define CG_FIXTURE(name, ctrl)                                                   \
+	__CG_FIXTURE_DATA(name);                                                 \
 	FIXTURE_VARIANT_ADD(name, v1) { .version = KISOL_CG_V1 };                \
-	FIXTURE_SETUP(name)                                                      \
-	{                                                                        \
-		struct kisol_cg init = KISOL_CG_INIT;                            \
-		struct kisol_child kinit = KISOL_CHILD_INIT;                     \
-		int _r;                                                          \
-                                                                                 \
-		self->cg = init;                                                 \
-		for (int i = 0; i < 4; i++)                                      \
-			self->kid[i] = kinit;                                    \
-		NEED_CG((ctrl), KISOL_CG_V1);                                    \
-		_r = kisol_cg_create((ctrl), KISOL_CG_V1, &self->cg);            \
-		ASSERT_EQ(0, _r) TH_LOG("create test cgroup: %s", strerror(-_r)); \
-	}                                                                        \
-	FIXTURE_TEARDOWN(name)                                                   \
-	{                                                                        \
-		int _r = kisol_cg_destroy(&self->cg);                            \
-                                                                                 \
-		for (int i = 0; i < 4; i++)                                      \
-			kisol_child_release(&self->kid[i]);                      \
-		EXPECT_EQ(0, _r) TH_LOG("destroy %s", strerror(-_r));            \
-	}
+	FIXTURE_VARIANT_ADD(name, v2) { .version = KISOL_CG_V2 };                \
+	__CG_FIXTURE_BODY(name, ctrl)
+
+/* Only a v2 variant (properties cgroup v1 does not have). */
+#define CG_FIXTURE_V2(name, ctrl)                                                \
+	__CG_FIXTURE_DATA(name);                                                 \
+	FIXTURE_VARIANT_ADD(name, v2) { .version = KISOL_CG_V2 };                \
+	__CG_FIXTURE_BODY(name, ctrl)
+
+/* Only a v1 variant (interfaces cgroup v2 does not have). */
+#define CG_FIXTURE_V1(name, ctrl)                                                \
+	__CG_FIXTURE_DATA(name);                                                 \
+	FIXTURE_VARIANT_ADD(name, v1) { .version = KISOL_CG_V1 };                \
+	__CG_FIXTURE_BODY(name, ctrl)
 
 /* Shared counter page for "does it run?" checks. */
 static inline volatile uint64_t *cg_counter_page(void)
