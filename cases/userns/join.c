@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 
 #include "kisol_test.h"
+#include "kisol/timing.h"
 
 #define TX(v) do { if (kisol_send_int(sock, (int64_t)(v)) < 0) return 91; } while (0)
 
@@ -180,6 +181,39 @@ static void *idle(void *arg)
 	return NULL;
 }
 
+static int threads_now(void)
+{
+	char buf[2048];
+	const char *p;
+
+	if (kisol_read_file("/proc/self/status", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "\nThreads:");
+	return p ? atoi(p + strlen("\nThreads:")) : -1;
+}
+
+/*
+ * pthread_join() returns once the kernel cleared the thread's tid (in
+ * exit_mm()); the thread still holds our fs_struct (until exit_fs()) and
+ * stays in the thread group until release_task(), and setns(CLONE_NEWUSER)
+ * refuses both with EINVAL. "Threads:" counts signal->nr_threads, dropped
+ * in release_task() after both: re-check it, yielding, until a deadline.
+ */
+static int wait_single_threaded(void)
+{
+	uint64_t end = kisol_now_ns() + KISOL_TIMEOUT_MS * 1000000ull;
+	int n;
+
+	while ((n = threads_now()) != 1) {
+		if (n < 0)
+			return -EIO;
+		if (kisol_now_ns() > end)
+			return -ETIMEDOUT;
+		sched_yield();
+	}
+	return 0;
+}
+
 static int c_threaded(int sock, void *arg)
 {
 	int fd = kisol_recv_fd(sock, KISOL_TIMEOUT_MS);
@@ -193,6 +227,7 @@ static int c_threaded(int sock, void *arg)
 	TX(kisol_ns_enter(fd, KISOL_NS_USER));
 	close(pfd[1]);
 	pthread_join(t, NULL);
+	TX(wait_single_threaded());
 	/* single-threaded again: now it works */
 	TX(kisol_ns_enter(fd, KISOL_NS_USER));
 	return 0;
@@ -204,6 +239,8 @@ TEST_F(join, refused_while_multithreaded)
 	ASSERT_EQ(0, kisol_spawn(NULL, c_threaded, NULL, &self->joiner));
 	ASSERT_EQ(0, kisol_send_fd(self->joiner.sock, self->nsfd));
 	EXPECT_EQ(-EINVAL, rx(_metadata, self->joiner.sock));
+	ASSERT_EQ(0, rx(_metadata, self->joiner.sock))
+		TH_LOG("joined thread still counted in /proc/self/status Threads:");
 	EXPECT_EQ(0, rx(_metadata, self->joiner.sock));
 }
 
