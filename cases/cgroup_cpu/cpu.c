@@ -138,6 +138,20 @@ TEST_F(cpu, quota_hierarchical)
 	kisol_cg_destroy(&sub);
 }
 
+/* One measuring window on running hogs: until either spent budget ns more; the two deltas. */
+static int window(volatile int64_t *used, int64_t budget, int64_t *da, int64_t *db)
+{
+	int64_t end = cg_now_ns(CLOCK_MONOTONIC) + 20000000000LL, a0, b0;
+
+	a0 = used[0];
+	b0 = used[1];
+	while (used[0] - a0 < budget && used[1] - b0 < budget && cg_now_ns(CLOCK_MONOTONIC) < end)
+		sched_yield();
+	*da = used[0] - a0;
+	*db = used[1] - b0;
+	return cg_now_ns(CLOCK_MONOTONIC) < end ? 0 : -ETIMEDOUT;
+}
+
 /*
  * Let two hogs compete until one of them has spent `budget` ns more than at
  * the point where both were running; return the two deltas.
@@ -145,7 +159,7 @@ TEST_F(cpu, quota_hierarchical)
 static int compete(struct kisol_child *k, volatile int64_t *used, int64_t budget, int64_t *da,
 		   int64_t *db)
 {
-	int64_t end = cg_now_ns(CLOCK_MONOTONIC) + 20000000000LL, a0, b0;
+	int64_t end = cg_now_ns(CLOCK_MONOTONIC) + 20000000000LL;
 	cpu_set_t s;
 
 	/* watch from another CPU where there is one, then start both hogs at once */
@@ -160,13 +174,9 @@ static int compete(struct kisol_child *k, volatile int64_t *used, int64_t budget
 
 	while ((!used[0] || !used[1]) && cg_now_ns(CLOCK_MONOTONIC) < end)
 		sched_yield();
-	a0 = used[0];
-	b0 = used[1];
-	while (used[0] - a0 < budget && used[1] - b0 < budget && cg_now_ns(CLOCK_MONOTONIC) < end)
-		sched_yield();
-	*da = used[0] - a0;
-	*db = used[1] - b0;
-	return cg_now_ns(CLOCK_MONOTONIC) < end ? 0 : -ETIMEDOUT;
+	if (cg_now_ns(CLOCK_MONOTONIC) >= end)
+		return -ETIMEDOUT;
+	return window(used, budget, da, db);
 }
 
 /* Two hogs on one CPU, weights 1:3 (shares 1024:3072): CPU time splits about 1:3. */
@@ -217,11 +227,25 @@ TEST_F(cpu, equal_weights_even)
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CPU, variant->version, &b));
 	ASSERT_EQ(0, cg_spawn_fn(&a, hog, &ha, &self->kid[0]));
 	ASSERT_EQ(0, cg_spawn_fn(&b, hog, &hb, &self->kid[1]));
+	/*
+	 * Three back-to-back windows, judged by the median ratio: one window
+	 * can be skewed by a single stall charged to whichever hog ran (seen
+	 * once under qemu TCG); a kernel that does not share evenly skews all.
+	 */
+	double r[3];
+
 	ASSERT_EQ(0, compete(self->kid, used, 300000000, &ua, &ub));
-	ratio = (double)ub / (double)(ua ? ua : 1);
+	r[0] = (double)ub / (double)(ua ? ua : 1);
+	for (int i = 1; i < 3; i++) {
+		ASSERT_EQ(0, window(used, 300000000, &ua, &ub));
+		r[i] = (double)ub / (double)(ua ? ua : 1);
+	}
 	kisol_cg_kill(&a);
 	kisol_cg_kill(&b);
-	EXPECT_TRUE(ratio > 0.5 && ratio < 2.0) TH_LOG("ratio %.2f", ratio);
+	ratio = r[0] > r[1] ? (r[1] > r[2] ? r[1] : (r[0] > r[2] ? r[2] : r[0]))
+			    : (r[0] > r[2] ? r[0] : (r[1] > r[2] ? r[2] : r[1]));
+	EXPECT_TRUE(ratio > 0.5 && ratio < 2.0)
+		TH_LOG("median b/a ratio %.2f (windows %.2f %.2f %.2f)", ratio, r[0], r[1], r[2]);
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
 }

@@ -59,11 +59,22 @@ static int write_cache(int sock, void *arg)
 		return 1;
 	}
 	memset(buf, 7, sizeof(buf));
-	for (size_t i = 0; i < n; i += sizeof(buf))
+	for (size_t i = 0; i < n; i += sizeof(buf)) {
 		if (write(fd, buf, sizeof(buf)) != sizeof(buf)) {
 			kisol_send_int(sock, -errno);
 			return 1;
 		}
+		/*
+		 * Keep the cache clean (write back every 4 MiB): limit
+		 * reclaim then finds the writer's own clean pages at once
+		 * instead of stalling on dirty ones under a slow disk (qemu
+		 * TCG), which ended in reclaim failure and OOM handling.
+		 */
+		if ((i + sizeof(buf)) % (4 << 20) == 0 && fdatasync(fd) < 0) {
+			kisol_send_int(sock, -errno);
+			return 1;
+		}
+	}
 	kisol_send_int(sock, 1);
 	kisol_recv_int(sock, &v, -1);
 	return 0;
