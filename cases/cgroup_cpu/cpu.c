@@ -22,7 +22,15 @@ struct hog {
 	int64_t cpu_ns;   /* stop after this much own CPU time (0: never) */
 	int cpu;          /* pin to this CPU (-1: no pinning) */
 	volatile int64_t *used; /* shared: own CPU time so far */
+	volatile int64_t *jumps; /* shared (optional): steps of own CPU time > STALL_NS */
 };
+
+/*
+ * One pass of the hog's inner loop costs well under a millisecond of CPU
+ * even under qemu TCG; its own CPU clock advancing by more than this in one
+ * pass means the (virtual) CPU stalled and the stall was charged to it.
+ */
+#define STALL_NS 25000000LL
 
 /* Child: pin, spin until cpu_ns of own CPU time, report the wall time it took, park. */
 static int hog(int sock, void *p)
@@ -44,12 +52,15 @@ static int hog(int sock, void *p)
 		return 101;
 	t0 = cg_now_ns(CLOCK_PROCESS_CPUTIME_ID);
 	w0 = cg_now_ns(CLOCK_MONOTONIC);
-	for (;;) {
+	for (int64_t prev = 0;;) {
 		int64_t u;
 
 		for (volatile int i = 0; i < 20000; i++)
 			; /* user time between clock reads */
 		u = cg_now_ns(CLOCK_PROCESS_CPUTIME_ID) - t0;
+		if (h->jumps && u - prev > STALL_NS)
+			(*h->jumps)++;
+		prev = u;
 
 		if (h->used)
 			*h->used = u;
@@ -223,29 +234,39 @@ TEST_F(cpu, equal_weights_even)
 	ASSERT_NE(NULL, used);
 	ha.used = &used[0];
 	hb.used = &used[1];
+	ha.jumps = &used[2];
+	hb.jumps = &used[3];
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CPU, variant->version, &a));
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CPU, variant->version, &b));
 	ASSERT_EQ(0, cg_spawn_fn(&a, hog, &ha, &self->kid[0]));
 	ASSERT_EQ(0, cg_spawn_fn(&b, hog, &hb, &self->kid[1]));
 	/*
-	 * Three back-to-back windows, judged by the median ratio: one window
-	 * can be skewed by a single stall charged to whichever hog ran (seen
-	 * once under qemu TCG); a kernel that does not share evenly skews all.
+	 * A window in which either hog's CPU clock jumped by more than
+	 * STALL_NS in one pass is not a scheduling measurement: a stalled
+	 * vCPU charged the stall to whichever hog ran (ratios 0.09 and 16
+	 * seen under qemu TCG). Measure again, at most five windows.
 	 */
-	double r[3];
+	int64_t j0 = 0, tainted = 0;
+	int w;
 
-	ASSERT_EQ(0, compete(self->kid, used, 300000000, &ua, &ub));
-	r[0] = (double)ub / (double)(ua ? ua : 1);
-	for (int i = 1; i < 3; i++) {
-		ASSERT_EQ(0, window(used, 300000000, &ua, &ub));
-		r[i] = (double)ub / (double)(ua ? ua : 1);
+	for (w = 0; w < 5; w++) {
+		j0 = used[2] + used[3];
+		ASSERT_EQ(0, w ? window(used, 300000000, &ua, &ub)
+			       : compete(self->kid, used, 300000000, &ua, &ub));
+		if (used[2] + used[3] == j0)
+			break;
+		tainted++;
 	}
 	kisol_cg_kill(&a);
 	kisol_cg_kill(&b);
-	ratio = r[0] > r[1] ? (r[1] > r[2] ? r[1] : (r[0] > r[2] ? r[2] : r[0]))
-			    : (r[0] > r[2] ? r[0] : (r[1] > r[2] ? r[2] : r[1]));
+	if (w == 5)
+		SKIP(goto out, "CPU time of a hog jumped by > %lld ms in one pass in all 5 windows "
+		     "(stalled virtual CPU): no clean measurement", STALL_NS / 1000000);
+	ratio = (double)ub / (double)(ua ? ua : 1);
 	EXPECT_TRUE(ratio > 0.5 && ratio < 2.0)
-		TH_LOG("median b/a ratio %.2f (windows %.2f %.2f %.2f)", ratio, r[0], r[1], r[2]);
+		TH_LOG("b/a ratio %.2f (a %lld ns, b %lld ns; %lld stalled windows discarded)",
+		       ratio, (long long)ua, (long long)ub, (long long)tainted);
+out:
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
 }
