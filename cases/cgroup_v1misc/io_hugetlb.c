@@ -125,6 +125,7 @@ static int direct_read(int sock, void *arg)
 }
 
 /* A member's direct reads are accounted to its cgroup (read-only, 1 MiB). */
+KISOL_META(io, read_accounted, "commit=ad7c3b41e86b;ref=blk-throttle: Fix io statistics for cgroup v1 (v6.4, XFAIL before)")
 TEST_F(io, read_accounted)
 {
 	char dev[32], name[300], path[320], buf[4096], *p;

@@ -205,6 +205,7 @@ static int unshare_then_exec(int sock, void *arg)
 	return 12;
 }
 
+KISOL_META(tfc, exec_enters_time_for_children, "commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
 TEST_F(tfc, exec_enters_time_for_children)
 {
 	int64_t t0, t1, before, ino_before, tfc_ino, after, ino_after;
@@ -246,6 +247,7 @@ TEST_F(tfc, exec_enters_time_for_children)
 static volatile int64_t vfork_seen;
 static volatile uint64_t vfork_ino;
 
+KISOL_META(tfc, vfork_child_stays_with_parent, "commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
 TEST_F(tfc, vfork_child_stays_with_parent)
 {
 	int64_t t0, t1;
@@ -283,6 +285,7 @@ static void *thread_read(void *arg)
 	return NULL;
 }
 
+KISOL_META(tfc, threads_stay_with_process, "commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
 TEST_F(tfc, threads_stay_with_process)
 {
 	pthread_t t;
