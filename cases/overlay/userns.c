@@ -456,6 +456,8 @@ TEST_F(uino, st_ino_persistent_in_user_namespace)
 	}
 }
 XFAIL_ADD(uino, same_fs, st_ino_persistent_in_user_namespace);
-KISOL_META(uino, st_ino_persistent_in_user_namespace, "commit=c846af050f94;ref=overlayfs.rst Inode properties")
+KISOL_META(uino, st_ino_persistent_in_user_namespace,
+	   "commit=c846af050f94;ref=overlayfs.rst Inode properties;"
+	   "xfail=unprivileged overlay: copied-up st_ino not kept across remount (origin file handles not decoded without privilege)")
 
 KISOL_MAIN
