@@ -134,6 +134,18 @@ def _other_live_run(name):
     return bool(m) and int(m.group("pid")) != os.getpid() and os.path.exists(f"/proc/{m.group('pid')}")
 
 
+def remove_stale_scratch():
+    """Scratch directories of driver runs that were killed (pid gone)."""
+    import shutil
+    removed = []
+    for n in _listdir("/var/tmp"):
+        m = _RUN_SCRATCH.match(n)
+        if m and not os.path.exists(f"/proc/{m.group('pid')}"):
+            shutil.rmtree(f"/var/tmp/{n}", ignore_errors=True)
+            removed.append(f"/var/tmp/{n}")
+    return removed
+
+
 def _scratch():
     out = []
     for base in ("/tmp", "/var/tmp", "/dev/shm"):

@@ -39,21 +39,26 @@ def pytest_configure(config):
         return
     facts = results.host_facts()
     out = config.getoption("--kisol-results")
-    # A results directory names its run; otherwise the pid keeps concurrent runs apart.
+    # A results directory names its run; otherwise a time-host-kernel id.
     run_id = (os.path.basename(os.path.normpath(out)) if out else
-              results.make_run_id(facts["host"], facts["kernel"], suffix=f"-p{os.getpid()}"))
-    config._kisol = {"run_id": run_id, "facts": facts, "started": results.now_iso(),
-                     "cases": [], "leaks": []}
+              results.make_run_id(facts["host"], facts["kernel"]))
+    # The host-side names (cgroup dirs, scratch) also carry the driver's pid,
+    # so that concurrent runs stay apart and a dead run's leftovers are known.
+    tag = f"{run_id}-p{os.getpid()}"
+    config._kisol = {"run_id": run_id, "tag": tag, "facts": facts,
+                     "started": results.now_iso(), "cases": [], "leaks": []}
+    stale = sandbox.remove_stale_runs() + hoststate.remove_stale_scratch()
+    if stale:
+        config._kisol["stale"] = stale
     if not config.getoption("--kisol-no-leak-check"):
         config._kisol["before"] = hoststate.snapshot()
-    pid_tag = f"-p{os.getpid()}"
-    scratch = f"/var/tmp/kisol-{run_id}" + ("" if run_id.endswith(pid_tag) else pid_tag)
+    scratch = f"/var/tmp/kisol-{tag}"
     os.makedirs(scratch, exist_ok=True)
-    os.environ["KISOL_RUN_ID"] = run_id
+    os.environ["KISOL_RUN_ID"] = tag
     os.environ["KISOL_SCRATCH"] = scratch
     # The run's cgroup directories exist before workers start; workers
     # inherit the environment.
-    sb = sandbox.Sandbox(run_id, f"main-{os.getpid()}")
+    sb = sandbox.Sandbox(tag, f"main-{os.getpid()}")
     config._kisol_sandbox = sb
     if sb.v2_base:
         os.environ["KISOL_CG_V2_BASE"] = sb.v2_base
@@ -232,7 +237,7 @@ def _run_leftovers(run_id):
 
 def _cleanup_run(config):
     k = config._kisol
-    run_id = k["run_id"]
+    run_id = k["tag"]
     leaks = _run_leftovers(run_id)
     scratch = os.environ.get("KISOL_SCRATCH", "")
     if scratch and os.path.isdir(scratch):
@@ -282,6 +287,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for area in sorted(counts):
             tr.write_line(f"{area:16s} " + "  ".join(f"{v}:{n}" for v, n in sorted(counts[area].items())))
     tr.section("kisol host state")
+    for l in k.get("stale", []):
+        tr.write_line(f"removed before the run, left by a driver that was killed: {l}", yellow=True)
     if "before" not in k:
         tr.write_line("leak check DISABLED (--kisol-no-leak-check)")
     elif k["leaks"]:

@@ -15,6 +15,7 @@ library creates cgroup2 test cgroups, outside the test's own leaf.
 import ctypes
 import errno
 import os
+import re
 import select
 import signal
 import subprocess
@@ -193,6 +194,32 @@ def _wait_pidfd(proc, timeout):
     finally:
         os.close(fd)
     return proc.wait()
+
+
+def _dead_run(name):
+    """kisol-run-<id>-p<pid> (cgroup) of a driver that no longer runs?"""
+    m = re.match(r"^kisol-run-.+-p(?P<pid>\d+)$", name)
+    return bool(m) and not os.path.exists(f"/proc/{m.group('pid')}")
+
+
+def remove_stale_runs():
+    """Remove the cgroup directories of driver runs that were killed before
+    they could clean up (their pid is gone). Returns what was removed."""
+    mounts, own = cgroup_mounts(), own_cgroups()
+    removed = []
+    for key, mp in mounts.items():
+        if key not in own:
+            continue
+        parent = os.path.join(mp, own[key].lstrip("/"))
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for n in names:
+            d = os.path.join(parent, n)
+            if _dead_run(n) and os.path.isdir(d) and not remove_tree(d, key == "v2"):
+                removed.append(d)
+    return sorted(set(removed))
 
 
 class Sandbox:

@@ -168,7 +168,7 @@ def test_orphan_killed_and_run_dirs_removed(demo, demo_run):
     left = subprocess.run(["pgrep", "-f", f"{demo}/cases/demo/demo"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
     run_id = json.load(open(demo / "res" / "run.json"))["run_id"]
-    assert not subprocess.run(["find", "/sys/fs/cgroup", "-maxdepth", "8", "-name", f"kisol-run-{run_id}"],
+    assert not subprocess.run(["find", "/sys/fs/cgroup", "-maxdepth", "8", "-name", f"kisol-run-{run_id}*"],
                               capture_output=True, text=True).stdout.strip()
     assert not [d for d in os.listdir("/var/tmp") if d.startswith(f"kisol-{run_id}")]
 
@@ -205,3 +205,22 @@ def test_hoststate_sees_a_mount(tmp_path):
     assert p.returncode == 0, p.stderr
     assert any(l.startswith("mounts: +") and "kisol-hs-probe" in l for l in p.stdout.splitlines())
     assert "scratch: + /tmp/kisol-hs-probe" in p.stdout
+
+
+def test_stale_runs_of_a_killed_driver_are_removed(demo):
+    """A driver killed before its teardown leaves its run directories; the
+    next run removes them (their pid is gone) and says so."""
+    from kisol import sandbox
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    own = sandbox.own_cgroups().get("v2")
+    mp = sandbox.cgroup_mounts().get("v2")
+    if own is None or mp is None:
+        pytest.skip("no cgroup2 hierarchy")
+    cg = os.path.join(mp, own.lstrip("/"), f"kisol-run-stale-test-p{dead.pid}")
+    os.makedirs(os.path.join(cg, "sandbox", "w-1"))
+    scratch = f"/var/tmp/kisol-stale-test-p{dead.pid}"
+    os.makedirs(os.path.join(scratch, "x"))
+    p = run_pytest(demo, "cases/demo", "-q", "-k", "passes")
+    assert not os.path.exists(cg) and not os.path.exists(scratch)
+    assert f"left by a driver that was killed: {cg}" in p.stdout, p.stdout
