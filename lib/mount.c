@@ -420,12 +420,28 @@ static int find_cb(const struct kisol_mnt_info *m, void *arg)
 	return 0;
 }
 
+/* The topmost mount matching f (by path or id); -ENOENT if none. */
+static int find_mount(pid_t pid, struct find *f, struct kisol_mnt_info *ret)
+{
+	_cleanup_free_ struct kisol_mnt_info *tmp = malloc(sizeof(*tmp));
+	int r;
+
+	if (!tmp)
+		return -ENOMEM;
+	f->found = tmp;
+	r = kisol_mnt_foreach(pid, find_cb, f);
+	if (r < 0)
+		return r;
+	if (!f->hit)
+		return -ENOENT;
+	*ret = *tmp;
+	return 0;
+}
+
 int kisol_mnt_info(pid_t pid, const char *path, struct kisol_mnt_info *ret)
 {
 	char real[PATH_MAX];
-	struct kisol_mnt_info *tmp;
 	struct find f = { .path = real };
-	int r;
 
 	if (!path || !ret)
 		return -EINVAL;
@@ -435,38 +451,16 @@ int kisol_mnt_info(pid_t pid, const char *path, struct kisol_mnt_info *ret)
 	} else {
 		snprintf(real, sizeof(real), "%s", path);
 	}
-	tmp = malloc(sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	f.found = tmp;
-	r = kisol_mnt_foreach(pid, find_cb, &f);
-	if (r >= 0 && !f.hit)
-		r = -ENOENT;
-	if (r >= 0)
-		*ret = *tmp;
-	free(tmp);
-	return r < 0 ? r : 0;
+	return find_mount(pid, &f, ret);
 }
 
 int kisol_mnt_info_by_id(pid_t pid, int mnt_id, struct kisol_mnt_info *ret)
 {
-	struct kisol_mnt_info *tmp;
 	struct find f = { .id = mnt_id };
-	int r;
 
 	if (!ret || mnt_id <= 0)
 		return -EINVAL;
-	tmp = malloc(sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	f.found = tmp;
-	r = kisol_mnt_foreach(pid, find_cb, &f);
-	if (r >= 0 && !f.hit)
-		r = -ENOENT;
-	if (r >= 0)
-		*ret = *tmp;
-	free(tmp);
-	return r < 0 ? r : 0;
+	return find_mount(pid, &f, ret);
 }
 
 static int count_cb(const struct kisol_mnt_info *m, void *arg)
