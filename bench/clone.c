@@ -20,32 +20,8 @@ struct clone_ctx {
 static int op_clone(void *arg, double *ret_ns)
 {
 	struct clone_ctx *c = arg;
-	struct kisol_clone_opts o = { .flags = c->flags, .cgroup_fd = -1 };
-	uint64_t t0, t1;
-	pid_t pid;
 
-	t0 = kisol_now_ns();
-	pid = kisol_clone(&o, NULL);
-	if (pid == 0) {
-		if (!c->exit_reap)
-			for (;;)
-				pause();
-		_exit(0);
-	}
-	if (pid < 0)
-		return pid;
-	if (c->exit_reap) {
-		if (waitpid(pid, NULL, 0) != pid)
-			return -errno;
-		t1 = kisol_now_ns();
-	} else {
-		t1 = kisol_now_ns();
-		kill(pid, SIGKILL);
-		if (waitpid(pid, NULL, 0) != pid)
-			return -errno;
-	}
-	*ret_ns = (double)(t1 - t0);
-	return 0;
+	return ns_clone_timed(c->flags, c->exit_reap, ret_ns);
 }
 
 static int clone_params(struct bench *b, struct clone_ctx *c, char *name, size_t size)

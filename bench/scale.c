@@ -123,30 +123,8 @@ struct ns_ctx {
 static int op_ns(void *arg, double *ret_ns)
 {
 	struct ns_ctx *c = arg;
-	struct kisol_clone_opts o = { .flags = c->flag, .cgroup_fd = -1 };
-	uint64_t t0, t1 = 0;
-	pid_t pid;
 
-	t0 = kisol_now_ns();
-	pid = kisol_clone(&o, NULL);
-	if (pid == 0) {
-		if (!c->exit_reap)
-			for (;;)
-				pause();
-		_exit(0);
-	}
-	if (pid < 0)
-		return pid;
-	if (!c->exit_reap) {
-		t1 = kisol_now_ns();
-		kill(pid, SIGKILL);
-	}
-	if (waitpid(pid, NULL, 0) != pid)
-		return -errno;
-	if (c->exit_reap)
-		t1 = kisol_now_ns();
-	*ret_ns = (double)(t1 - t0);
-	return 0;
+	return ns_clone_timed(c->flag, c->exit_reap, ret_ns);
 }
 
 static int ns_params(struct bench *b, int *type, int *n, struct ns_ctx *c, char *name, size_t size)
