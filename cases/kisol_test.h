@@ -62,6 +62,14 @@
 			return 91;                                       \
 	} while (0)
 
+/* Child side: block until the parent says go (any integer); -errno on error. */
+static inline int kisol_wait_go(int sock)
+{
+	int64_t go;
+
+	return kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
+}
+
 static inline int64_t kisol_rx(struct __test_metadata *_metadata, int sock)
 {
 	int64_t v = -99999;

@@ -155,13 +155,6 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(sysv) *self,
 	ASSERT_EQ(0, kisol_spawn(&o, fn, arg, &self->child));
 }
 
-static int wait_go(int sock)
-{
-	int64_t go;
-
-	return kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
-}
-
 /* Inside: look up the key, then create our own with it. */
 static int c_same_key(int sock, void *arg)
 {
@@ -172,7 +165,7 @@ static int c_same_key(int sock, void *arg)
 	KISOL_TX(id < 0 ? -errno : id);
 	KISOL_TX(id < 0 ? -1 : O->put(id, 22));
 	KISOL_TX(id < 0 ? -1 : O->take(id));
-	wait_go(sock);
+	kisol_wait_go(sock);
 	return 0;
 }
 
@@ -204,7 +197,7 @@ static int c_ids(int sock, void *arg)
 	KISOL_TX(O->rm((int)outer));
 	id = O->get(IPC_PRIVATE, IPC_CREAT);
 	KISOL_TX(id < 0 ? -errno : id);
-	wait_go(sock);
+	kisol_wait_go(sock);
 	return 0;
 }
 
@@ -257,7 +250,7 @@ static int c_proc(int sock, void *arg)
 	n = count_keys(O->name, KEY + 1, &total);
 	KISOL_TX(n);
 	KISOL_TX(total);
-	wait_go(sock);
+	kisol_wait_go(sock);
 	return 0;
 }
 
@@ -282,7 +275,7 @@ static int c_create(int sock, void *arg)
 
 	KISOL_TX(id < 0 ? -errno : id);
 	KISOL_TX(id < 0 ? -1 : O->put(id, 33));
-	wait_go(sock);
+	kisol_wait_go(sock);
 	return 0;
 }
 

@@ -67,8 +67,6 @@ static int hello(int sock)
 
 typedef int (*body_fn)(int sock);
 
-static int wait_go(int sock);
-
 /* The init stays until the test sends a last go (or goes away). */
 static int run_body(int sock, void *arg)
 {
@@ -77,7 +75,7 @@ static int run_body(int sock, void *arg)
 	if (hello(sock) < 0)
 		return 90;
 	r = ((body_fn)arg)(sock);
-	wait_go(sock);
+	kisol_wait_go(sock);
 	return r;
 }
 
@@ -96,13 +94,6 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(pidns) *self,
 	self->init = (pid_t)init;
 	self->init_pidfd = kisol_pidfd_open(self->init);
 	ASSERT_LE(0, self->init_pidfd);
-}
-
-static int wait_go(int sock)
-{
-	int64_t go;
-
-	return kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
 }
 
 /* ---- init is 1, parent invisible ---- */

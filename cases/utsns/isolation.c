@@ -106,13 +106,6 @@ static struct kisol_spawn_opts opts(const FIXTURE_VARIANT(uts_iso) *v, uint64_t 
 
 static const struct uts_field *F; /* the variant's field, for children */
 
-static int wait_go(int sock)
-{
-	int64_t go;
-
-	return kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
-}
-
 /* Child: report the name, then on each go set nothing and report again. */
 static int c_report(int sock, void *arg)
 {
@@ -121,7 +114,7 @@ static int c_report(int sock, void *arg)
 	for (;;) {
 		if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
 			return 1;
-		if (wait_go(sock) < 0)
+		if (kisol_wait_go(sock) < 0)
 			return 0;
 	}
 }
@@ -135,7 +128,7 @@ static int c_set(int sock, void *arg)
 	KISOL_TX(F->set(name, strlen(name)) < 0 ? -errno : 0);
 	if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
 		return 2;
-	wait_go(sock);
+	kisol_wait_go(sock);
 	return 0;
 }
 
@@ -264,7 +257,7 @@ static int c_views(int sock, void *arg)
 	kisol_chomp(buf);
 	if (kisol_send_str(sock, buf) < 0)
 		return 5;
-	wait_go(sock);
+	kisol_wait_go(sock);
 	return 0;
 }
 
