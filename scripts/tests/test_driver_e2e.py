@@ -117,10 +117,17 @@ def demo(tmp_path_factory):
     return tmp
 
 
+demo_run_dir = {}
+
+
 @pytest.fixture(scope="module")
 def demo_run(demo):
-    p = run_pytest(demo, "cases/demo", "-rA", f"--kisol-results={demo}/res")
-    cases = json.load(open(demo / "res" / "cases.json"))["cases"]
+    # a results directory names the run: unique, as xdist workers may each
+    # build this module's fixtures and run the demo at the same time
+    res = demo / f"res-{os.getpid()}-{time.monotonic_ns()}"
+    p = run_pytest(demo, "cases/demo", "-rA", f"--kisol-results={res}")
+    cases = json.load(open(res / "cases.json"))["cases"]
+    demo_run_dir[demo] = res
     return p, {c["test"]: c for c in cases}
 
 
@@ -167,7 +174,7 @@ def test_orphan_killed_and_run_dirs_removed(demo, demo_run):
     # The orphan forked by global.orphan is gone: no process runs the demo binary.
     left = subprocess.run(["pgrep", "-f", f"{demo}/cases/demo/demo"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
-    run_id = json.load(open(demo / "res" / "run.json"))["run_id"]
+    run_id = json.load(open(demo_run_dir[demo] / "run.json"))["run_id"]
     assert not subprocess.run(["find", "/sys/fs/cgroup", "-maxdepth", "8", "-name", f"kisol-run-{run_id}*"],
                               capture_output=True, text=True).stdout.strip()
     assert not [d for d in os.listdir("/var/tmp") if d.startswith(f"kisol-{run_id}")]
