@@ -8,6 +8,7 @@ BUILD       := build
 HARNESS_TAR := /usr/src/linux-source-6.12.tar.xz
 HARNESS_DIR := linux-source-6.12/tools/testing/selftests
 HARNESS     := $(BUILD)/include/kselftest_harness.h $(BUILD)/include/kselftest.h
+HARNESS_STAMP := $(BUILD)/include/kselftest-source.txt
 DEPS_STAMP  := $(BUILD)/.deps-ok
 
 CFLAGS      ?= -O2 -g
@@ -42,16 +43,19 @@ $(DEPS_STAMP): scripts/install-deps
 	@mkdir -p $(@D) && touch $@
 
 harness: $(HARNESS)
-$(HARNESS): | $(DEPS_STAMP)
-	@mkdir -p $(BUILD)/include $(BUILD)/harness-src
+# One recipe produces both headers: they hang off a single stamp so that no -j
+# runs the extraction twice (two recipes racing on one scratch directory).
+$(HARNESS): $(HARNESS_STAMP)
+$(HARNESS_STAMP): | $(DEPS_STAMP)
 	@echo "  HARNESS  from $(HARNESS_TAR)"
+	@rm -rf $(BUILD)/harness-src && mkdir -p $(BUILD)/include $(BUILD)/harness-src
 	@tar -xJf $(HARNESS_TAR) -C $(BUILD)/harness-src \
 		$(HARNESS_DIR)/kselftest_harness.h $(HARNESS_DIR)/kselftest.h
 	@cp $(BUILD)/harness-src/$(HARNESS_DIR)/kselftest_harness.h \
 	    $(BUILD)/harness-src/$(HARNESS_DIR)/kselftest.h $(BUILD)/include/
-	@dpkg-query -W -f='linux-source-6.12 $${Version}\n' linux-source-6.12 \
-		> $(BUILD)/include/kselftest-source.txt
+	@dpkg-query -W -f='linux-source-6.12 $${Version}\n' linux-source-6.12 > $@.tmp
 	@rm -rf $(BUILD)/harness-src
+	@mv $@.tmp $@
 
 $(BUILD)/lib/%.o: lib/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
