@@ -4,8 +4,13 @@
  * unshare(2), including the unshare errno matrix: what an unprivileged
  * caller gets for each namespace type with and without CLONE_NEWUSER, and
  * the multithreaded and chrooted cases. Every attempt runs in a throwaway
- * child, which also reports that its namespaces did not change.
+ * child. A refused call must leave its namespaces as they were; a call
+ * that succeeds must have made exactly the namespaces asked for, each
+ * different from the caller's, as seen from inside the process that got
+ * them (the clone child reports its own ids, an unshare caller its new
+ * ones, pid and time through <type>_for_children).
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -135,12 +140,40 @@ static void *idle(void *arg)
 	return NULL;
 }
 
-static int view(struct kisol_ns_id ids[_KISOL_NS_MAX])
+/*
+ * The namespaces new processes get: <type>_for_children where the type has
+ * one (the caller's own pid and time namespaces never change), else the
+ * caller's own. nsdir: an open /proc/PID/ns directory (it still works
+ * after a chroot).
+ */
+static int view(int nsdir, struct kisol_ns_id ids[_KISOL_NS_MAX])
 {
-	for (int t = 0; t < _KISOL_NS_MAX; t++)
-		if (kisol_ns_id(0, t, &ids[t]) < 0)
+	for (int t = 0; t < _KISOL_NS_MAX; t++) {
+		const char *n = kisol_ns_table[t].children_name ?: kisol_ns_table[t].name;
+		_cleanup_close_ int fd = openat(nsdir, n, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || kisol_ns_id_fd(fd, &ids[t]) < 0)
 			return -1;
+	}
 	return 0;
+}
+
+/*
+ * Bit t set when type t is not as asked: a type in want that is still the
+ * caller's, or any other type that changed. -1 when a view failed.
+ */
+static int64_t not_as_asked(int nsdir, const struct kisol_ns_id before[_KISOL_NS_MAX],
+			    uint64_t want)
+{
+	struct kisol_ns_id after[_KISOL_NS_MAX];
+	int64_t bad = 0;
+
+	if (view(nsdir, after) < 0)
+		return -1;
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		if (kisol_ns_id_eq(&before[t], &after[t]) == !!(want & kisol_ns_table[t].flag))
+			bad |= 1LL << t;
+	return bad;
 }
 
 struct job {
@@ -148,16 +181,32 @@ struct job {
 	const char *dir;
 };
 
+/*
+ * A new process (the clone child, or a child forked after unshare, which
+ * is the init of a new pid namespace): report from inside which
+ * namespaces it is in, then exit.
+ */
+static void child_reports(int fd, const struct kisol_ns_id before[_KISOL_NS_MAX], uint64_t want)
+{
+	int nsdir = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int64_t bad = nsdir < 0 ? -1 : not_as_asked(nsdir, before, want);
+
+	_exit(write(fd, &bad, sizeof(bad)) == sizeof(bad) ? 0 : 1);
+}
+
 static int attempt(int sock, void *arg)
 {
 	const struct job *j = arg;
 	const struct spec *v = j->v;
-	struct kisol_ns_id before[_KISOL_NS_MAX], after[_KISOL_NS_MAX];
-	int pfd[2] = { -1, -1 }, err = 0, same = 1;
+	uint64_t want = v->flags & kisol_ns_all_flags();
+	struct kisol_ns_id before[_KISOL_NS_MAX];
+	int pfd[2] = { -1, -1 }, rep[2] = { -1, -1 }, err = 0;
+	_cleanup_close_ int nsdir = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int64_t bad = -2; /* no report from a child */
 	pthread_t th;
 	pid_t pid = 0;
 
-	if (view(before) < 0)
+	if (nsdir < 0 || view(nsdir, before) < 0 || pipe2(rep, O_CLOEXEC) < 0)
 		return 90;
 	if (v->ctx == UNPRIV && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
 		return 91;
@@ -167,6 +216,7 @@ static int attempt(int sock, void *arg)
 		return 93;
 	if (v->how == UNSHARE) {
 		err = unshare((int)v->flags) < 0 ? errno : 0;
+		pid = err ? -1 : fork();
 	} else {
 		struct kisol_clone_opts o = { .flags = v->flags, .cgroup_fd = -1 };
 
@@ -185,17 +235,20 @@ static int attempt(int sock, void *arg)
 					     NULL, 0);
 			err = pid < 0 ? errno : 0;
 		}
-		if (pid == 0)
-			_exit(0);
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
 	}
-	/* a refused call changes nothing */
-	if (err && view(after) == 0)
-		for (int t = 0; t < _KISOL_NS_MAX; t++)
-			same &= kisol_ns_id_eq(&before[t], &after[t]);
+	if (pid == 0)
+		child_reports(rep[1], before, want);
+	close(rep[1]);
+	/* a refused call changes nothing; one that succeeded made exactly what was asked */
+	if (err)
+		bad = not_as_asked(nsdir, before, 0);
+	else if (read(rep[0], &bad, sizeof(bad)) != sizeof(bad))
+		bad = -2;
+	close(rep[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0); /* with CLONE_PARENT it is not ours: ECHILD */
 	kisol_send_int(sock, err);
-	kisol_send_int(sock, same);
+	kisol_send_int(sock, bad);
 	if (v->ctx == THREADED) {
 		close(pfd[1]);
 		pthread_join(th, NULL);
@@ -207,20 +260,22 @@ static void run_case(struct __test_metadata *_metadata, struct fix *self, const 
 {
 	struct job j = { v, self->dir };
 	struct kisol_spawn_opts o = { .cgroup_fd = -1 };
-	int64_t err, same;
+	int64_t err, bad;
 
 	if (v->ctx == PIDNS_INIT)
 		o.flags = CLONE_NEWPID;
 	ASSERT_EQ(0, kisol_spawn(&o, attempt, &j, &self->child));
 	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &err, KISOL_TIMEOUT_MS))
 		TH_LOG("child exit %d", kisol_child_exit_code(&self->child, 1000));
-	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &same, KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, kisol_recv_int(self->child.sock, &bad, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(v->err, err) TH_LOG("got %s", strerror((int)err));
-	EXPECT_EQ(1, same);
+	/* bit t: namespace type t new where it should not be, or not new where asked */
+	EXPECT_EQ(0, bad) TH_LOG("namespaces not as asked (mask 0x%llx; -1: no view, -2: no report)",
+				 (long long)bad);
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
 
-TEST_F(bad, errno_and_nothing_changed)
+TEST_F(bad, errno_and_namespaces)
 {
 	run_case(_metadata, &self->f, &variant->s);
 }
