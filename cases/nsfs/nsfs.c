@@ -112,6 +112,25 @@ static int spawn_ns(const FIXTURE_VARIANT(nsfs) *variant, struct kisol_child *c,
 	return r == sizeof(*in) ? 0 : (r < 0 ? r : -EBADMSG);
 }
 
+/*
+ * The namespace under test is the one just made: reported by its own
+ * process, it differs from ours (and so does the user namespace that an
+ * unprivileged variant created with it).
+ */
+static void assert_new(struct __test_metadata *_metadata, const FIXTURE_VARIANT(nsfs) *variant,
+		       const struct report *in)
+{
+	struct kisol_ns_id mine;
+
+	ASSERT_EQ(0, kisol_ns_id(0, variant->type, &mine));
+	ASSERT_FALSE(kisol_ns_id_eq(&mine, &in->own))
+		TH_LOG("the child is in our %s namespace", kisol_ns_table[variant->type].name);
+	if (variant->unpriv || variant->type == KISOL_NS_USER) {
+		ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_USER, &mine));
+		ASSERT_FALSE(kisol_ns_id_eq(&mine, &in->own_user)) TH_LOG("no new user namespace");
+	}
+}
+
 FIXTURE_SETUP(nsfs)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
@@ -123,6 +142,7 @@ FIXTURE_SETUP(nsfs)
 		KISOL_NEED_ARG(kisol_need_userns_unpriv, variant->type);
 	ASSERT_EQ(0, spawn_ns(variant, &self->child, &self->in))
 		TH_LOG("child exit %d", kisol_child_exit_code(&self->child, 1000));
+	assert_new(_metadata, variant, &self->in);
 	self->pid = (pid_t)self->in.outer_pid;
 }
 
@@ -316,6 +336,7 @@ TEST_F(nsfs, lifetime_by_bind_mount)
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	kisol_child_release(&self->child);
 	ASSERT_EQ(0, spawn_ns(variant, &self->child, &self->in));
+	assert_new(_metadata, variant, &self->in);
 	self->pid = (pid_t)self->in.outer_pid;
 	snprintf(self->dir, sizeof(self->dir), "%s/kisol-nsfs-XXXXXX", base && *base ? base : "/tmp");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
