@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "kisol/mount.h"
+#include "kisol/ns.h"
 #include "kisol/proc.h"
 #include "kisol/userns.h"
 #include "kisol/util.h"
@@ -137,6 +138,7 @@ static inline int agent_main(int sock, void *arg)
 {
 	const struct agent_opts *o = arg;
 	char req[PATH_MAX * 2 + 32];
+	struct kisol_ns_id id;
 
 	if (o && o->unshare_inside && unshare(CLONE_NEWNS) < 0)
 		return 3;
@@ -154,7 +156,8 @@ static inline int agent_main(int sock, void *arg)
 		    kisol_userns_write_maps(getpid(), "0 65534 1", "0 65534 1", true) < 0)
 			return 9;
 	}
-	if (kisol_send_int(sock, 0) < 0) /* ready */
+	/* ready: the id of the mount namespace the agent serves from */
+	if (kisol_ns_id(0, KISOL_NS_MNT, &id) < 0 || kisol_send_int(sock, (int64_t)id.ino) < 0)
 		return 4;
 	for (;;) {
 		int n = kisol_recv(sock, req, sizeof(req) - 1, -1);
@@ -206,7 +209,10 @@ static inline int agent_req_str(int sock, char *buf, size_t size, const char *fm
 	return kisol_recv_str(sock, buf, size, KISOL_TIMEOUT_MS);
 }
 
-/* Start an agent in a new mount namespace (and user namespace if userns). */
+/*
+ * Start an agent in a new mount namespace (and user namespace if userns).
+ * -EEXIST: the agent reports the caller's own mount namespace (none was made).
+ */
 static inline int agent_start(struct kisol_child *c, bool userns, const struct agent_opts *o)
 {
 	struct kisol_spawn_opts so = {
@@ -214,6 +220,7 @@ static inline int agent_start(struct kisol_child *c, bool userns, const struct a
 			 (userns ? CLONE_NEWUSER | CLONE_NEWNS : 0),
 		.cgroup_fd = -1, .map_root = userns, .deny_setgroups = true,
 	};
+	struct kisol_ns_id mine;
 	int64_t ready;
 	int r;
 
@@ -223,7 +230,12 @@ static inline int agent_start(struct kisol_child *c, bool userns, const struct a
 	r = kisol_recv_int(c->sock, &ready, KISOL_TIMEOUT_MS);
 	if (r < 0)
 		return r;
-	return ready == 0 ? 0 : -EIO;
+	if (ready <= 0)
+		return -EIO;
+	r = kisol_ns_id(0, KISOL_NS_MNT, &mine);
+	if (r < 0)
+		return r;
+	return (uint64_t)ready == mine.ino ? -EEXIST : 0;
 }
 
 /* Does path/marker exist from the caller's view? */

@@ -10,7 +10,9 @@
  *   private:     neither way
  *   unbindable:  neither way, and bind mounts of it are refused
  * Checked from both sides: marker files of new tmpfs mounts, and the
- * shared:/master:/unbindable tags of mountinfo.
+ * shared:/master:/unbindable tags of mountinfo. Separation in every
+ * variant: the agent's mount namespace is not ours (agent_start), and
+ * mounts on the private scratch outside A never cross in either direction.
  */
 #include "kisol_test.h"
 #include "mntns/agent.h"
@@ -57,7 +59,12 @@ FIXTURE_SETUP(prop)
 	snprintf(x, sizeof(x), "%s/x", self->b);
 	ASSERT_EQ(0, mkdir(x, 0755));
 	ASSERT_EQ(0, kisol_mnt_set_propagation(self->a, MS_SHARED, true));
-	ASSERT_EQ(0, agent_start(&self->agent, false, NULL));
+	snprintf(x, sizeof(x), "%s/ctl", self->s);
+	ASSERT_EQ(0, mkdir(x, 0755));
+	snprintf(x, sizeof(x), "%s/r", self->s);
+	ASSERT_EQ(0, mkdir(x, 0755));
+	r = agent_start(&self->agent, false, NULL);
+	ASSERT_EQ(0, r) TH_LOG("agent: %s", strerror(-r));
 	r = agent_req(self->agent.sock, "prop %s %s %d", self->a, variant->type, variant->rec);
 	ASSERT_EQ(0, r) TH_LOG("agent: make-%s%s: %s", variant->rec ? "r" : "", variant->type,
 			       strerror(-r));
@@ -99,6 +106,11 @@ static void parent_mounts(struct __test_metadata *_metadata, FIXTURE_DATA(prop) 
 	EXPECT_EQ(receives(t) ? 0 : -ENOENT, seen)
 		TH_LOG("%s copy: parent's mount %s", t, seen ? "not received" : "received");
 	EXPECT_TRUE(marked(x));
+	/* control: a mount on the private scratch stays ours */
+	snprintf(x, sizeof(x), "%s/ctl", self->s);
+	ASSERT_EQ(0, mount_marked(x));
+	EXPECT_EQ(-ENOENT, agent_req(self->agent.sock, "exists %s/marker", x))
+		TH_LOG("the copy sees a mount on our private scratch: one namespace?");
 }
 
 static void agent_mounts(struct __test_metadata *_metadata, FIXTURE_DATA(prop) *self,
@@ -112,6 +124,10 @@ static void agent_mounts(struct __test_metadata *_metadata, FIXTURE_DATA(prop) *
 	EXPECT_EQ(0, agent_req(self->agent.sock, "exists %s/marker", x));
 	EXPECT_EQ(sends(t), marked(x)) TH_LOG("%s copy: agent's mount %s the parent", t,
 					      marked(x) ? "reached" : "did not reach");
+	/* control: a mount on the copy's private scratch stays the copy's */
+	snprintf(x, sizeof(x), "%s/ctl", self->s);
+	ASSERT_EQ(0, agent_req(self->agent.sock, "mount %s", x));
+	EXPECT_FALSE(marked(x)) TH_LOG("the copy's mount on its private scratch reached us");
 }
 
 TEST_F(prop, parent_mount_in_a_reaches_copy)
@@ -183,16 +199,38 @@ TEST_F(prop, bind_refused_only_when_unbindable)
 	EXPECT_EQ(0, kisol_mnt_bind(self->b, y, false));
 }
 
+/*
+ * A recursive bind copies a tree without its unbindable mounts (and what
+ * is below them). Inside: the copy binds the scratch S recursively onto
+ * S/r and sees A (and B under it) only where they are bindable there.
+ * Outside: that bind (on our private S) did not reach us, and the same
+ * recursive bind here still copies our A and B: the copy's change of
+ * type did not leak back. Binding the unbindable A itself is refused.
+ */
 TEST_F(prop, recursive_bind_of_a_skips_unbindable)
 {
-	char y[PATH_MAX + 32];
-	bool unb = !strcmp(variant->type, "unbindable");
-	int r;
+	bool a_ok = strcmp(type_at(variant, true), "unbindable") != 0;
+	bool b_ok = a_ok && strcmp(type_at(variant, false), "unbindable") != 0;
+	char r[PATH_MAX + 32], y[PATH_MAX + 64];
 
-	snprintf(y, sizeof(y), "%s/x", self->b);
+	snprintf(r, sizeof(r), "%s/r", self->s);
+	ASSERT_EQ(0, agent_req(self->agent.sock, "bind %s %s 1", self->s, r));
+	EXPECT_EQ(0, agent_req(self->agent.sock, "exists %s/A", r)) TH_LOG("the bind copied nothing");
+	EXPECT_EQ(a_ok ? 0 : -ENOENT, agent_req(self->agent.sock, "exists %s/A/marker", r))
+		TH_LOG("A (%s) in the copy's recursive bind", type_at(variant, true));
+	EXPECT_EQ(b_ok ? 0 : -ENOENT, agent_req(self->agent.sock, "exists %s/A/B/marker", r))
+		TH_LOG("B (%s) in the copy's recursive bind", type_at(variant, false));
+	/* outside */
+	snprintf(y, sizeof(y), "%s/A", r);
+	EXPECT_NE(0, access(y, F_OK)) TH_LOG("the copy's bind on our private scratch reached us");
+	ASSERT_EQ(0, kisol_mnt_bind(self->s, r, true));
+	EXPECT_TRUE(marked(y));
+	snprintf(y, sizeof(y), "%s/A/B", r);
+	EXPECT_TRUE(marked(y));
 	/* binding the unbindable A itself is refused */
-	r = agent_req(self->agent.sock, "bind %s %s 1", self->a, y);
-	EXPECT_EQ(unb ? -EINVAL : 0, r);
+	snprintf(y, sizeof(y), "%s/x", self->b);
+	EXPECT_EQ(strcmp(variant->type, "unbindable") ? 0 : -EINVAL,
+		  agent_req(self->agent.sock, "bind %s %s 1", self->a, y));
 }
 
 KISOL_MAIN
