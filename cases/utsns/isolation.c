@@ -215,7 +215,11 @@ TEST_F(uts_iso, length_limits)
 static int c_eperm(int sock, void *arg)
 {
 	bool drop = (intptr_t)arg;
+	struct kisol_ns_id id;
 
+	if (kisol_ns_id(0, KISOL_NS_UTS, &id) < 0)
+		return 89;
+	KISOL_TX(id.ino); /* which UTS namespace it tries to change */
 	if (drop && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
 		return 90;
 	KISOL_TX(F->set("kisol-denied", 12) < 0 ? errno : 0);
@@ -225,6 +229,7 @@ static int c_eperm(int sock, void *arg)
 TEST_F(uts_iso, eperm_without_cap_over_owner)
 {
 	struct kisol_spawn_opts o;
+	struct kisol_ns_id mine;
 	char buf[HOST_NAME_MAX + 2];
 
 	F = variant->f;
@@ -237,6 +242,9 @@ TEST_F(uts_iso, eperm_without_cap_over_owner)
 		o = opts(variant, 0);
 		ASSERT_EQ(0, kisol_spawn(&o, c_eperm, (void *)0, &self->a));
 	}
+	/* root: its own UTS namespace; in a user namespace: ours, owned by our user namespace */
+	ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_UTS, &mine));
+	EXPECT_EQ(variant->mode != ROOT, (int64_t)mine.ino == kisol_rx(_metadata, self->a.sock));
 	EXPECT_EQ(EPERM, kisol_rx(_metadata, self->a.sock));
 	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
 	EXPECT_STREQ(self->before, buf);
@@ -360,13 +368,19 @@ static void kept_alive(struct __test_metadata *_metadata, FIXTURE_DATA(uts_iso) 
 	_cleanup_close_ int fd = -EBADF, again = -EBADF;
 	char buf[HOST_NAME_MAX + 2], path[PATH_MAX + 16], src[64];
 	const char *base = getenv("KISOL_SCRATCH");
-	struct kisol_ns_id id, id2;
+	struct kisol_ns_id id, id2, mine;
 
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-kept", &self->a));
 	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	EXPECT_STREQ("kisol-kept", buf);
 	ASSERT_EQ(0, kisol_ns_id(self->a.pid, KISOL_NS_UTS, &id));
+	/* a namespace of its own: not ours, and its name is not ours */
+	ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_UTS, &mine));
+	ASSERT_FALSE(kisol_ns_id_eq(&id, &mine)) TH_LOG("the child is in our UTS namespace");
+	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
+	EXPECT_STREQ(self->before, buf);
 	if (by_mount) {
 		ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWNS));
 		ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
