@@ -87,15 +87,25 @@ static int nsreader(int sock, void *p)
 	return 0;
 }
 
+/*
+ * Start a reader in cg; once it has unshared, its cgroup namespace must be
+ * a new one (-EEXIST: it is still ours).
+ */
 static int start_reader(const struct kisol_cg *cg, struct nsreader *a, struct kisol_child *k)
 {
+	struct kisol_ns_id mine, its;
 	int64_t r;
 	int e = kisol_cg_spawn(cg, 0, nsreader, a, k);
 
 	if (e < 0)
 		return e;
 	e = kisol_recv_int(k->sock, &r, KISOL_TIMEOUT_MS);
-	return e < 0 ? e : (int)r;
+	if (e < 0 || r < 0 || !(a->flags & CLONE_NEWCGROUP))
+		return e < 0 ? e : (int)r;
+	if ((e = kisol_ns_id(0, KISOL_NS_CGROUP, &mine)) < 0 ||
+	    (e = kisol_ns_id(k->pid, KISOL_NS_CGROUP, &its)) < 0)
+		return e;
+	return kisol_ns_id_eq(&mine, &its) ? -EEXIST : 0;
 }
 
 static int ask(struct kisol_child *k, int64_t req, char *buf, size_t n)
@@ -110,81 +120,65 @@ static int hier(const struct kisol_cg *cg)
 	return kisol_cg__hier(cg->hier_idx)->hier_id;
 }
 
-/* Inside a cgroupns created in cg/a, the own cgroup reads "/". */
-TEST_F(cgns, root_reads_slash)
+/*
+ * How a process's cgroup path reads from inside a cgroup namespace made in
+ * cg/a (/proc/PID/cgroup read by the namespace's process) and from outside
+ * (read by us): the namespace's own root reads "/", a descendant relative
+ * to it, a process outside it as "/.."-paths, and the root stays where it
+ * was made when the process moves to a sibling. Outside, always the real
+ * path. One variant per (cgroup version, whose path).
+ */
+enum whose { OWN, DESCENDANT, SIBLING, OWN_MOVED };
+
+FIXTURE(cgns_path) {
+	struct kisol_cg cg;
+	struct kisol_child kid[4];
+};
+FIXTURE_VARIANT(cgns_path) {
+	int version;
+	enum whose whose;
+	const char *inside; /* what the namespace's process reads */
+};
+#define CGNS_PATH(name, w, in)                                                                     \
+	FIXTURE_VARIANT_ADD(cgns_path, v1_##name) { .version = KISOL_CG_V1, .whose = w, .inside = in }; \
+	FIXTURE_VARIANT_ADD(cgns_path, v2_##name) { .version = KISOL_CG_V2, .whose = w, .inside = in };
+CGNS_PATH(own_root, OWN, "/")
+CGNS_PATH(descendant, DESCENDANT, "/sub")
+CGNS_PATH(outside_root, SIBLING, "/../b")
+CGNS_PATH(root_fixed_after_move, OWN_MOVED, "/../b")
+__CG_FIXTURE_BODY(cgns_path, KISOL_CG_CORE)
+
+TEST_F(cgns_path, inside_and_outside)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, sub = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
+	const struct kisol_cg *where = &a; /* where the process under test is */
 	char buf[KISOL_CG_PATH];
+	pid_t pid;
+	int e;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
-	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
-	ASSERT_LT(0, ask(&self->kid[0], 0, buf, sizeof(buf)));
-	EXPECT_STREQ("/", buf);
-	kisol_cg_destroy(&a);
-}
-
-/* From outside, the same process still shows its full path. */
-TEST_F(cgns, outside_sees_full_path)
-{
-	struct kisol_cg a = KISOL_CG_INIT;
-	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
-	char buf[KISOL_CG_PATH];
-
-	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
-	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
-	ASSERT_EQ(0, cg_line(self->kid[0].pid, r.hier_id, buf, sizeof(buf)));
-	EXPECT_STREQ(a.rel, buf);
-	kisol_cg_destroy(&a);
-}
-
-/* A process in a descendant reads relative to the namespace root. */
-TEST_F(cgns, descendant_relative)
-{
-	struct kisol_cg a = KISOL_CG_INIT, sub = KISOL_CG_INIT;
-	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
-	char buf[KISOL_CG_PATH];
-
-	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
 	ASSERT_EQ(0, kisol_cg_child(&a, "sub", &sub));
-	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
-	ASSERT_EQ(0, cg_spawn_park(&sub, &self->kid[1]));
-	ASSERT_LT(0, ask(&self->kid[0], self->kid[1].pid, buf, sizeof(buf)));
-	EXPECT_STREQ("/sub", buf);
+	e = start_reader(&a, &r, &self->kid[0]);
+	ASSERT_EQ(0, e) TH_LOG("reader: %s", strerror(-e));
+	pid = self->kid[0].pid;
+	if (variant->whose == DESCENDANT || variant->whose == SIBLING) {
+		where = variant->whose == DESCENDANT ? &sub : &b;
+		ASSERT_EQ(0, cg_spawn_park(where, &self->kid[1]));
+		pid = self->kid[1].pid;
+	} else if (variant->whose == OWN_MOVED) {
+		where = &b;
+		ASSERT_EQ(0, kisol_cg_attach(&b, pid));
+	}
+	/* inside */
+	ASSERT_LT(0, ask(&self->kid[0], pid == self->kid[0].pid ? 0 : pid, buf, sizeof(buf)));
+	EXPECT_STREQ(variant->inside, buf);
+	/* outside: the real path */
+	ASSERT_EQ(0, cg_line(pid, r.hier_id, buf, sizeof(buf)));
+	EXPECT_STREQ(where->rel, buf);
+	kisol_child_release(&self->kid[1]);
 	kisol_cg_destroy(&sub);
-	kisol_cg_destroy(&a);
-}
-
-/* A process outside the namespace root reads as "/../b". */
-TEST_F(cgns, outside_reads_dotdot)
-{
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
-	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
-	char buf[KISOL_CG_PATH];
-
-	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
-	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
-	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
-	ASSERT_EQ(0, cg_spawn_park(&b, &self->kid[1]));
-	ASSERT_LT(0, ask(&self->kid[0], self->kid[1].pid, buf, sizeof(buf)));
-	EXPECT_STREQ("/../b", buf);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
-}
-
-/* The root is fixed at unshare time: moved to a sibling, the process reads "/../b". */
-TEST_F(cgns, root_fixed_after_move)
-{
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
-	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
-	char buf[KISOL_CG_PATH];
-
-	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
-	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
-	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
-	ASSERT_EQ(0, kisol_cg_attach(&b, self->kid[0].pid));
-	ASSERT_LT(0, ask(&self->kid[0], 0, buf, sizeof(buf)));
-	EXPECT_STREQ("/../b", buf);
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
 }
