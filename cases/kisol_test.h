@@ -101,7 +101,12 @@ static inline int64_t kisol_rx(struct __test_metadata *_metadata, int sock)
  * Metadata for a test, shown by --kisol-list: "key=value" pairs separated
  * by ';', e.g. KISOL_META(fixture, test, "cve=CVE-2018-18955;commit=d2f007dbe7e4").
  * For a TEST() without fixture use global as the fixture name. "xfail=<why>"
- * is the reason the driver shows for an XFAIL_ADD expectation.
+ * is the reason the driver shows for an XFAIL_ADD expectation. ALL as the
+ * test name gives every test of the fixture that text; a test's own
+ * KISOL_META is listed after it (its keys win).
+ *
+ * "sides=both": the isolation property is asserted from inside and from
+ * outside; "sides=one: <why one side suffices>" otherwise (no ';' in why).
  */
 struct kisol_meta {
 	const char *fixture, *test, *text;
@@ -138,14 +143,15 @@ static inline void kisol_list_tests(void)
 	for (struct __fixture_metadata *f = __fixture_list; f; f = f->next)
 		for (struct __fixture_variant_metadata *v = f->variant ?: &none; v; v = v->next)
 			for (struct __test_metadata *t = f->tests; t; t = t->next) {
+				const char *all = kisol_meta_find(f->name, "ALL");
+				const char *own = kisol_meta_find(f->name, t->name);
 				int xfail = 0;
 
 				for (struct __test_xfail *x = v->xfails; x; x = x->next)
 					if (x->test == t)
 						xfail = 1;
-				printf("%s\t%s\t%s\t%d\t%d\t%s\n", f->name, v->name,
-				       t->name, t->timeout, xfail,
-				       kisol_meta_find(f->name, t->name));
+				printf("%s\t%s\t%s\t%d\t%d\t%s%s%s\n", f->name, v->name,
+				       t->name, t->timeout, xfail, all, *all && *own ? ";" : "", own);
 			}
 }
 

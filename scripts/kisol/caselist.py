@@ -35,6 +35,18 @@ def parse_meta(text):
     return meta
 
 
+def sides_of(meta):
+    """Which sides of its property a case asserts, from its sides= metadata:
+    "both" (inside and outside), "one" (one side, with the reason given
+    after "one:"), or None when it declares neither."""
+    v = str((meta or {}).get("sides", "")).strip()
+    if v == "both":
+        return "both"
+    if v.startswith("one:") and v[4:].strip():
+        return "one"
+    return None
+
+
 def parse_list(text):
     tests = []
     for n, line in enumerate(text.splitlines(), 1):

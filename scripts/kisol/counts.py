@@ -1,30 +1,39 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Case counts per area from a run directory, as a Markdown table.
+"""Case counts per area from a run directory, as a Markdown table: verdicts,
+and how many cases declare that they assert their property from both sides
+(inside and outside) or from one side with a reason (sides= metadata).
 
 usage: python3 -m kisol.counts RUN_DIR
 """
 import sys
 
 from kisol import results
+from kisol.caselist import sides_of
 
 VERDICTS = ("pass", "fail", "skip", "xfail", "xpass", "error")
+SIDES = ("both", "one")
+COLS = VERDICTS + SIDES
 
 
 def table(cases):
     areas = {}
     for c in cases:
-        a = areas.setdefault(c.get("area", "?"), dict.fromkeys(VERDICTS, 0))
+        a = areas.setdefault(c.get("area", "?"), dict.fromkeys(COLS, 0))
         a[c["verdict"]] += 1
-    total = dict.fromkeys(VERDICTS, 0)
-    lines = ["| area | cases | " + " | ".join(VERDICTS) + " |",
-             "|---|---:|" + "---:|" * len(VERDICTS)]
+        side = sides_of(c.get("meta"))
+        if side:
+            a[side] += 1
+    total = dict.fromkeys(COLS, 0)
+    lines = ["| area | cases | " + " | ".join(VERDICTS) + " | both sides | one side |",
+             "|---|---:|" + "---:|" * len(COLS)]
     for name in sorted(areas):
         a = areas[name]
-        for v in VERDICTS:
+        for v in COLS:
             total[v] += a[v]
-        lines.append(f"| {name} | {sum(a.values())} | " + " | ".join(str(a[v]) for v in VERDICTS) + " |")
-    lines.append(f"| **all** | **{sum(total.values())}** | " +
-                 " | ".join(str(total[v]) for v in VERDICTS) + " |")
+        lines.append(f"| {name} | {sum(a[v] for v in VERDICTS)} | " +
+                     " | ".join(str(a[v]) for v in COLS) + " |")
+    lines.append(f"| **all** | **{sum(total[v] for v in VERDICTS)}** | " +
+                 " | ".join(str(total[v]) for v in COLS) + " |")
     return "\n".join(lines)
 
 

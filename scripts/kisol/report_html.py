@@ -8,6 +8,7 @@ import string
 import sys
 
 from kisol import report_plot
+from kisol.caselist import sides_of
 from kisol.compare import HARNESS_PARAMS, fmt_value, group_bench
 from kisol.report_data import VERDICTS, InputError, case_area
 
@@ -21,6 +22,10 @@ def _counts(cases):
     for c in cases:
         out[c.get("verdict")] = out.get(c.get("verdict"), 0) + 1
     return out
+
+
+def _sides(cases, kind):
+    return sum(1 for c in cases if sides_of(c.get("meta")) == kind)
 
 
 def _bar(counts):
@@ -90,13 +95,18 @@ def section_correctness(run):
     for a in sorted(areas):
         cnt = _counts(areas[a])
         cells = "".join(f'<td class="num">{cnt[v] or ""}</td>' for v in VERDICTS)
-        rows.append(f"<tr><td>{E(a)}</td>{cells}<td class='num'>{len(areas[a])}</td>"
+        sides = "".join(f'<td class="num">{_sides(areas[a], s) or ""}</td>' for s in ("both", "one"))
+        rows.append(f"<tr><td>{E(a)}</td>{cells}<td class='num'>{len(areas[a])}</td>{sides}"
                     f"<td>{_bar(cnt)}</td></tr>")
     tot = _counts(run.cases)
     cells = "".join(f'<th class="num">{tot[v]}</th>' for v in VERDICTS)
-    rows.append(f"<tr><th>all</th>{cells}<th class='num'>{len(run.cases)}</th><th>{_bar(tot)}</th></tr>")
+    sides = "".join(f'<th class="num">{_sides(run.cases, s)}</th>' for s in ("both", "one"))
+    rows.append(f"<tr><th>all</th>{cells}<th class='num'>{len(run.cases)}</th>{sides}"
+                f"<th>{_bar(tot)}</th></tr>")
     out = [f'<section id="correctness"><h2>Correctness per area</h2><table><tr><th>area</th>{head}'
-           f'<th class="num">total</th><th></th></tr>{"".join(rows)}</table>']
+           f'<th class="num">total</th><th class="num" title="asserted from inside and outside">'
+           f'both sides</th><th class="num" title="one side, with the reason in the case metadata">'
+           f'one side</th><th></th></tr>{"".join(rows)}</table>']
     bad = [c for c in run.cases if c.get("verdict") in ("fail", "error", "xpass")]
     out.append(f'<h3 id="failures">Failures ({len(bad)})</h3>')
     if not bad:

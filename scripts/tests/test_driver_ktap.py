@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from kisol import caselist, ktap, results
+from kisol import caselist, counts, ktap, results
 
 SAMPLE = """TAP version 13
 1..5
@@ -65,6 +65,28 @@ def test_case_list_and_names():
     assert [t.name for t in tests] == ["uts.hostname.set", "global.solo"]
     assert tests[1].timeout == 120 and tests[1].xfail
     assert tests[1].meta == {"cve": "CVE-2018-18955", "commit": "d2f007dbe7e4"}
+
+
+@pytest.mark.parametrize("meta,kind", [
+    ({"sides": "both"}, "both"),
+    ({"sides": "one: the refusal is the property; nothing exists inside"}, "one"),
+    ({"sides": "one:"}, None),       # one side without a reason is not a declaration
+    ({"sides": "inside"}, None),
+    ({}, None), (None, None)])
+def test_sides_of(meta, kind):
+    assert caselist.sides_of(meta) == kind
+
+
+def test_counts_table_counts_both_kinds():
+    cases = [{"area": "utsns", "verdict": "pass", "meta": {"sides": "both"}},
+             {"area": "utsns", "verdict": "skip", "meta": {"sides": "one: errno only"}},
+             {"area": "utsns", "verdict": "pass", "meta": {}},
+             {"area": "pidns", "verdict": "fail", "meta": {"sides": "both"}}]
+    lines = counts.table(cases).splitlines()
+    assert lines[0].endswith("| both sides | one side |")
+    assert lines[2] == "| pidns | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 1 | 0 |"
+    assert lines[3] == "| utsns | 3 | 2 | 0 | 1 | 0 | 0 | 0 | 1 | 1 |"
+    assert lines[4] == "| **all** | **4** | 2 | 1 | 1 | 0 | 0 | 0 | 2 | 1 |"
 
 
 @pytest.mark.parametrize("bad", ["only\ttwo\n", "f\tv\tt\tthirty\t0\n"])
