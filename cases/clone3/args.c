@@ -126,6 +126,6 @@ TEST_F(args, accepted_or_refused)
 	EXPECT_EQ(7, WEXITSTATUS(status));
 }
 
-KISOL_META(args, accepted_or_refused, "commit=7f192e3cd316;ref=fork: add clone3 (extensible struct), Linux 5.3")
+KISOL_META(args, accepted_or_refused, "sides=one: argument validation, no namespace is made: the errno or the child's exit status is the property;commit=7f192e3cd316;ref=fork: add clone3 (extensible struct), Linux 5.3")
 
 KISOL_MAIN

@@ -173,5 +173,6 @@ TEST_F(flags, exactly_the_requested_namespaces_are_new)
 	}
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+KISOL_META(flags, exactly_the_requested_namespaces_are_new, "sides=both")
 
 KISOL_MAIN
