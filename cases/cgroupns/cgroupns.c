@@ -182,11 +182,13 @@ TEST_F(cgns_path, inside_and_outside)
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
 }
+KISOL_META(cgns_path, inside_and_outside, "sides=both")
 
 /* The host's mount of the hierarchy shows a "/.."-root in the namespace's mountinfo. */
 TEST_F(cgns, host_mount_root_outside)
 {
 	struct kisol_cg a = KISOL_CG_INIT;
+	struct kisol_mnt_info mi;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	char buf[KISOL_CG_PATH];
 
@@ -196,8 +198,12 @@ TEST_F(cgns, host_mount_root_outside)
 	ASSERT_EQ(0, kisol_send_str(self->kid[0].sock, kisol_cg__hier(self->cg.hier_idx)->mnt));
 	ASSERT_LT(0, kisol_recv_str(self->kid[0].sock, buf, sizeof(buf), KISOL_TIMEOUT_MS));
 	EXPECT_EQ(0, strncmp(buf, "/..", 3)) TH_LOG("mountinfo root %s", buf);
+	/* outside, the same mount's root is within our namespace root */
+	ASSERT_EQ(0, kisol_mnt_info(0, kisol_cg__hier(self->cg.hier_idx)->mnt, &mi));
+	EXPECT_NE(0, strncmp(mi.root, "/..", 3)) TH_LOG("our mountinfo root %s", mi.root);
 	kisol_cg_destroy(&a);
 }
+KISOL_META(cgns, host_mount_root_outside, "sides=both")
 
 /* A cgroup fs mounted inside has the namespace root as its root and lists only its subtree. */
 TEST_F(cgns, mount_inside_rooted_at_ns)
@@ -232,6 +238,7 @@ TEST_F(cgns, mount_inside_rooted_at_ns)
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
 }
+KISOL_META(cgns, mount_inside_rooted_at_ns, "sides=both")
 
 /* setns into another process's cgroupns changes how paths read: ours is outside its root. */
 TEST_F(cgns, setns_changes_view)
@@ -239,7 +246,7 @@ TEST_F(cgns, setns_changes_view)
 	struct kisol_cg a = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	int sv[2], nsfd;
-	char buf[KISOL_CG_PATH];
+	char buf[KISOL_CG_PATH], mine[KISOL_CG_PATH];
 	pid_t pid;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
@@ -250,11 +257,19 @@ TEST_F(cgns, setns_changes_view)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		if (cg_line(0, r.hier_id, buf, sizeof(buf)) < 0)
+			snprintf(buf, sizeof(buf), "error %d", errno);
+		kisol_send_str(sv[1], buf);
 		if (setns(nsfd, CLONE_NEWCGROUP) < 0 || cg_line(0, r.hier_id, buf, sizeof(buf)) < 0)
 			snprintf(buf, sizeof(buf), "error %d", errno);
 		kisol_send_str(sv[1], buf);
 		_exit(0);
 	}
+	/* before: in our namespace it reads our own (real) path */
+	ASSERT_EQ(0, cg_line(0, r.hier_id, mine, sizeof(mine)));
+	ASSERT_LT(0, kisol_recv_str(sv[0], buf, sizeof(buf), KISOL_TIMEOUT_MS));
+	EXPECT_STREQ(mine, buf) TH_LOG("before setns: %s", buf);
+	EXPECT_NE(0, strncmp(mine, "/..", 3));
 	ASSERT_LT(0, kisol_recv_str(sv[0], buf, sizeof(buf), KISOL_TIMEOUT_MS));
 	waitpid(pid, NULL, 0);
 	EXPECT_EQ(0, strncmp(buf, "/..", 3)) TH_LOG("after setns: %s", buf);
@@ -263,6 +278,7 @@ TEST_F(cgns, setns_changes_view)
 	close(sv[1]);
 	kisol_cg_destroy(&a);
 }
+KISOL_META(cgns, setns_changes_view, "sides=both")
 
 /* Without CAP_SYS_ADMIN: unshare(CLONE_NEWCGROUP) and setns into a cgroupns give EPERM. */
 TEST_F(cgns, needs_cap_sys_admin)
@@ -291,6 +307,7 @@ TEST_F(cgns, needs_cap_sys_admin)
 	close(sv[0]);
 	close(sv[1]);
 }
+KISOL_META(cgns, needs_cap_sys_admin, "sides=one: a refusal (EPERM), no namespace is made to look into")
 
 /* An unprivileged user can create one inside a new user namespace; the view is the same. */
 TEST_F(cgns, unprivileged_with_userns)
@@ -306,8 +323,12 @@ TEST_F(cgns, unprivileged_with_userns)
 	ASSERT_EQ(0, e) TH_LOG("unshare: %s", strerror(-e));
 	ASSERT_LT(0, ask(&self->kid[0], 0, buf, sizeof(buf)));
 	EXPECT_STREQ("/", buf);
+	/* outside: the real path */
+	ASSERT_EQ(0, cg_line(self->kid[0].pid, r.hier_id, buf, sizeof(buf)));
+	EXPECT_STREQ(a.rel, buf);
 	kisol_cg_destroy(&a);
 }
+KISOL_META(cgns, unprivileged_with_userns, "sides=both")
 
 /* Two readers in sibling namespaces see each other as "/../<name>". */
 TEST_F(cgns, siblings_see_each_other_outside)
@@ -327,5 +348,6 @@ TEST_F(cgns, siblings_see_each_other_outside)
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
 }
+KISOL_META(cgns, siblings_see_each_other_outside, "sides=both")
 
 KISOL_MAIN
