@@ -81,6 +81,7 @@ TEST_F(iso, mount_inside_invisible_outside)
 	/* the outside view of the agent's table does list it */
 	EXPECT_EQ(0, kisol_mnt_info(self->agent.pid, self->p[P_IN], &mi));
 }
+KISOL_META(iso, mount_inside_invisible_outside, "sides=both")
 
 TEST_F(iso, mount_outside_invisible_inside)
 {
@@ -91,6 +92,7 @@ TEST_F(iso, mount_outside_invisible_inside)
 	EXPECT_EQ(-ENOENT, agent_req(sock, "exists %s/marker", self->p[P_OUT]))
 		TH_LOG("parent's later mount propagated into the agent");
 }
+KISOL_META(iso, mount_outside_invisible_inside, "sides=both")
 
 TEST_F(iso, umount_outside_invisible_inside)
 {
@@ -101,6 +103,7 @@ TEST_F(iso, umount_outside_invisible_inside)
 	EXPECT_EQ(0, agent_req(sock, "exists %s/marker", self->p[P_PRE]))
 		TH_LOG("parent's umount reached the agent's copy");
 }
+KISOL_META(iso, umount_outside_invisible_inside, "sides=both")
 
 TEST_F(iso, umount_inside_invisible_outside)
 {
@@ -117,6 +120,7 @@ TEST_F(iso, umount_inside_invisible_outside)
 	}
 	EXPECT_TRUE(marked(self->p[P_PRE])) TH_LOG("agent's umount reached the parent");
 }
+KISOL_META(iso, umount_inside_invisible_outside, "sides=both")
 
 TEST_F(iso, mountinfo_counts_and_ids)
 {
@@ -141,6 +145,7 @@ TEST_F(iso, mountinfo_counts_and_ids)
 	ASSERT_EQ(4, sscanf(info, "%d %d %d %d", &shared, &master, &unb, &id)) TH_LOG("%s", info);
 	EXPECT_NE(here.mnt_id, id);
 }
+KISOL_META(iso, mountinfo_counts_and_ids, "sides=both")
 
 TEST_F(iso, namespaces_differ_by_inode)
 {
@@ -150,6 +155,8 @@ TEST_F(iso, namespaces_differ_by_inode)
 	ASSERT_EQ(0, kisol_ns_id(self->agent.pid, KISOL_NS_MNT, &it));
 	EXPECT_FALSE(kisol_ns_id_eq(&me, &it));
 }
+KISOL_META(iso, namespaces_differ_by_inode,
+	   "sides=one: namespace identity is one fact, read from /proc/PID/ns, the agent's own report is compared in agent_start")
 
 /* ---- open_tree(OPEN_TREE_CLONE) + move_mount across namespaces ------------- */
 
@@ -181,6 +188,7 @@ FIXTURE_SETUP(tree)
 	ASSERT_EQ(0, mount_marked(self->sub));
 	ASSERT_EQ(0, agent_start(&self->agent, false, NULL));
 }
+KISOL_META(tree, ALL, "sides=both")
 FIXTURE_TEARDOWN(tree)
 {
 	kisol_child_release(&self->agent);
@@ -262,6 +270,8 @@ TEST_F(tree, clone_attached_elsewhere_cannot_be_reattached_here)
 	/* the same fd now names a mount of the agent's namespace */
 	EXPECT_EQ(-EINVAL, kisol_mnt_move_mount(fd, "", AT_FDCWD, self->dst, MOVE_MOUNT_F_EMPTY_PATH));
 	EXPECT_FALSE(marked(self->dst));
+	/* and it stays where it was attached */
+	EXPECT_EQ(0, agent_req(self->agent.sock, "exists %s/marker", self->dst));
 }
 
 /* ---- fs.mount-max ------------------------------------------------------------- */
@@ -339,6 +349,6 @@ TEST_F_TIMEOUT(limit, mount_max_enospc_in_child_ns_only, 60)
 	EXPECT_EQ(0, mount_marked(out));
 }
 KISOL_META(limit, mount_max_enospc_in_child_ns_only,
-	   "cve=CVE-2016-6213;commit=d29216842a85c7970c536108e093963f02714498")
+	   "sides=both;cve=CVE-2016-6213;commit=d29216842a85c7970c536108e093963f02714498")
 
 KISOL_MAIN

@@ -28,6 +28,10 @@ FIXTURE_VARIANT(locked) {
 	bool userns; /* copied into a less privileged user namespace */
 	bool unpriv; /* ... created by an unprivileged user (uid 65534) */
 };
+/* each operation's result inside the copy and our mounts outside it */
+KISOL_META(locked, ALL, "sides=both")
+KISOL_META(lockflag, ALL, "sides=both")
+
 FIXTURE_VARIANT_ADD(locked, less_privileged_userns) { .userns = true };
 FIXTURE_VARIANT_ADD(locked, unprivileged_userns) { .userns = true, .unpriv = true };
 FIXTURE_VARIANT_ADD(locked, same_userns) { .userns = false };
@@ -105,6 +109,9 @@ TEST_F(locked, lazy_umount_refused)
 {
 	EXPECT_EQ(expect_locked(variant, -EINVAL),
 		  agent_req(self->agent.sock, "detach %s", self->cover));
+	/* inside: the covered file shows only if the detach happened */
+	EXPECT_EQ(variant->userns ? -ENOENT : 0,
+		  agent_req(self->agent.sock, "exists %s/hidden", self->cover));
 	EXPECT_TRUE(marked(self->cover));
 }
 
@@ -112,6 +119,9 @@ TEST_F(locked, move_refused)
 {
 	EXPECT_EQ(expect_locked(variant, -EINVAL),
 		  agent_req(self->agent.sock, "move %s %s", self->cover, self->dst));
+	/* inside: the mount arrived at dst only if the move happened */
+	EXPECT_EQ(variant->userns ? -ENOENT : 0,
+		  agent_req(self->agent.sock, "exists %s/marker", self->dst));
 	EXPECT_FALSE(marked(self->dst)) TH_LOG("agent's move reached us");
 }
 
