@@ -168,6 +168,7 @@ TEST_F(nsfs, nstype_inside_and_outside)
 	EXPECT_EQ((long)kisol_ns_table[variant->type].flag, (long)ioctl(fd, NS_GET_NSTYPE));
 	EXPECT_EQ((int)variant->type, kisol_ns_get_type(fd));
 }
+KISOL_META(nsfs, nstype_inside_and_outside, "sides=both")
 
 TEST_F(nsfs, owning_userns)
 {
@@ -199,6 +200,7 @@ TEST_F(nsfs, owning_userns)
 	/* and so is the owner of the initial user namespace for the root variant */
 	EXPECT_EQ(-EPERM, self->in.user_owner_err);
 }
+KISOL_META(nsfs, owning_userns, "sides=both")
 
 TEST_F(nsfs, owner_uid_translated)
 {
@@ -212,6 +214,7 @@ TEST_F(nsfs, owner_uid_translated)
 	/* inside: the creator as mapped there (root) */
 	EXPECT_EQ(0, self->in.owner_uid);
 }
+KISOL_META(nsfs, owner_uid_translated, "sides=both")
 
 TEST_F(nsfs, parent_only_within_reach)
 {
@@ -234,6 +237,7 @@ TEST_F(nsfs, parent_only_within_reach)
 	/* inside: walking above the caller's own namespace is EPERM */
 	EXPECT_EQ(-EPERM, self->in.parent_err);
 }
+KISOL_META(nsfs, parent_only_within_reach, "sides=both")
 
 TEST_F(nsfs, link_format_and_inode)
 {
@@ -256,6 +260,7 @@ TEST_F(nsfs, link_format_and_inode)
 	/* one nsfs superblock for all types */
 	EXPECT_EQ(again.dev, id.dev);
 }
+KISOL_META(nsfs, link_format_and_inode, "sides=both")
 
 TEST_F(nsfs, namespace_id)
 {
@@ -276,6 +281,7 @@ TEST_F(nsfs, namespace_id)
 	EXPECT_NE(ours, out);
 	EXPECT_NE(0ULL, out);
 }
+KISOL_META(nsfs, namespace_id, "sides=both")
 
 TEST_F(nsfs, lifetime_by_fd)
 {
@@ -311,6 +317,8 @@ TEST_F(nsfs, lifetime_by_fd)
 	}
 	EXPECT_TRUE(kisol_ns_id_eq(&held, &now));
 }
+
+KISOL_META(nsfs, lifetime_by_fd, "sides=one: after the last process left there is no inside, the holder's fd (and setns into it) is the property")
 
 TEST_F(nsfs, lifetime_by_bind_mount)
 {
@@ -364,6 +372,8 @@ TEST_F(nsfs, lifetime_by_bind_mount)
 	EXPECT_EQ((int)variant->type, kisol_ns_get_type(fd));
 }
 
+KISOL_META(nsfs, lifetime_by_bind_mount, "sides=one: after the last process left there is no inside, the bind mount holding it is the property")
+
 /* A mount namespace may not be bound into a newer one (a reference loop). */
 static int hold(int sock, void *arg)
 {
@@ -407,6 +417,7 @@ TEST(mntns_bind_of_older_ns_is_einval)
 	rmdir(dir);
 	EXPECT_EQ(EINVAL, r);
 }
+KISOL_META(global, mntns_bind_of_older_ns_is_einval, "sides=one: a refusal (EINVAL) of the bind, nothing is created")
 
 /* ---- pid translation through a pid namespace fd (6.10+) ---- */
 
@@ -455,5 +466,6 @@ TEST(pidns_fd_translates_pids)
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &inside, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(1, inside);
 }
+KISOL_META(global, pidns_fd_translates_pids, "sides=both")
 
 KISOL_MAIN

@@ -48,6 +48,9 @@ FIXTURE_VARIANT(uts_iso) {
 	enum mode mode;
 };
 
+/* each test asserts the name inside the namespace and ours outside it */
+KISOL_META(uts_iso, ALL, "sides=both")
+
 FIXTURE_VARIANT_ADD(uts_iso, hostname_root) { .f = &HOST, .mode = ROOT };
 FIXTURE_VARIANT_ADD(uts_iso, hostname_userns) { .f = &HOST, .mode = IN_USERNS };
 FIXTURE_VARIANT_ADD(uts_iso, hostname_unpriv) { .f = &HOST, .mode = UNPRIV };
