@@ -195,6 +195,9 @@ FIXTURE_VARIANT(pivot) {
 	bool dotdot, bind_root, userns;
 };
 
+/* the pivoting child reports its view; we read its mount table and fds and check ours */
+KISOL_META(pivot, ALL, "sides=both")
+
 FIXTURE_VARIANT_ADD(pivot, tmpfs_put_old) { };
 FIXTURE_VARIANT_ADD(pivot, tmpfs_dotdot) { .dotdot = true };
 FIXTURE_VARIANT_ADD(pivot, bind_put_old) { .bind_root = true };
@@ -249,6 +252,7 @@ static void run_child(struct __test_metadata *_metadata, FIXTURE_DATA(pivot) *se
 		      struct seen *out)
 {
 	struct kisol_spawn_opts so = { .flags = CLONE_NEWNS, .cgroup_fd = -1 };
+	struct kisol_ns_id mine, its;
 	struct kisol_mnt_info root;
 	struct pv_arg a = { .dotdot = variant->dotdot, .bind_root = variant->bind_root,
 			    .keep_fd = keep_fd, .userns = variant->userns };
@@ -271,7 +275,11 @@ static void run_child(struct __test_metadata *_metadata, FIXTURE_DATA(pivot) *se
 	ASSERT_EQ(0, f->setup) TH_LOG("preparing the root: %s", strerror(-f->setup));
 	ASSERT_EQ(0, f->pivot) TH_LOG("pivot_root: %s", strerror(-f->pivot));
 	ASSERT_EQ(0, f->detach) TH_LOG("detaching the old root: %s", strerror(-f->detach));
-	/* from outside, while the child waits */
+	/* from outside, while the child waits: it pivoted in a mount namespace of its own */
+	ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_MNT, &mine));
+	ASSERT_EQ(0, kisol_ns_id(self->child.pid, KISOL_NS_MNT, &its));
+	EXPECT_FALSE(kisol_ns_id_eq(&mine, &its)) TH_LOG("the child pivoted our mount namespace");
+	EXPECT_EQ(0, access(self->marker, F_OK)) TH_LOG("our root moved with the child's pivot");
 	out->mounts = kisol_mnt_count(self->child.pid);
 	out->host_root_mounts = host_root_mounts(self->child.pid, a.major, a.minor);
 	out->foreign_fds = foreign_dir_fds(self->child.pid);
@@ -476,5 +484,6 @@ TEST_F(pverr, refused)
 	/* outside: still our own root */
 	EXPECT_EQ(0, access("/proc/self/mountinfo", R_OK));
 }
+KISOL_META(pverr, refused, "sides=one: a refusal, the errno is the property and nothing was pivoted")
 
 KISOL_MAIN

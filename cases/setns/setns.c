@@ -116,12 +116,14 @@ TEST_F(join, by_ns_fd)
 	ASSERT_EQ(0, kisol_ns_enter(fd, variant->type));
 	check_joined(_metadata, self, variant->type);
 }
+KISOL_META(join, by_ns_fd, "sides=both")
 
 TEST_F(join, by_pidfd)
 {
 	ASSERT_EQ(0, kisol_ns_enter_pidfd(self->target.pidfd, kisol_ns_table[variant->type].flag));
 	check_joined(_metadata, self, variant->type);
 }
+KISOL_META(join, by_pidfd, "sides=both")
 
 TEST_F(join, mismatched_type_is_einval)
 {
@@ -138,6 +140,7 @@ TEST_F(join, mismatched_type_is_einval)
 	ASSERT_EQ(0, joined_id(0, variant->type, &now));
 	EXPECT_TRUE(kisol_ns_id_eq(&self->orig_id, &now));
 }
+KISOL_META(join, mismatched_type_is_einval, "sides=one: a refusal (EINVAL), the caller's namespace is checked unchanged")
 
 TEST_F(join, unprivileged_refused)
 {
@@ -159,6 +162,7 @@ TEST_F(join, unprivileged_refused)
 	ASSERT_EQ(0, joined_id(0, variant->type, &now));
 	EXPECT_TRUE(kisol_ns_id_eq(&self->orig_id, &now));
 }
+KISOL_META(join, unprivileged_refused, "sides=one: a refusal (EPERM), the caller's namespace is checked unchanged")
 
 /* ---- several at once ---- */
 
@@ -171,11 +175,13 @@ TEST(pidfd_joins_several_at_once)
 {
 	_cleanup_child_ struct kisol_child t = KISOL_CHILD_INIT;
 	struct kisol_spawn_opts o = { .flags = runtime_flags() | CLONE_NEWPID, .cgroup_fd = -1 };
-	struct kisol_ns_id a, b;
+	struct kisol_ns_id a, b, orig[_KISOL_NS_MAX];
 	int64_t ready;
 
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &t));
 	ASSERT_EQ(0, kisol_recv_int(t.sock, &ready, KISOL_TIMEOUT_MS));
+	for (int i = 0; i < _KISOL_NS_MAX; i++)
+		ASSERT_EQ(0, joined_id(0, i, &orig[i]));
 	ASSERT_EQ(0, kisol_ns_unshare(CLONE_FS));
 	ASSERT_EQ(0, kisol_ns_enter_pidfd(t.pidfd, runtime_flags() | CLONE_NEWPID));
 	for (int i = 0; i < _KISOL_NS_MAX; i++) {
@@ -184,8 +190,11 @@ TEST(pidfd_joins_several_at_once)
 		ASSERT_EQ(0, kisol_ns_id(t.pid, i, &a));
 		ASSERT_EQ(0, joined_id(0, i, &b));
 		EXPECT_TRUE(kisol_ns_id_eq(&a, &b)) TH_LOG("%s not joined", kisol_ns_table[i].name);
+		EXPECT_FALSE(kisol_ns_id_eq(&orig[i], &b)) TH_LOG("%s: the target's was ours",
+								   kisol_ns_table[i].name);
 	}
 }
+KISOL_META(global, pidfd_joins_several_at_once, "sides=one: the joiner's view of each type at once, the process left behind is join.by_pidfd's check")
 
 /*
  * Atomic: root of a user namespace U may join a UTS namespace U owns, but
@@ -254,6 +263,7 @@ TEST(pidfd_all_or_nothing)
 	ASSERT_EQ(0, gethostname(now, sizeof(now)));
 	EXPECT_STREQ(host, now);
 }
+KISOL_META(global, pidfd_all_or_nothing, "sides=both")
 
 TEST(pidfd_errors)
 {
@@ -273,6 +283,7 @@ TEST(pidfd_errors)
 	ASSERT_EQ(0, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(-ESRCH, kisol_ns_enter_pidfd(c.pidfd, CLONE_NEWUTS));
 }
+KISOL_META(global, pidfd_errors, "sides=one: argument errors, nothing is joined")
 
 /* ---- mount namespace and a shared fs_struct ---- */
 
@@ -326,6 +337,7 @@ TEST(mnt_refused_while_fs_shared)
 	EXPECT_EQ(0, kisol_rx(_metadata, c.sock));
 	EXPECT_EQ(0, kisol_rx(_metadata, c.sock));
 }
+KISOL_META(global, mnt_refused_while_fs_shared, "sides=one: a refusal (EINVAL) and its control, seen by the joiner")
 
 /*
  * ---- pid and time ----
@@ -348,12 +360,16 @@ FIXTURE_SETUP(children_only)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
 	struct kisol_spawn_opts o = { .flags = kisol_ns_table[variant->type].flag, .cgroup_fd = -1 };
+	struct kisol_ns_id mine, its;
 	int64_t ready;
 
 	self->target = init;
 	NEED_NS(variant->type);
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &self->target));
 	ASSERT_EQ(0, kisol_recv_int(self->target.sock, &ready, KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, kisol_ns_id(0, variant->type, &mine));
+	ASSERT_EQ(0, kisol_ns_id(self->target.pid, variant->type, &its));
+	ASSERT_FALSE(kisol_ns_id_eq(&mine, &its)) TH_LOG("the target is in our namespace");
 }
 
 FIXTURE_TEARDOWN(children_only)
@@ -395,5 +411,6 @@ TEST_F(children_only, caller_and_children_after_setns)
 	close(pfd[0]);
 	close(pfd[1]);
 }
+KISOL_META(children_only, caller_and_children_after_setns, "sides=both")
 
 KISOL_MAIN
