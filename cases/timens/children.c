@@ -125,6 +125,7 @@ TEST_F(tfc, unshare_moves_children_not_caller)
 	/* the caller's clock stayed on the host's */
 	EXPECT_LT(t1 - t0, 60 * NSEC);
 }
+KISOL_META(tfc, unshare_moves_children_not_caller, "sides=both")
 
 static int fork_grandchild(int sock, void *arg)
 {
@@ -154,8 +155,12 @@ TEST_F(tfc, grandchildren_inherit)
 		EXPECT_LE(t0 + DAY * NSEC, v[i]) TH_LOG("%s not shifted", i ? "child" : "grandchild");
 		EXPECT_EQ((int64_t)time_ino("time_for_children"), ino[i]);
 	}
+	/* outside: the caller stayed in its namespace, on the host's clock */
+	EXPECT_EQ(self->ino_before, time_ino("time"));
+	EXPECT_GT(t0 + DAY * NSEC, mono_ns());
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+KISOL_META(tfc, grandchildren_inherit, "sides=both")
 
 /*
  * Before 2b5f9dad32ed ("fs/exec: switch timens when a task gets a new mm",
@@ -205,7 +210,7 @@ static int unshare_then_exec(int sock, void *arg)
 	return 12;
 }
 
-KISOL_META(tfc, exec_enters_time_for_children, "commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
+KISOL_META(tfc, exec_enters_time_for_children, "sides=both;commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
 TEST_F(tfc, exec_enters_time_for_children)
 {
 	int64_t t0, t1, before, ino_before, tfc_ino, after, ino_after;
@@ -247,7 +252,7 @@ TEST_F(tfc, exec_enters_time_for_children)
 static volatile int64_t vfork_seen;
 static volatile uint64_t vfork_ino;
 
-KISOL_META(tfc, vfork_child_stays_with_parent, "commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
+KISOL_META(tfc, vfork_child_stays_with_parent, "sides=both;commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
 TEST_F(tfc, vfork_child_stays_with_parent)
 {
 	int64_t t0, t1;
@@ -285,7 +290,7 @@ static void *thread_read(void *arg)
 	return NULL;
 }
 
-KISOL_META(tfc, threads_stay_with_process, "commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
+KISOL_META(tfc, threads_stay_with_process, "sides=both;commit=2b5f9dad32ed;ref=fs/exec: switch timens when a task gets a new mm (v6.2, SKIP before)")
 TEST_F(tfc, threads_stay_with_process)
 {
 	pthread_t t;
@@ -344,6 +349,7 @@ TEST_F(tfc, setns_switches_clock_at_once)
 	EXPECT_LE(t1, a1);
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(tfc, setns_switches_clock_at_once, "sides=both")
 
 static void *park(void *arg)
 {
@@ -382,6 +388,7 @@ TEST_F(tfc, setns_refused_when_multithreaded)
 	EXPECT_EQ(self->ino_before, time_ino("time")) TH_LOG("moved anyway");
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(tfc, setns_refused_when_multithreaded, "sides=one: a refusal (EUSERS), the caller is checked not moved")
 
 TEST_F(tfc, second_unshare_replaces_pending_ns)
 {
@@ -402,6 +409,7 @@ TEST_F(tfc, second_unshare_replaces_pending_ns)
 	EXPECT_LE(t0 + HOUR * NSEC, v);
 	EXPECT_GT(t0 + DAY * NSEC, v) TH_LOG("child got the first, replaced namespace");
 }
+KISOL_META(tfc, second_unshare_replaces_pending_ns, "sides=both")
 
 /* In a namespace with +1 day: unshare again with +1 hour, report from a grandchild. */
 static int nested(int sock, void *arg)
@@ -435,6 +443,7 @@ TEST_F(tfc, nested_offsets_are_relative_to_host)
 	EXPECT_NE((int64_t)time_ino("time_for_children"), ino);
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+KISOL_META(tfc, nested_offsets_are_relative_to_host, "sides=both")
 
 static int report_offsets_write(int sock, void *arg)
 {
@@ -472,5 +481,6 @@ TEST_F(tfc, clone3_newtime_zero_frozen_offsets)
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+KISOL_META(tfc, clone3_newtime_zero_frozen_offsets, "sides=both")
 
 KISOL_MAIN

@@ -155,6 +155,7 @@ TEST_F(ofs, child_clock_offset_vdso_and_syscall)
 	/* outside: the creator's own clock is not offset */
 	EXPECT_LT(t1 - t0, NSEC * 60) TH_LOG("parent's clock jumped");
 }
+KISOL_META(ofs, child_clock_offset_vdso_and_syscall, "sides=both")
 
 static int report_coarse(int sock, void *arg)
 {
@@ -194,6 +195,7 @@ TEST_F(ofs, derived_follows_other_base_does_not)
 				variant->name);
 	EXPECT_GE(b1, b);
 }
+KISOL_META(ofs, derived_follows_other_base_does_not, "sides=both")
 
 static int report_ns_and_offsets(int sock, void *arg)
 {
@@ -248,6 +250,7 @@ TEST_F(ofs, namespace_membership_and_offsets_file)
 	EXPECT_STREQ(text, outside);
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(ofs, namespace_membership_and_offsets_file, "sides=both")
 
 /* Report the clock, then stay alive until the parent says go. */
 static int report_and_hold(int sock, void *arg)
@@ -273,6 +276,7 @@ TEST_F(ofs, offsets_frozen_once_a_process_entered)
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+KISOL_META(ofs, offsets_frozen_once_a_process_entered, "sides=one: a refused write (EACCES) of the offsets, by the creator and through the member's own file")
 
 static int report_uptime(int sock, void *arg)
 {
@@ -313,6 +317,7 @@ TEST_F(ofs, proc_uptime_follows_boottime_only)
 						 (long long)shift);
 	EXPECT_GE(u1 + shift + 1, inside);
 }
+KISOL_META(ofs, proc_uptime_follows_boottime_only, "sides=both")
 
 /* Child: arm an absolute deadline DEADLINE_MS ahead on the namespace clock. */
 static int timer_child(int sock, void *arg)
@@ -376,11 +381,13 @@ TEST_F(ofs, absolute_timerfd_honours_offset)
 {
 	check_deadline(_metadata, self, variant, 0);
 }
+KISOL_META(ofs, absolute_timerfd_honours_offset, "sides=one: a deadline armed and measured inside (on MONOTONIC_RAW, which no namespace offsets), outside clocks play no part")
 
 TEST_F(ofs, absolute_clock_nanosleep_honours_offset)
 {
 	check_deadline(_metadata, self, variant, 1);
 }
+KISOL_META(ofs, absolute_clock_nanosleep_honours_offset, "sides=one: a deadline armed and measured inside (on MONOTONIC_RAW, which no namespace offsets), outside clocks play no part")
 
 static int report_realtime(int sock, void *arg)
 {
@@ -411,6 +418,7 @@ TEST_F(ofs, realtime_kept_raw_follows_monotonic)
 	EXPECT_LE(r0 - NSEC, rin) TH_LOG("REALTIME shifted");
 	EXPECT_GE(r1 + NSEC, rin);
 }
+KISOL_META(ofs, realtime_kept_raw_follows_monotonic, "sides=both")
 
 /* ---- what cannot be written ------------------------------------------------ */
 
@@ -453,5 +461,6 @@ TEST_F(badwrite, refused_and_nothing_changed)
 	EXPECT_NE(NULL, strstr(buf, "monotonic           0         0")) TH_LOG("%s", buf);
 	EXPECT_LE(0, write_offsets(0, "1 1 0"));
 }
+KISOL_META(badwrite, refused_and_nothing_changed, "sides=one: a refused write of the offsets file, checked unchanged after")
 
 KISOL_MAIN
