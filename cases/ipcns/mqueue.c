@@ -31,6 +31,8 @@ FIXTURE_VARIANT(mq) {
 	enum mode mode;
 };
 
+/* each object or message seen inside the new namespace and outside it */
+KISOL_META(mq, ALL, "sides=both")
 FIXTURE_VARIANT_ADD(mq, root) { .mode = ROOT };
 FIXTURE_VARIANT_ADD(mq, userns) { .mode = IN_USERNS };
 FIXTURE_VARIANT_ADD(mq, unpriv) { .mode = UNPRIV };

@@ -33,6 +33,8 @@ FIXTURE_VARIANT(ipc_sysctl) {
 	enum mode mode;
 };
 
+/* each value seen inside the new namespace and in the host's */
+KISOL_META(ipc_sysctl, ALL, "sides=both")
 #define KNOB(name, p, v)                                                                  \
 	FIXTURE_VARIANT_ADD(ipc_sysctl, name##_root) { .k = { p, v }, .mode = ROOT };    \
 	FIXTURE_VARIANT_ADD(ipc_sysctl, name##_unpriv) { .k = { p, v }, .mode = UNPRIV };
@@ -227,6 +229,7 @@ TEST(shmmax_enforced_inside_only)
 	id = shmget(IPC_PRIVATE, 16384, IPC_CREAT | 0600);
 	EXPECT_LE(0, id);
 }
+KISOL_META(global, shmmax_enforced_inside_only, "sides=both")
 
 static int c_msgmax(int sock, void *arg)
 {
@@ -262,6 +265,7 @@ TEST(msgmax_enforced_inside_only)
 	ASSERT_LE(0, id);
 	EXPECT_EQ(0, msgsnd(id, &m, 200, IPC_NOWAIT));
 }
+KISOL_META(global, msgmax_enforced_inside_only, "sides=both")
 
 /* shm_rmid_forced in a namespace: a creator's exit destroys its segments there */
 static int c_rmid(int sock, void *arg)
@@ -313,10 +317,12 @@ TEST(shm_rmid_forced_inside_destroys_on_exit)
 {
 	rmid_case(_metadata, true);
 }
+KISOL_META(global, shm_rmid_forced_inside_destroys_on_exit, "sides=both")
 
 TEST(shm_survives_exit_without_rmid_forced)
 {
 	rmid_case(_metadata, false);
 }
+KISOL_META(global, shm_survives_exit_without_rmid_forced, "sides=both")
 
 KISOL_MAIN
