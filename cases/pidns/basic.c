@@ -120,6 +120,7 @@ TEST_F(pidns, init_is_pid_1_parent_0)
 	EXPECT_EQ(self->init, pids[0]);
 	EXPECT_EQ(1, pids[n - 1]);
 }
+KISOL_META(pidns, init_is_pid_1_parent_0, "sides=both")
 
 /* ---- sessions and process groups ---- */
 
@@ -149,6 +150,7 @@ TEST_F(pidns, sid_pgid_translated)
 	EXPECT_NE(getsid(0), getsid(self->init));
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(pidns, sid_pgid_translated, "sides=both")
 
 /* ---- /proc mounted inside ---- */
 
@@ -238,6 +240,7 @@ TEST_F(pidns, proc_mounted_inside_lists_only_members)
 	snprintf(outer, sizeof(outer), "/proc/%d/status", self->init);
 	EXPECT_LT(2, count_pids("/proc", outer, sizeof(outer)));
 }
+KISOL_META(pidns, proc_mounted_inside_lists_only_members, "sides=both")
 
 /* ---- outside pids do not exist inside ---- */
 
@@ -266,6 +269,7 @@ TEST_F(pidns, outside_pid_is_esrch_inside)
 	EXPECT_EQ(0, kill(self->init, 0));
 	EXPECT_EQ(0, kisol_pidfd_signal(self->init_pidfd, 0));
 }
+KISOL_META(pidns, outside_pid_is_esrch_inside, "sides=both")
 
 /* ---- signal sender pids ---- */
 
@@ -294,6 +298,7 @@ TEST_F(pidns, signal_from_outside_has_si_pid_0)
 	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	EXPECT_EQ(SI_USER, kisol_rx(_metadata, self->child.sock));
 }
+KISOL_META(pidns, signal_from_outside_has_si_pid_0, "sides=one: the sender's pid as the receiver inside sees it, outside there is only the kill (the reverse translation is scm_credentials_pid_translated)")
 
 static int b_sig_inside(int sock)
 {
@@ -326,6 +331,7 @@ TEST_F(pidns, signal_from_inside_has_inner_si_pid)
 	EXPECT_EQ(kid, sender);
 	EXPECT_EQ(2, sender);
 }
+KISOL_META(pidns, signal_from_inside_has_inner_si_pid, "sides=one: sender and receiver are both inside, the outside plays no part")
 
 /* ---- init and fatal signals ---- */
 
@@ -363,6 +369,7 @@ TEST_F(pidns, init_ignores_fatal_signals_from_inside)
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+KISOL_META(pidns, init_ignores_fatal_signals_from_inside, "sides=both")
 
 static int b_tree(int sock)
 {
@@ -412,6 +419,7 @@ TEST_F(pidns, sigkill_init_from_parent_kills_all)
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 }
+KISOL_META(pidns, sigkill_init_from_parent_kills_all, "sides=both")
 
 /* ---- orphans and subreapers ---- */
 
@@ -477,6 +485,7 @@ TEST_F(pidns, orphan_reparents_to_ns_init)
 	EXPECT_EQ(self->init, status_ppid(b)); /* outside: the same process */
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(pidns, orphan_reparents_to_ns_init, "sides=both")
 
 static int b_subreaper(int sock)
 {
@@ -510,6 +519,7 @@ TEST_F(pidns, subreaper_inside_adopts_orphans)
 	EXPECT_EQ(s_outer, status_ppid(b));
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(pidns, subreaper_inside_adopts_orphans, "sides=both")
 
 /* ---- NSpid / NStgid ---- */
 
@@ -556,6 +566,7 @@ TEST_F(pidns, nspid_lists_every_level)
 		EXPECT_EQ(in[i], outer[i]);
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(pidns, nspid_lists_every_level, "sides=both")
 
 /* ---- pidfds across the boundary ---- */
 
@@ -585,6 +596,7 @@ TEST_F(pidns, pidfd_of_outside_process_refused_inside)
 	/* outside in: allowed */
 	EXPECT_EQ(0, kisol_pidfd_signal(self->init_pidfd, 0));
 }
+KISOL_META(pidns, pidfd_of_outside_process_refused_inside, "sides=both")
 
 /* ---- SCM_CREDENTIALS ---- */
 
@@ -656,6 +668,7 @@ TEST_F(pidns, scm_credentials_pid_translated)
 	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	EXPECT_EQ(variant->unpriv ? (int64_t)overflow : 0, kisol_rx(_metadata, self->child.sock));
 }
+KISOL_META(pidns, scm_credentials_pid_translated, "sides=both")
 
 /* ---- kill(-1) stays inside ---- */
 
@@ -715,5 +728,6 @@ TEST(kill_minus_one_confined_to_namespace)
 	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&helper, 0, NULL));
 	EXPECT_EQ(0, kisol_child_kill(&helper, 0));
 }
+KISOL_META(global, kill_minus_one_confined_to_namespace, "sides=both")
 
 KISOL_MAIN

@@ -94,6 +94,7 @@ TEST_F(set_tid, new_ns_first_pid_must_be_1)
 	ASSERT_EQ(kid, waitpid(kid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
+KISOL_META(set_tid, new_ns_first_pid_must_be_1, "sides=one: a refusal (EINVAL) and its control, seen by the creator")
 
 static int i_choose(int sock, void *arg)
 {
@@ -158,6 +159,7 @@ TEST_F(set_tid, pids_at_two_levels)
 	EXPECT_EQ(88, outer[n - 2]);
 	EXPECT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(set_tid, pids_at_two_levels, "sides=both")
 
 static int i_three_levels(int sock, void *arg)
 {
@@ -234,6 +236,7 @@ TEST_F(set_tid, invalid_arguments)
 	tid[0] = getpid();
 	EXPECT_EQ(-EEXIST, kisol_clone(&o, NULL));
 }
+KISOL_META(set_tid, invalid_arguments, "sides=one: argument errors, no process is created")
 
 static int u_eperm(int sock, void *arg)
 {
@@ -297,9 +300,10 @@ TEST_F(set_tid, eperm_for_levels_of_other_user_namespaces)
 	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
 	EXPECT_EQ(0, kisol_send_int(self->child.sock, 1));
 }
+KISOL_META(set_tid, eperm_for_levels_of_other_user_namespaces, "sides=one: a refusal (EPERM) per level and its control, seen by the creator")
 
-KISOL_META(set_tid, choose_pid_in_existing_ns_and_eexist, "commit=49cb2fc42ce4;ref=clone3 set_tid, Linux 5.5")
-KISOL_META(set_tid, pids_at_three_levels, "commit=49cb2fc42ce4")
-KISOL_META(set_tid, eperm_without_capability, "commit=124ea650d307;ref=CAP_CHECKPOINT_RESTORE for set_tid, Linux 5.9")
+KISOL_META(set_tid, choose_pid_in_existing_ns_and_eexist, "sides=both;commit=49cb2fc42ce4;ref=clone3 set_tid, Linux 5.5")
+KISOL_META(set_tid, pids_at_three_levels, "sides=one: the NSpid list read by the new process names every level at once;commit=49cb2fc42ce4")
+KISOL_META(set_tid, eperm_without_capability, "sides=one: a refusal (EPERM);commit=124ea650d307;ref=CAP_CHECKPOINT_RESTORE for set_tid, Linux 5.9")
 
 KISOL_MAIN

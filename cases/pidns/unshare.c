@@ -120,6 +120,7 @@ TEST_F(unshare_pid, caller_stays_children_move)
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 }
+KISOL_META(unshare_pid, caller_stays_children_move, "sides=both")
 
 static int u_first_child(int sock, void *arg)
 {
@@ -176,6 +177,7 @@ TEST_F(unshare_pid, first_child_is_init_of_new_ns)
 	ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_PID, &mine));
 	EXPECT_FALSE(kisol_ns_id_eq(&its, &mine));
 }
+KISOL_META(unshare_pid, first_child_is_init_of_new_ns, "sides=both")
 
 static int u_after_init(int sock, void *arg)
 {
@@ -211,6 +213,7 @@ TEST_F(unshare_pid, fork_after_init_exit_is_enomem)
 	ASSERT_LT(0, kid);
 	EXPECT_EQ(kid, waitpid(kid, NULL, 0));
 }
+KISOL_META(unshare_pid, fork_after_init_exit_is_enomem, "sides=one: a refusal (ENOMEM) inside a namespace whose init is gone")
 
 static int u_twice(int sock, void *arg)
 {
@@ -227,6 +230,7 @@ TEST_F(unshare_pid, second_unshare_before_fork_is_einval)
 	start(_metadata, self, u_twice, variant);
 	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, self->child.sock));
 }
+KISOL_META(unshare_pid, second_unshare_before_fork_is_einval, "sides=one: a refusal (EINVAL) of the second unshare")
 
 /* ---- nesting to the limit ---- */
 
@@ -309,5 +313,6 @@ TEST_F_TIMEOUT(unshare_pid, nesting_stops_at_32_levels, 20)
 	EXPECT_EQ(-1, waitpid(-1, NULL, WNOHANG));
 	EXPECT_EQ(ECHILD, errno);
 }
+KISOL_META(unshare_pid, nesting_stops_at_32_levels, "sides=one: the innermost level reports its depth and the refusal (ENOSPC) of one more")
 
 KISOL_MAIN
