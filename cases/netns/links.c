@@ -43,6 +43,7 @@ FIXTURE_VARIANT(fresh) {
 	bool unshare_inside; /* child calls unshare() instead of clone flags */
 	bool unpriv;         /* child drops to uid 65534 and unshares user+net itself */
 };
+KISOL_META(fresh, ALL, "sides=both")
 FIXTURE_VARIANT_ADD(fresh, clone) { .flags = CLONE_NEWNET };
 FIXTURE_VARIANT_ADD(fresh, unshare) { .flags = 0, .unshare_inside = true };
 FIXTURE_VARIANT_ADD(fresh, userns) { .flags = CLONE_NEWNET | CLONE_NEWUSER };
@@ -139,6 +140,7 @@ FIXTURE(death) {
 FIXTURE_VARIANT(death) {
 	const char *kind; /* "veth" (end moved), "veth_peer_fd", "ifb" */
 };
+KISOL_META(death, ALL, "sides=both")
 FIXTURE_VARIANT_ADD(death, veth_moved) { "veth" };
 FIXTURE_VARIANT_ADD(death, veth_peer_fd) { "veth_peer_fd" };
 FIXTURE_VARIANT_ADD(death, ifb) { "ifb" };
@@ -262,6 +264,7 @@ TEST(link_events_stay_in_their_ns)
 	while (kisol_net_monitor_next(mon_home, 0, &ev) == 0)
 		EXPECT_NE(0, strncmp(ev.link.name, "ke-x", 4)) TH_LOG("home saw x's link");
 }
+KISOL_META(global, link_events_stay_in_their_ns, "sides=both")
 
 /* ---- /proc/net and /sys/class/net views ------------------------------------ */
 
@@ -306,6 +309,7 @@ TEST(proc_net_dev_shows_current_ns)
 	EXPECT_FALSE(leak) TH_LOG("home's link in x's /proc/net/dev");
 	EXPECT_EQ(3, lines) TH_LOG("2 header lines + lo expected");
 }
+KISOL_META(global, proc_net_dev_shows_current_ns, "sides=both")
 
 static int hold_ns(int sock, void *arg)
 {
@@ -338,6 +342,7 @@ TEST(proc_pid_net_shows_that_process_ns)
 	ASSERT_EQ(0, kisol_send_int(c.sock, 1));
 	EXPECT_EQ(0, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
 }
+KISOL_META(global, proc_pid_net_shows_that_process_ns, "sides=both")
 
 static bool dir_has(const char *dir, const char *name, int *ret_count)
 {
@@ -398,6 +403,7 @@ TEST(sysfs_class_net_is_the_mounters_ns)
 	EXPECT_FALSE(leak) TH_LOG("x's sysfs lists home's link");
 	EXPECT_EQ(1, n) TH_LOG("x's /sys/class/net should hold lo only");
 }
+KISOL_META(global, sysfs_class_net_is_the_mounters_ns, "sides=both")
 
 /* ---- lifetime ------------------------------------------------------------------ */
 
@@ -409,6 +415,7 @@ FIXTURE(life) {
 };
 FIXTURE_VARIANT(life) { int holder; };
 enum { HOLD_FD, HOLD_BIND_MOUNT, HOLD_PROCESS };
+KISOL_META(life, ALL, "sides=both")
 FIXTURE_VARIANT_ADD(life, fd) { HOLD_FD };
 FIXTURE_VARIANT_ADD(life, bind_mount) { HOLD_BIND_MOUNT };
 FIXTURE_VARIANT_ADD(life, process) { HOLD_PROCESS };
@@ -534,6 +541,7 @@ TEST(nsid_allocated_for_peer_link_both_sides)
 	ASSERT_EQ(0, r);
 	EXPECT_EQ(id_home, a.link_netnsid);
 }
+KISOL_META(global, nsid_allocated_for_peer_link_both_sides, "sides=both")
 
 TEST(nsid_is_per_observer)
 {
@@ -558,6 +566,7 @@ TEST(nsid_is_per_observer)
 	EXPECT_EQ(9, again);
 	EXPECT_EQ(5, kisol_net_nsid_get(x)) TH_LOG("y's id leaked into home");
 }
+KISOL_META(global, nsid_is_per_observer, "sides=both")
 
 TEST(nsid_released_when_peer_ns_dies)
 {
@@ -582,7 +591,7 @@ TEST(nsid_released_when_peer_ns_dies)
 	EXPECT_EQ(11, kisol_net_nsid_get(z));
 }
 KISOL_META(global, nsid_released_when_peer_ns_dies,
-	   "cve=CVE-2017-15129;commit=21b594435005;"
+	   "sides=one: a netns id belongs to its observer's table, only home's table is involved;cve=CVE-2017-15129;commit=21b594435005;"
 	   "ref=nsid of a dying netns must not outlive it (get_net_ns_by_id)")
 
 KISOL_MAIN
