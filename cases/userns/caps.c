@@ -311,6 +311,7 @@ TEST_F(no_outside_caps, refused)
 	EXPECT_EQ(0, kisol_child_kill(&self->helper, 0));
 	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&self->helper, 0, NULL));
 }
+KISOL_META(no_outside_caps, refused, "sides=both")
 
 /* ---- execve ---- */
 
@@ -389,11 +390,13 @@ TEST(execve_as_root_inside_keeps_caps)
 {
 	exec_case(_metadata, 0, full_caps());
 }
+KISOL_META(global, execve_as_root_inside_keeps_caps, "sides=one: the capability sets after execve inside, outside nothing changes (no_outside_caps.refused checks the outside)")
 
 TEST(execve_as_nonroot_inside_has_none)
 {
 	exec_case(_metadata, 1000, 0);
 }
+KISOL_META(global, execve_as_nonroot_inside_has_none, "sides=one: the capability sets after execve inside, outside nothing changes (no_outside_caps.refused checks the outside)")
 
 /* ---- file ownership through the map ---- */
 
@@ -499,5 +502,6 @@ TEST_F(owner, seen_through_the_map)
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(0u, st.st_uid);
 }
+KISOL_META(owner, seen_through_the_map, "sides=both")
 
 KISOL_MAIN

@@ -124,6 +124,7 @@ TEST_F(join, owner_may_join_and_is_root_inside)
 	EXPECT_NE(0, caps);
 	EXPECT_EQ(EPERM, rx(_metadata, self->joiner.sock)); /* no caps outside */
 }
+KISOL_META(join, owner_may_join_and_is_root_inside, "sides=both")
 
 TEST_F(join, other_user_may_not_join)
 {
@@ -133,6 +134,7 @@ TEST_F(join, other_user_may_not_join)
 	EXPECT_EQ(-EPERM, rx(_metadata, self->joiner.sock));
 	EXPECT_EQ(0, rx(_metadata, self->joiner.sock)); /* still in its own */
 }
+KISOL_META(join, other_user_may_not_join, "sides=one: a refusal (EPERM), the joiner is checked still in its own namespace")
 
 static int c_ancestor(int sock, void *arg)
 {
@@ -171,6 +173,7 @@ TEST_F(join, ancestor_eperm_own_einval)
 	/* from here, our own namespace is refused as well */
 	EXPECT_EQ(-EINVAL, kisol_ns_enter(host, KISOL_NS_USER));
 }
+KISOL_META(join, ancestor_eperm_own_einval, "sides=one: refusals (EPERM, EINVAL) from inside and from here, nothing is joined")
 
 static void *idle(void *arg)
 {
@@ -243,5 +246,6 @@ TEST_F(join, refused_while_multithreaded)
 		TH_LOG("joined thread still counted in /proc/self/status Threads:");
 	EXPECT_EQ(0, rx(_metadata, self->joiner.sock));
 }
+KISOL_META(join, refused_while_multithreaded, "sides=one: a refusal (EINVAL) and its control after the thread is gone")
 
 KISOL_MAIN

@@ -260,8 +260,8 @@ TEST(setgroups_allowed_with_privileged_gid_map)
 }
 
 KISOL_META(global, setgroups_deny_blocks_setgroups_inside,
-	   "cve=CVE-2014-8989;commit=9cc46516ddf4;ref=userns: Add a knob to disable setgroups on a per user namespace basis")
-KISOL_META(global, setgroups_allowed_with_privileged_gid_map, "cve=CVE-2014-8989;commit=66d2f338ee4c")
-KISOL_META(maps, write_and_read_back, "commit=66d2f338ee4c;ref=unprivileged gid_map only after setgroups deny")
+	   "sides=both;cve=CVE-2014-8989;commit=9cc46516ddf4;ref=userns: Add a knob to disable setgroups on a per user namespace basis")
+KISOL_META(global, setgroups_allowed_with_privileged_gid_map, "sides=one: what the process inside may do once a privileged gid_map is written;cve=CVE-2014-8989;commit=66d2f338ee4c")
+KISOL_META(maps, write_and_read_back, "sides=both;commit=66d2f338ee4c;ref=unprivileged gid_map only after setgroups deny")
 
 KISOL_MAIN

@@ -111,7 +111,7 @@ TEST_F(extents, nested_root_does_not_own_host_root_files)
 }
 
 KISOL_META(extents, nested_root_does_not_own_host_root_files,
-	   "cve=CVE-2018-18955;commit=d2f007dbe7e4;ref=userns: also map extents in the reverse map to kernel IDs")
+	   "sides=both;cve=CVE-2018-18955;commit=d2f007dbe7e4;ref=userns: also map extents in the reverse map to kernel IDs")
 
 /* ---- nesting depth ---- */
 
@@ -181,6 +181,7 @@ TEST_F(depth, limit_is_parent_level_32)
 	/* outside: we are still where we were */
 	EXPECT_EQ(0u, getuid());
 }
+KISOL_META(depth, limit_is_parent_level_32, "sides=one: the innermost level reports the refusal (ENOSPC) of one more")
 
 /* ---- user.max_<type>_namespaces inside a child user namespace ---- */
 
@@ -276,5 +277,6 @@ TEST_F(ns_limit, enforced_in_child_userns_only)
 	/* outside: still possible here */
 	EXPECT_EQ(0, kisol_ns_probe(variant->type));
 }
+KISOL_META(ns_limit, enforced_in_child_userns_only, "sides=both")
 
 KISOL_MAIN
