@@ -12,7 +12,7 @@ from kisol import caselist
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # an area (every binary in it) or area/binary
-AUDITED = ["cgroupns", "clone3", "mntns", "nsfs/nsfs", "utsns/isolation"]
+AUDITED = ["cgroupns", "clone3", "mntns", "netns", "nsfs/nsfs", "pivot_root", "ipcns", "pidns", "setns", "timens", "userns", "utsns/isolation"]
 
 
 def binaries(entry):
