@@ -728,6 +728,44 @@ int kisol_mnt_fs_log(int fsfd, char *buf, size_t size)
 	return (int)off;
 }
 
+static bool fs_context_is_legacy(const char *fstype)
+{
+	_cleanup_close_ int fd = kisol_mnt_fsopen(fstype, FSOPEN_CLOEXEC);
+	char log[512];
+
+	if (fd < 0)
+		return false;
+	if (kisol_mnt_fsconfig(fd, FSCONFIG_SET_BINARY, "kisol", "x", 1) != -EINVAL)
+		return false;
+	return kisol_mnt_fs_log(fd, log, sizeof(log)) > 0 && strstr(log, "VFS: Legacy: Parameter type");
+}
+
+int kisol_mnt_legacy_fstype(char *buf, size_t size)
+{
+	_cleanup_close_ int probe = kisol_mnt_fsopen("tmpfs", FSOPEN_CLOEXEC);
+	char line[256];
+	FILE *f;
+	int r = -ENOENT;
+
+	if (!buf || !size)
+		return -EINVAL;
+	if (probe == -ENOSYS)
+		return -ENOSYS;
+	f = fopen("/proc/filesystems", "re");
+	if (!f)
+		return kisol_negerrno();
+	while (r == -ENOENT && fgets(line, sizeof(line), f)) {
+		char *name = strrchr(line, '\t');
+
+		name = name ? name + 1 : line;
+		name[strcspn(name, "\n")] = '\0';
+		if (*name && fs_context_is_legacy(name))
+			r = snprintf(buf, size, "%s", name) < (int)size ? 0 : -ENAMETOOLONG;
+	}
+	fclose(f);
+	return r;
+}
+
 int kisol_mnt_fsconfig_opts(int fsfd, const char *options)
 {
 	_cleanup_free_ char *copy = NULL;

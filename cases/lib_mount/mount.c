@@ -413,4 +413,33 @@ TEST(attr_to_ms_table)
 	EXPECT_EQ(0UL, kisol_mnt_attr_to_ms(0));
 }
 
+/*
+ * kisol_mnt_legacy_fstype: a name it returns is a registered filesystem
+ * whose context refuses a binary parameter with EINVAL; tmpfs (own parser)
+ * is never one; bad buffers are EINVAL, a short one ENAMETOOLONG.
+ */
+TEST(legacy_fstype_contract)
+{
+	char fs[64], tiny[1];
+	int r, fd;
+
+	NEED_ROOT();
+	EXPECT_EQ(-EINVAL, kisol_mnt_legacy_fstype(NULL, 8));
+	EXPECT_EQ(-EINVAL, kisol_mnt_legacy_fstype(fs, 0));
+	r = kisol_mnt_legacy_fstype(fs, sizeof(fs));
+	if (r == -ENOSYS)
+		SKIP(return, "fsopen gives ENOSYS (5.2+)");
+	if (r == -ENOENT) {
+		EXPECT_EQ(-ENOENT, kisol_mnt_legacy_fstype(tiny, sizeof(tiny)));
+		return;
+	}
+	ASSERT_EQ(0, r);
+	EXPECT_STRNE("tmpfs", fs);
+	EXPECT_EQ(-ENAMETOOLONG, kisol_mnt_legacy_fstype(tiny, sizeof(tiny)));
+	fd = kisol_mnt_fsopen(fs, FSOPEN_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, kisol_mnt_fsconfig(fd, FSCONFIG_SET_BINARY, "k", "x", 1));
+	close(fd);
+}
+
 KISOL_MAIN

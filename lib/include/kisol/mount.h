@@ -189,6 +189,17 @@ int kisol_mnt_fs_log(int fsfd, char *buf, size_t size);
  */
 int kisol_mnt_fsconfig_opts(int fsfd, const char *options);
 
+/*
+ * A registered filesystem (listed in /proc/filesystems, so nothing is
+ * loaded) whose fs context is the VFS "legacy" one, the shim that collects
+ * fsconfig() parameters into one page for a filesystem without its own
+ * parser. Recognised by the shim's own refusal of a binary parameter
+ * ("VFS: Legacy: Parameter type ... not supported"). Name into buf;
+ * -ENOENT when every filesystem here has its own parser, -ENOSYS without
+ * fsopen. Works in a user namespace that owns its mount namespace.
+ */
+int kisol_mnt_legacy_fstype(char *buf, size_t size);
+
 /* Which API a mount helper uses. */
 enum kisol_mnt_api {
 	KISOL_MNT_API_AUTO,   /* new API, legacy mount(2) if the new one is ENOSYS */
