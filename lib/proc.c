@@ -8,12 +8,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/sched.h>
 
+#include "kisol/ns.h"
 #include "kisol/proc.h"
 #include "kisol/userns.h"
 
@@ -93,6 +95,25 @@ int kisol_pidfd_signal(int pidfd, int sig)
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
 		return kisol_negerrno();
 	return 0;
+}
+
+/* PIDFD_GET_*_NAMESPACE ioctl numbers (linux/pidfd.h, 6.11): _IO(0xFF, n). */
+#define KISOL_PIDFD_IOC(n) _IO(0xFF, (n))
+
+int kisol_pidfd_get_ns(int pidfd, enum kisol_ns type, bool children)
+{
+	static const unsigned char nr[_KISOL_NS_MAX][2] = {
+		[KISOL_NS_CGROUP] = { 1, 0 }, [KISOL_NS_IPC] = { 2, 0 },
+		[KISOL_NS_MNT] = { 3, 0 },    [KISOL_NS_NET] = { 4, 0 },
+		[KISOL_NS_PID] = { 5, 6 },    [KISOL_NS_TIME] = { 7, 8 },
+		[KISOL_NS_USER] = { 9, 0 },   [KISOL_NS_UTS] = { 10, 0 },
+	};
+	int fd;
+
+	if ((int)type < 0 || type >= _KISOL_NS_MAX || !nr[type][children ? 1 : 0])
+		return -EINVAL;
+	fd = ioctl(pidfd, KISOL_PIDFD_IOC(nr[type][children ? 1 : 0]), 0);
+	return fd < 0 ? kisol_negerrno() : fd;
 }
 
 static int wait_readable(int fd, int timeout_ms)

@@ -594,4 +594,13 @@ TEST(clone_falls_back_without_clone3)
 	EXPECT_EQ(-ENOSYS, v); /* CLONE_INTO_CGROUP */
 }
 
+/* kisol_pidfd_get_ns: argument errors before and from the kernel. */
+TEST(pidfd_get_ns_bad_arguments)
+{
+	EXPECT_EQ(-EINVAL, kisol_pidfd_get_ns(0, KISOL_NS_UTS, true));
+	EXPECT_EQ(-EINVAL, kisol_pidfd_get_ns(0, _KISOL_NS_MAX, false));
+	EXPECT_EQ(-EINVAL, kisol_pidfd_get_ns(0, _KISOL_NS_INVALID, false));
+	EXPECT_EQ(-EBADF, kisol_pidfd_get_ns(-1, KISOL_NS_UTS, false));
+}
+
 KISOL_MAIN

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kisol/ns.h"
 #include "kisol/util.h"
 
 /* Raw clone3(2); size is the size of the clone_args the caller passes. */
@@ -38,6 +39,13 @@ pid_t kisol_clone(const struct kisol_clone_opts *opts, int *ret_pidfd);
 /* pidfd_open(2) and pidfd_send_signal(2). */
 int kisol_pidfd_open(pid_t pid);
 int kisol_pidfd_signal(int pidfd, int sig);
+/*
+ * A new fd (O_CLOEXEC) for the namespace of that type the process of pidfd
+ * is in (PIDFD_GET_*_NAMESPACE, 6.11); children: its pid_for_children or
+ * time_for_children namespace (-EINVAL for other types). -ENOTTY on a
+ * kernel without the ioctls; -EOPNOTSUPP when the type is not built in.
+ */
+int kisol_pidfd_get_ns(int pidfd, enum kisol_ns type, bool children);
 
 /* A child started by kisol_spawn(). */
 struct kisol_child {
