@@ -728,16 +728,19 @@ int kisol_mnt_fs_log(int fsfd, char *buf, size_t size)
 	return (int)off;
 }
 
+/*
+ * fsconfig() refuses binary, path and fd parameters for a legacy context
+ * before parsing (EOPNOTSUPP), and the legacy shim takes any flag key; a
+ * filesystem with its own parser refuses an unknown key (EINVAL).
+ */
 static bool fs_context_is_legacy(const char *fstype)
 {
 	_cleanup_close_ int fd = kisol_mnt_fsopen(fstype, FSOPEN_CLOEXEC);
-	char log[512];
 
 	if (fd < 0)
 		return false;
-	if (kisol_mnt_fsconfig(fd, FSCONFIG_SET_BINARY, "kisol", "x", 1) != -EINVAL)
-		return false;
-	return kisol_mnt_fs_log(fd, log, sizeof(log)) > 0 && strstr(log, "VFS: Legacy: Parameter type");
+	return kisol_mnt_fsconfig(fd, FSCONFIG_SET_BINARY, "kisol", "x", 1) == -EOPNOTSUPP &&
+	       kisol_mnt_fsconfig(fd, FSCONFIG_SET_FLAG, "kisol_probe", NULL, 0) == 0;
 }
 
 int kisol_mnt_legacy_fstype(char *buf, size_t size)

@@ -193,8 +193,8 @@ int kisol_mnt_fsconfig_opts(int fsfd, const char *options);
  * A registered filesystem (listed in /proc/filesystems, so nothing is
  * loaded) whose fs context is the VFS "legacy" one, the shim that collects
  * fsconfig() parameters into one page for a filesystem without its own
- * parser. Recognised by the shim's own refusal of a binary parameter
- * ("VFS: Legacy: Parameter type ... not supported"). Name into buf;
+ * parser. Recognised by fsconfig() refusing a binary parameter for it
+ * (EOPNOTSUPP) while an arbitrary flag key is taken. Name into buf;
  * -ENOENT when every filesystem here has its own parser, -ENOSYS without
  * fsopen. Works in a user namespace that owns its mount namespace.
  */
