@@ -312,4 +312,8 @@ TEST(userns_own_instance)
 }
 KISOL_META(global, userns_own_instance, "commit=eedf265aa003")
 
+KISOL_META(pts, ALL, "sides=both")
+KISOL_META(ptmx, ALL, "sides=both")
+KISOL_META(global, ALL, "sides=both")
+
 KISOL_MAIN

@@ -347,7 +347,7 @@ TEST_F(joiner, exe_from_container)
 	ASSERT_EQ(0, kisol_send_int(self->ctr.sock, self->join.pid));
 	EXPECT_EQ(variant->expect, kisol_rx(_metadata, self->ctr.sock));
 }
-KISOL_META(joiner, exe_from_container, "cve=CVE-2019-5736;commit=bfedb589252c")
+KISOL_META(joiner, exe_from_container, "cve=CVE-2019-5736,CVE-2015-8709;commit=bfedb589252c")
 
 /* ------------------------------------------------------------------ */
 /* openat2 resolve restrictions on magic links                         */
@@ -403,5 +403,10 @@ TEST_F(resolve, proc_magic_links_eloop)
 	EXPECT_EQ(0, openat2_(status, variant->resolve));
 }
 KISOL_META(resolve, proc_magic_links_eloop, "commit=fddb5d430ad9")
+
+KISOL_META(overmount, ALL, "sides=one: the refusal is the property and the control bind onto the file itself works")
+KISOL_META(exe, ALL, "sides=one: refused while the copy runs and writable once it exited (the control)")
+KISOL_META(joiner, ALL, "sides=both")
+KISOL_META(resolve, ALL, "sides=one: a path resolution flag and the same opens without it (the control)")
 
 KISOL_MAIN
