@@ -13,7 +13,8 @@ from kisol import caselist
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # an area (every binary in it) or area/binary
 AUDITED = ["cgroupns", "clone3", "mntns", "netns", "nsfs/nsfs", "pivot_root", "ipcns", "pidns", "setns", "timens", "userns", "utsns/isolation",
-           "cgroup_devbpf", "devpts", "pidfd", "procfs", "mount/fsconfig_legacy", "mount/setattr_tree", "overlay/perm"]
+           "cgroup_devbpf", "devpts", "pidfd", "procfs", "mount/fsconfig_legacy", "mount/setattr_tree", "overlay/perm",
+           "mount/move_mount"]
 
 
 def binaries(entry):
