@@ -23,7 +23,8 @@ from kisol import bench_schema
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(TOP, "bench")
 NS = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"]
-BINARIES = ["floor", "clone", "unshare", "setns", "pivot_root", "mount", "cgroup", "scale"]
+BINARIES = ["floor", "clone", "unshare", "setns", "pivot_root", "mount", "cgroup", "scale",
+            "teardown"]
 
 root = pytest.mark.skipif(os.geteuid() != 0, reason="benchmarks need root")
 
@@ -225,6 +226,19 @@ def test_kill_on_v1_is_a_skip_with_reason():
     assert "v2 only" in s["reason"]
 
 
+# ---- 3b. teardown: the namespace counted against its limit is really freed ----
+
+@root
+@pytest.mark.parametrize("ns", ["net", "ipc"])
+def test_teardown_waits_until_the_namespace_is_freed(ns):
+    v = verify("teardown", "teardown", ns=ns)
+    ev = v["evidence"]
+    # setup proved a third namespace is refused at the limit (ENOSPC), the
+    # sample then succeeded only after the victim's last reference was gone
+    assert ev["teardown"] == 0 and ev["ns_elapsed"] > 0 and ev["home_kept"] is True
+    assert v["ok"] is True
+
+
 # ---- 7. scaling ----
 
 @root
@@ -322,7 +336,41 @@ def test_driver_quick_writes_valid_results(tmp_path):
         assert bench_schema.errors(r) == [], r
     setns = next(r for r in recs if r["benchmark"] == "setns.net")
     assert setns["floor"] == "floor.getppid" and setns["x_floor"] > 0
+    # --quick: one round; the default spreads a measurement over rounds
+    assert {r["round"] for r in recs} == {0} and setns["rounds"] == 1
     assert "timing overhead per sample" in cp.stdout and "raw tight loop" in cp.stdout
+
+
+@root
+def test_driver_rounds_are_interleaved_and_settled(tmp_path):
+    cp = subprocess.run([sys.executable, "-m", "kisol.bench", "--only", "setns.uts", "--rounds", "3",
+                         "--budget-ms", "30", "--results", str(tmp_path), "--run-id", "t"],
+                        capture_output=True, text=True, timeout=300,
+                        env=dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts")), cwd=TOP)
+    assert cp.returncode == 0, cp.stderr
+    recs = [json.loads(x) for x in (tmp_path / "t" / "bench.jsonl").read_text().splitlines()]
+    seq = [(r["round"], r["benchmark"]) for r in recs]
+    # round 0 runs the whole selection before round 1 starts
+    assert [r for r, _ in seq] == sorted(r for r, _ in seq)
+    assert sum(1 for _, b in seq if b == "setns.uts") == 3
+    assert all(r["rounds"] == 3 for r in recs)
+    # each round's records are multiples of that round's floor
+    for r in recs:
+        if r["benchmark"] == "setns.uts":
+            fl = next(f for f in recs if f["benchmark"] == "floor.getppid" and f["round"] == r["round"])
+            assert r["floor_median"] == fl["median"]
+    assert "settle" in cp.stdout and "3:" in cp.stdout
+
+
+def test_settler_waits_while_namespaces_are_freed(tmp_path, monkeypatch):
+    counts = iter([1000, 900, 700, 700, 700])
+    monkeypatch.setattr(driver, "ns_objects", lambda path="/proc/slabinfo": next(counts, 700))
+    monkeypatch.setattr(driver.time, "sleep", lambda s: None)
+    s = driver.Settler.__new__(driver.Settler)
+    s.base, s.timeout, s.margin, s.waited = 100, 5.0, 64, 0.0
+    s()
+    # it polled until the count stopped falling (1000 -> 900 -> 700 -> 700)
+    assert next(counts) == 700 and next(counts, None) is None
 
 
 # ---- catalog consistency ----
@@ -359,7 +407,8 @@ def test_catalog_sweeps_cover_the_issue():
 
 # ---- bad options: exit 2, one line, no traceback ----
 
-@pytest.mark.parametrize("args", [["--bogus"], ["--repeat", "0"], ["--only", "nothing-matches"],
+@pytest.mark.parametrize("args", [["--bogus"], ["--repeat", "0"], ["--rounds", "0"],
+                                  ["--min-samples", "0"], ["--only", "nothing-matches"],
                                   ["--scale", "x"], ["--cpu", "9999"], ["--budget-ms", "-5"],
                                   ["--samples", "0"]])
 def test_driver_bad_options_exit_2(args):
