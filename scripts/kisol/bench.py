@@ -8,8 +8,17 @@ Runs the bench/ binaries over the catalog below (the parameter sweeps live
 here, not in C), writes every record to results/<run-id>/bench.jsonl
 (kisol-bench/1, scripts/FORMATS.md) and prints a summary table: median, p99, the
 95% CI of the median and each result as a multiple of its floor. Floors run
-in every run. With --repeat N the whole selection runs N times, interleaved,
-and the coefficient of variation of each benchmark's median is reported.
+in every round.
+
+Every measurement is spread over --rounds short rounds (default 6): round 1
+runs the whole selection, then round 2, and so on, each with a share of the
+time budget, so the slow wander of the machine between minutes of a run is
+seen inside every run (the rounds are the units compare's rank test uses).
+After a measurement the driver lets the kernel finish what it was left
+(namespaces freed in workqueues after RCU grace periods, see settle())
+before the next one starts. With --repeat N the rounds run N times and the
+coefficient of variation of each benchmark's median across repeats is
+reported.
 """
 import argparse
 import datetime
@@ -28,6 +37,9 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 PROG = "kisol-bench"
 NS_TYPES = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"]
 HIERS = ["v2", "v1:memory", "v1:cpu", "v1:pids", "v1:freezer"]
+DEFAULT_ROUNDS = 6
+DEFAULT_BUDGET_MS = 600
+DEFAULT_SCALE = 1000
 
 
 class UsageError(Exception):
@@ -38,7 +50,7 @@ class Entry:
     """One measurement: a binary, a benchmark family and its parameters."""
 
     def __init__(self, id, binary, family, params=None, quick=False, opts=None,
-                 timeout=300, pin=True):
+                 timeout=300, pin=True, rounds=None):
         self.id = id
         self.binary = binary
         self.family = family
@@ -47,8 +59,9 @@ class Entry:
         self.opts = dict(opts or {})
         self.timeout = timeout
         self.pin = pin  # False for multi-threaded benchmarks
+        self.rounds = rounds  # None: the run's --rounds
 
-    def argv(self, bindir, budget_ms=None, samples=None, extra=()):
+    def argv(self, bindir, budget_ms=None, samples=None, extra=(), min_samples=None):
         a = [os.path.join(bindir, self.binary), "--only", self.family]
         for k, v in self.params.items():
             a += ["-p", f"{k}={v}"]
@@ -57,6 +70,8 @@ class Entry:
             opts["budget-ms"] = budget_ms
         if samples is not None:
             opts["samples"] = samples
+        if min_samples is not None and "min-samples" not in opts:
+            opts["min-samples"] = min_samples
         for k, v in opts.items():
             a += [f"--{k}", str(v)]
         return a + list(extra)
@@ -103,6 +118,10 @@ def catalog(scale=10000, ncpu=None):
                      ("mnt,uts,ipc,pid,net,cgroup,user", "newmnt+newuts+newipc+newpid+newnet+newcgroup+newuser")):
         E.append(Entry(f"setns.pidfd.{label}", "setns", "setns", {"by": "pidfd", "ns": s},
                        quick=s == "crun"))
+    # 3b. teardown of the namespaces freed late (workqueue + RCU), on its own
+    E.append(Entry("teardown.net", "teardown", "teardown", {"ns": "net"}, quick=True,
+                   opts={"min-samples": 5}))
+    E.append(Entry("teardown.ipc", "teardown", "teardown", {"ns": "ipc"}))
     # 4. pivot_root
     E.append(Entry("pivot_root.syscall", "pivot_root", "pivot_root.syscall", quick=True))
     E.append(Entry("pivot_root.sequence", "pivot_root", "pivot_root.sequence", quick=True))
@@ -146,7 +165,7 @@ def catalog(scale=10000, ncpu=None):
     for op in ("null", "clone_none", "clone_net", "migrate"):
         for w in range(1, 2 * ncpu + 1):
             E.append(Entry(f"scale.concurrent.{op}[workers={w}]", "scale", "scale.concurrent",
-                           {"op": op, "workers": w, "rounds": 3, "duration_ms": 200},
+                           {"op": op, "workers": w, "rounds": 1, "duration_ms": 100},
                            quick=(op in ("null", "migrate") and w in (1, 2)), pin=False))
     return E
 
@@ -167,17 +186,68 @@ def select(entries, only, quick):
 
 # ---- running ----
 
-def run_entry(e, bindir, args, quick):
-    budget = args.budget_ms if args.budget_ms is not None else (60 if quick else 300)
+SETTLE_CACHES = ("net_namespace", "mnt_cache", "user_namespace", "pid_namespace",
+                 "uts_namespace", "nsproxy")
+
+
+def ns_objects(path="/proc/slabinfo"):
+    """Live objects of the namespace slab caches, or None when unreadable."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    n = 0
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) > 1 and f[0] in SETTLE_CACHES and f[1].isdigit():
+            n += int(f[1])
+    return n
+
+
+class Settler:
+    """Lets the kernel finish freeing what a benchmark dropped before the
+    next one starts. Namespaces are freed late and in batches (cleanup_net
+    and free_ipc run in workqueues after RCU grace periods; 10000 network
+    namespaces take seconds): a measurement started meanwhile pays for them
+    at random. The live object count of the namespace slab caches is the
+    signal: above the level seen at the start, wait while it keeps falling
+    (20 ms steps, at most `timeout` seconds)."""
+
+    def __init__(self, timeout=20.0, margin=64):
+        self.base = ns_objects()
+        self.timeout, self.margin = timeout, margin
+        self.waited = 0.0
+
+    def __call__(self):
+        if self.base is None:
+            return 0.0
+        t0 = time.monotonic()
+        prev = ns_objects()
+        while prev is not None and prev > self.base + self.margin \
+                and time.monotonic() - t0 < self.timeout:
+            time.sleep(0.02)
+            cur = ns_objects()
+            if cur is None or cur >= prev:
+                break
+            prev = cur
+        d = time.monotonic() - t0
+        self.waited += d
+        return d
+
+
+def run_entry(e, bindir, args, quick, budget=None):
+    if budget is None:
+        budget = args.budget_ms if args.budget_ms is not None else (60 if quick else 300)
     extra = []
     if args.raw:
         extra.append("--raw")
     if args.cpu is not None and e.pin:
         extra += ["--cpu", str(args.cpu)]
-    argv = e.argv(bindir, budget_ms=budget, samples=args.samples, extra=extra)
+    argv = e.argv(bindir, budget_ms=budget, samples=args.samples, extra=extra,
+                  min_samples=getattr(args, "min_samples", None))
     if quick and e.family == "scale.concurrent":
-        argv = [a.replace("rounds=3", "rounds=1").replace("duration_ms=200", "duration_ms=50")
-                for a in argv]
+        argv = [a.replace("duration_ms=100", "duration_ms=50") for a in argv]
     try:
         # own process group: on timeout SIGTERM reaches every helper, and the
         # benchmarks remove their cgroups on SIGTERM before SIGKILL follows
@@ -238,12 +308,31 @@ def fmt_val(v, unit):
     return f"{v:.0f} {unit}"
 
 
-def annotate(rec, floors, run_id, rep):
+def annotate(rec, floors, run_id, rep, rnd=0, rounds=1):
     rec["run_id"] = run_id
     rec["repeat"] = rep
+    rec["round"] = rnd
+    rec["rounds"] = rounds
     fm = floors.get(rec.get("floor"))
     rec["floor_median"] = fm
     rec["x_floor"] = round(rec["median"] / fm, 2) if fm and rec.get("unit", "ns") == "ns" else None
+
+
+def _med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def aggregate(recs):
+    """One summary row of a benchmark's rounds: median and p99 (medians over
+    the rounds), the spread of the round medians (half the range, percent of
+    the median), x floor and the total sample count."""
+    med = _med([r["median"] for r in recs])
+    meds = [r["median"] for r in recs]
+    xf = [r["x_floor"] for r in recs if r.get("x_floor")]
+    spread = (max(meds) - min(meds)) / 2 / med * 100 if med and len(meds) > 1 else None
+    return {"median": med, "p99": _med([r["p99"] for r in recs]), "spread": spread,
+            "x_floor": _med(xf), "samples": sum(int(r["samples"]) for r in recs),
+            "unit": recs[0].get("unit", "ns"), "rounds": len(recs)}
 
 
 def host_info():
@@ -268,17 +357,16 @@ def make_run_id(results, facts):
 
 
 def summary(rows, out=sys.stdout):
-    w = max([len(r["id"]) for r in rows] + [9])
-    print(f"{'benchmark':<{w}}  {'median':>10} {'p99':>10}  {'ci95 of median':>21} {'x floor':>9} {'n':>6}",
+    """rows: [(id, aggregate dict)]"""
+    w = max([len(r[0]) for r in rows] + [9])
+    print(f"{'benchmark':<{w}}  {'median':>10} {'p99':>10}  {'rounds +-':>9} {'x floor':>9} {'n':>6}",
           file=out)
-    for r in rows:
-        rec = r["rec"]
-        unit = rec.get("unit", "ns")
-        lo, hi = rec["ci95_median"]
-        xf = f"{rec['x_floor']:.1f}x" if rec.get("x_floor") else "-"
-        ci = f"[{fmt_val(lo, unit)}, {fmt_val(hi, unit)}]"
-        print(f"{r['id']:<{w}}  {fmt_val(rec['median'], unit):>10} {fmt_val(rec['p99'], unit):>10}"
-              f"  {ci:>21} {xf:>9} {rec['samples']:>6}", file=out)
+    for rid, a in rows:
+        unit = a["unit"]
+        xf = f"{a['x_floor']:.1f}x" if a.get("x_floor") else "-"
+        sp = f"{a['rounds']}:{a['spread']:.1f}%" if a["spread"] is not None else f"{a['rounds']}"
+        print(f"{rid:<{w}}  {fmt_val(a['median'], unit):>10} {fmt_val(a['p99'], unit):>10}"
+              f"  {sp:>9} {xf:>9} {a['samples']:>6}", file=out)
 
 
 def rec_id(entry, rec):
@@ -298,12 +386,19 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="CI smoke set (< 30 s)")
     p.add_argument("--only", action="append", default=[], metavar="GLOB",
                    help="run only benchmarks whose id matches (fnmatch, or an id prefix such as 'cgroup'); repeatable. Floors always run.")
-    p.add_argument("--scale", type=int, default=10000, metavar="N",
-                   help="largest object count of the scaling sweeps (mounts, existing namespaces, sibling cgroups): 1, 10, ... N (default 10000)")
+    p.add_argument("--scale", type=int, default=DEFAULT_SCALE, metavar="N",
+                   help=f"largest object count of the scaling sweeps (mounts, existing namespaces, sibling cgroups): 1, 10, ... N (default {DEFAULT_SCALE})")
+    p.add_argument("--rounds", type=int, default=None, metavar="N",
+                   help=f"spread each measurement over N rounds interleaved across the run "
+                        f"(default {DEFAULT_ROUNDS}, --quick 1)")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
-                   help="run the selection N times (interleaved) and report the CV of each median")
+                   help="run all rounds N times and report the CV of each median across them")
     p.add_argument("--budget-ms", type=int, default=None, metavar="MS",
-                   help="time budget per measurement (default 300, --quick 60)")
+                   help=f"time budget per measurement, shared by its rounds (default {DEFAULT_BUDGET_MS}, --quick 60)")
+    p.add_argument("--min-samples", type=int, default=None, metavar="N",
+                   help="minimum samples per round (default: the binary's, 20)")
+    p.add_argument("--no-settle", action="store_true",
+                   help="do not wait for freed namespaces between measurements")
     p.add_argument("--samples", type=int, default=None, metavar="N", help="maximum samples per measurement")
     p.add_argument("--cpu", type=int, default=None, metavar="CPU",
                    help="pin each single-threaded benchmark (and the children it forks) to this CPU "
@@ -316,9 +411,20 @@ def parse_args(argv):
     p.add_argument("--bin-dir", default=os.path.join(TOP, "bench"), metavar="DIR",
                    help="where the bench binaries are (default bench/)")
     p.add_argument("--list", action="store_true", help="list the selected benchmark ids and exit")
+    p.add_argument("--calibrate", type=int, default=0, metavar="N",
+                   help="run N times and store every run in the history database (--db), so that "
+                        "compare knows this host's between-run noise (make bench-calibrate)")
+    p.add_argument("--db", default=os.path.join(TOP, "results", "history.sqlite"),
+                   help="history database for --calibrate (default results/history.sqlite)")
     a = p.parse_args(argv)
     if a.repeat < 1 or a.repeat > 100:
         raise UsageError("--repeat wants 1..100")
+    if a.rounds is None:
+        a.rounds = 1 if a.quick else DEFAULT_ROUNDS
+    if not 1 <= a.rounds <= 50:
+        raise UsageError("--rounds wants 1..50")
+    if a.min_samples is not None and a.min_samples < 1:
+        raise UsageError("--min-samples wants a positive number")
     if a.scale < 1 or a.scale > 100000:
         raise UsageError("--scale wants 1..100000")
     if a.budget_ms is not None and not 1 <= a.budget_ms <= 600000:
@@ -327,6 +433,8 @@ def parse_args(argv):
         raise UsageError("--samples wants a positive number")
     if a.cpu is not None and a.cpu not in os.sched_getaffinity(0):
         raise UsageError(f"--cpu {a.cpu}: not a CPU this process may use")
+    if not 0 <= a.calibrate <= 20:
+        raise UsageError("--calibrate wants 1..20 runs")
     if a.no_pin:
         a.cpu = None
     elif a.cpu is None:
@@ -334,9 +442,45 @@ def parse_args(argv):
     return a
 
 
+def calibrate(argv, args):
+    """--calibrate N: N complete runs, each stored in the history database
+    marked as a calibration run. compare raises each benchmark's minimum
+    effect to the between-run noise of the stored runs of the baseline's
+    host and kernel (kisol.history.noise)."""
+    from kisol import history
+    from kisol.report_data import InputError, load_dir
+    rest, skip = [], False
+    for a in argv:          # the same options without --calibrate/--run-id
+        if skip:
+            skip = False
+        elif a in ("--calibrate", "--run-id"):
+            skip = True
+        elif not a.startswith(("--calibrate=", "--run-id=")):
+            rest.append(a)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    for i in range(args.calibrate):
+        rid = f"{stamp}-calibrate-{i + 1}-{os.uname().nodename}"
+        print(f"kisol bench: calibration run {i + 1} of {args.calibrate}", flush=True)
+        rc = main(rest + ["--run-id", rid])
+        if rc == 2:
+            return 2
+        try:
+            run = load_dir(os.path.join(args.results, rid))
+            run.run["calibration"] = True
+            history.store(args.db, run)
+        except InputError as e:
+            print(f"{PROG}: error: {e}", file=sys.stderr)
+            return 2
+        print(f"stored {rid} in {args.db}", flush=True)
+    return 0
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = parse_args(sys.argv[1:] if argv is None else argv)
+        args = parse_args(argv)
+        if args.calibrate:
+            return calibrate(argv, args)
         entries = select(catalog(args.scale), args.only, args.quick)
         if args.only and all(e.id.startswith(("floor.", "harness.")) for e in entries):
             raise UsageError(f"--only {' '.join(args.only)}: no benchmark matches (see --list)")
@@ -363,31 +507,42 @@ def main(argv=None):
         return 2
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     t_start = time.monotonic()
-    print(f"kisol bench: {len(entries)} measurements x {args.repeat}, run {run_id}", flush=True)
+    rounds = args.rounds
+    print(f"kisol bench: {len(entries)} measurements x {rounds} rounds"
+          f"{f' x {args.repeat} repeats' if args.repeat > 1 else ''}, run {run_id}", flush=True)
 
-    floors, rows, skips, failures = {}, [], {}, []
-    medians = {}
+    budget = args.budget_ms if args.budget_ms is not None else (60 if args.quick else DEFAULT_BUDGET_MS)
+    settle = Settler() if not args.no_settle else (lambda: 0.0)
+    skips, failures = {}, []
+    per_id, order = {}, []          # rid -> {repeat: [records]}
     for rep in range(args.repeat):
-        for e in entries:
-            recs, sk, err = run_entry(e, args.bin_dir, args, args.quick)
-            if err:
-                failures.append((e.id, err))
-                print(f"  FAIL {e.id}: {err}", file=sys.stderr, flush=True)
-            for s in sk:
-                skips[e.id] = s["reason"]
-            for rec in recs:
-                if rec["benchmark"].startswith("floor.") and rep == 0 or \
-                        rec["benchmark"].startswith("floor.") and rec["benchmark"] not in floors:
-                    floors[rec["benchmark"]] = rec["median"]
-                annotate(rec, floors, run_id, rep)
-                out.write(json.dumps(rec, sort_keys=True) + "\n")
-                rid = rec_id(e, rec)
-                medians.setdefault(rid, []).append(rec["median"])
-                if rep == 0:
-                    rows.append({"id": rid, "rec": rec})
-        out.flush()
+        for rnd in range(rounds):
+            floors = {}
+            for e in entries:
+                r_budget = max(1, round(budget / rounds))
+                recs, sk, err = run_entry(e, args.bin_dir, args, args.quick, budget=r_budget)
+                if err:
+                    failures.append((e.id, err))
+                    print(f"  FAIL {e.id}: {err}", file=sys.stderr, flush=True)
+                for s in sk:
+                    skips[e.id] = s["reason"]
+                for rec in recs:
+                    if rec["benchmark"].startswith("floor."):
+                        floors[rec["benchmark"]] = rec["median"]
+                    annotate(rec, floors, run_id, rep, rnd, rounds)
+                    out.write(json.dumps(rec, sort_keys=True) + "\n")
+                    rid = rec_id(e, rec)
+                    if rid not in per_id:
+                        per_id[rid] = {}
+                        order.append(rid)
+                    per_id[rid].setdefault(rep, []).append(rec)
+                settle()
+            out.flush()
     out.close()
     elapsed = time.monotonic() - t_start
+    rows = [(rid, aggregate(per_id[rid][0])) for rid in order if 0 in per_id[rid]]
+    medians = {rid: [aggregate(v)["median"] for _, v in sorted(per_id[rid].items())]
+               for rid in order}
 
     if results is not None:
         run_json = os.path.join(rundir, "run.json")
@@ -405,7 +560,7 @@ def main(argv=None):
 
     print()
     summary(rows)
-    by = {r["id"]: r["rec"] for r in rows}
+    by = dict(rows)
     print()
     cp, eo = by.get("harness.clock_pair"), by.get("harness.empty_op")
     if cp and eo:
@@ -415,7 +570,7 @@ def main(argv=None):
     if g and gl:
         d = (g["median"] / gl["median"] - 1) * 100
         print(f"null syscall: {fmt_ns(g['median'])} through the harness (batch "
-              f"{g['params'].get('batch')}) vs {fmt_ns(gl['median'])} in a raw tight loop ({d:+.1f}%)")
+              f"{per_id['floor.getppid'][0][0]['params'].get('batch')}) vs {fmt_ns(gl['median'])} in a raw tight loop ({d:+.1f}%)")
     if args.repeat > 1:
         print()
         print(f"repeatability: CV of the median over {args.repeat} runs (benchmarks with median > 10 us)")
@@ -433,7 +588,9 @@ def main(argv=None):
         for k, why in skips.items():
             print(f"  {k}: {why}")
     print()
-    print(f"{len(rows)} records, {len(skips)} skipped, {len(failures)} failed in {elapsed:.0f} s; "
+    if not args.no_settle:
+        print(f"waited {settle.waited:.1f} s in all for freed namespaces to settle")
+    print(f"{len(rows)} benchmarks, {len(skips)} skipped, {len(failures)} failed in {elapsed:.0f} s; "
           f"results: {os.path.relpath(os.path.join(rundir, 'bench.jsonl'), os.getcwd())}")
     return 1 if failures else 0
 

@@ -49,6 +49,8 @@ SCHEMA = {
         # added by the driver
         "run_id": {"type": "string"},
         "repeat": {"type": "integer", "minimum": 0},
+        "round": {"type": "integer", "minimum": 0},
+        "rounds": {"type": "integer", "minimum": 1},
         "floor_median": {"type": ["number", "null"]},
         "x_floor": {"type": ["number", "null"]},
     },

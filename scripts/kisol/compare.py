@@ -71,6 +71,7 @@ class Group:
         self.ci = self._ci(recs)
         self.n = len(self.raw) if self.raw else sum(int(r.get("samples") or 0) for r in recs)
         self.units, self.method = self._units(recs)
+        self.log_sd = _log_sd(self.units)
 
     def _units(self, recs):
         """Observations for the rank test: the medians of the repetitions
@@ -111,6 +112,11 @@ class Group:
         return out
 
     def _ci(self, recs):
+        meds = sorted(r["median"] for r in recs if isinstance(r.get("median"), (int, float)))
+        if len(meds) >= MIN_REPS:
+            # rounds: distribution-free CI of the median from the round
+            # medians (order statistics; 6 rounds give min..max, 97%)
+            return median_ci(meds)
         if len(recs) > 1:
             if not self.raw:
                 return None
@@ -124,6 +130,60 @@ class Group:
         if isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci):
             return (float(ci[0]), float(ci[1]))
         return None
+
+
+def median_ci(xs, level=0.95):
+    """Distribution-free CI of the median of a few values: the k-th smallest
+    and largest, k the largest with P(Binomial(n, 1/2) < k) <= (1-level)/2."""
+    xs = sorted(xs)
+    n = len(xs)
+    k, tail = 0, 0.0
+    while k < n // 2:
+        nxt = tail + math.comb(n, k) / 2.0 ** n
+        if nxt > (1 - level) / 2:
+            break
+        tail, k = nxt, k + 1
+    k = max(k, 1)
+    return (float(xs[k - 1]), float(xs[n - k]))
+
+
+def _log_sd(units):
+    """Spread of the rank-test units (round medians) on a log scale: the
+    larger of 1.4826 x MAD and the plain standard deviation of log(x), so
+    that a handful of rounds agreeing by chance does not look noiseless.
+    None with fewer than 3 positive units."""
+    xs = [math.log(x) for x in (units or ()) if isinstance(x, (int, float)) and x > 0]
+    if len(xs) < 3:
+        return None
+    m = _median(xs)
+    mad = 1.4826 * _median([abs(x - m) for x in xs])
+    mean = sum(xs) / len(xs)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+    return max(mad, sd)
+
+
+Z_POWER = 0.8416       # 80% power
+MWU_EFFICIENCY = 0.955  # asymptotic relative efficiency of the U test (normal data)
+
+
+def detectable(gb, gn, alpha, min_effect, noise_pct=None):
+    """Minimum detectable effect in percent for one row: the change the
+    rank test on the rounds finds with 80% power at alpha given the spread
+    of the rounds of both runs, never below min_effect nor the between-run
+    noise of this host (noise_pct, from the history). None when neither run
+    has rounds to judge from."""
+    from statistics import NormalDist
+    sds = [(g.log_sd, len(g.units)) for g in (gb, gn) if g is not None and g.log_sd is not None]
+    out = max(min_effect, noise_pct or 0.0)
+    if not sds:
+        return out if noise_pct else None
+    df = sum(n - 1 for _, n in sds)
+    pooled = math.sqrt(sum((n - 1) * sd * sd for sd, n in sds) / df) if df > 0 else sds[0][0]
+    na = len(gb.units) if gb is not None and gb.units else sds[0][1]
+    nb = len(gn.units) if gn is not None and gn.units else sds[-1][1]
+    z = NormalDist().inv_cdf(1 - alpha / 2) + Z_POWER
+    shift = z * pooled * math.sqrt(1.0 / na + 1.0 / nb) / math.sqrt(MWU_EFFICIENCY)
+    return max(out, (math.exp(shift) - 1) * 100.0)
 
 
 def group_key(rec):
@@ -252,14 +312,18 @@ class Comparison:
                 row = {"key": k, "label": ref.label, "benchmark": ref.benchmark,
                        "params": ref.params, "unit": ref.unit, "better": ref.better,
                        "stat": s, "values": [], "pct": [], "sig": [], "p": [],
-                       "regress": [], "effect": self.min_effect}
+                       "regress": [], "effect": self.min_effect, "mde": []}
                 nk = semantic_key(ref.records[0])
-                if nk in self.noise:
-                    row["effect"] = max(self.min_effect, noise_effect(self.noise[nk][0]))
+                noise_pct = noise_effect(self.noise[nk][0]) if nk in self.noise else None
+                if noise_pct is not None:
+                    row["effect"] = max(self.min_effect, noise_pct)
                 base = cells[0]
                 for i, c in enumerate(cells):
                     v = c.stats.get(s) if c is not None else None
                     row["values"].append(v)
+                    if s == "median":
+                        row["mde"].append(detectable(base, c, self.alpha, self.min_effect,
+                                                     noise_pct) if i else None)
                     if i == 0:
                         row["pct"].append(None)
                         row["sig"].append(None)
@@ -360,20 +424,25 @@ def fmt_cell(row, i):
     return f"{fmt_value(v)} ({ds}){mark}"
 
 
+def fmt_mde(row):
+    vals = [m for m in row.get("mde") or () if m is not None]
+    return f"+-{max(vals):.1f}%" if vals else ""
+
+
 def render_text(cmp):
     out = []
     runs = cmp.runs
-    heads = ["benchmark", "stat"] + [r.label() for r in runs]
+    heads = ["benchmark", "stat"] + [r.label() for r in runs] + ["detectable"]
     labels = [r.run_id for r in runs]
     body = []
     for row in cmp.rows:
         name = row["label"] + (f" ({row['unit']})" if row["stat"] == "median" else "")
         body.append([name if row["stat"] == "median" else "", row["stat"]]
-                    + [fmt_cell(row, i) for i in range(len(runs))])
+                    + [fmt_cell(row, i) for i in range(len(runs))] + [fmt_mde(row)])
     if cmp.gmean:
         body.append(["geometric mean of median ratios", "gmean", "1.00"]
                      + [f"{(1 + g / 100):.3f} ({g:+.2f}%)" if g is not None else "-"
-                        for g in cmp.gmean])
+                        for g in cmp.gmean] + [""])
     for i, l in enumerate(labels):
         out.append(f"run {i}{' (baseline)' if i == 0 else ''}: {l}")
     out.append("")
@@ -388,6 +457,10 @@ def render_text(cmp):
         out.append(f"positive % = better; * = significant (Mann-Whitney U p<{cmp.alpha:g} "
                    f"and |change| >= {cmp.min_effect:g}%); ! = significant regression "
                    f"beyond {cmp.threshold:g}%")
+        out.append(f"detectable = the smallest change of the median this host's noise lets "
+                   f"the test find (80% power at p<{cmp.alpha:g}, from the spread of the "
+                   f"rounds and the stored between-run noise); a change below it reads as "
+                   f"'no change' whether or not there is one")
         if cmp.noise:
             raised = sum(1 for r in cmp.rows if r["stat"] == "median"
                          and r["effect"] > cmp.min_effect)

@@ -44,4 +44,5 @@ kcidb: $(REPORT_STAMP)
 check-report: $(REPORT_STAMP)
 	@PYTHONPATH=scripts $(PYTHON) -m pytest -c scripts/pytest.ini --rootdir=. -n $(or $(JOBS),2) \
 		--kisol-no-leak-check scripts/tests/test_report*.py \
-		scripts/tests/test_compare*.py scripts/tests/test_history*.py scripts/tests/test_kcidb*.py $(PYTEST_ARGS)
+		scripts/tests/test_compare*.py scripts/tests/test_history*.py scripts/tests/test_kcidb*.py \
+		scripts/tests/test_changepoint*.py scripts/tests/test_bench_aa.py $(PYTEST_ARGS)

@@ -204,3 +204,62 @@ def test_bad_options_exit_2(args):
     p = run_cli(*args)
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+# ---- rounds, minimum detectable effect, CI of the median: known answers ----
+
+def round_recs(name, medians, run="r"):
+    """One record per round, as the driver writes them (no raw samples)."""
+    return [{"schema": "kisol-bench/1", "benchmark": name, "params": {}, "unit": "ns",
+             "samples": 50, "min": m, "median": m, "mean": m, "p90": m, "p99": m, "max": m,
+             "stddev": 0, "ci95_median": [m, m], "floor": None, "run_id": run,
+             "round": i, "rounds": len(medians)} for i, m in enumerate(medians)]
+
+
+def test_median_ci_order_statistics():
+    # P(Binomial(6, 1/2) < 1) = 1/64 <= 2.5%, < 2: 7/64 > 2.5%: min..max
+    assert compare.median_ci([5, 1, 4, 2, 6, 3]) == (1.0, 6.0)
+    # n = 10: P(B < 2) = 11/1024 <= 2.5%, P(B < 3) = 56/1024 > 2.5%: 2nd..9th
+    assert compare.median_ci(list(range(10, 0, -1))) == (2.0, 9.0)
+
+
+def test_rounds_are_the_units_and_give_the_ci(tmp_path):
+    base = write_jsonl(tmp_path / "a.jsonl", round_recs("x.y", [100, 102, 98, 101, 99, 100]))
+    g = next(iter(compare.group_bench(load_file(base).bench).values()))
+    assert g.units == [100, 102, 98, 101, 99, 100] and g.method == "6 repetitions"
+    assert g.ci == (98.0, 102.0)
+
+
+def test_detectable_effect_known_answer(tmp_path):
+    meds = [100, 102, 98, 101, 99, 100]
+    a = load_file(write_jsonl(tmp_path / "a.jsonl", round_recs("x.y", meds)))
+    b = load_file(write_jsonl(tmp_path / "b.jsonl", round_recs("x.y", meds)))
+    ga, gb = (next(iter(compare.group_bench(r.bench).values())) for r in (a, b))
+    import math
+    import statistics
+    logs = [math.log(m) for m in meds]
+    mid = statistics.median(logs)
+    mad = 1.4826 * statistics.median(abs(x - mid) for x in logs)
+    sd = max(statistics.stdev(logs), mad)
+    assert sd == mad                                  # MAD is the larger one here
+    assert ga.log_sd == pytest.approx(sd)
+    # (z_0.995 + z_0.8) x sd x sqrt(1/6 + 1/6) / sqrt(0.955), as a ratio
+    want = (math.exp((2.5758 + 0.8416) * sd * math.sqrt(2 / 6) / math.sqrt(0.955)) - 1) * 100
+    assert compare.detectable(ga, gb, 0.01, 0.0) == pytest.approx(want, rel=1e-3)
+    # never below the minimum effect nor the host's stored between-run noise
+    assert compare.detectable(ga, gb, 0.01, 5.0) == pytest.approx(max(5.0, want))
+    assert compare.detectable(ga, gb, 0.01, 5.0, noise_pct=12.0) == 12.0
+
+
+def test_detectable_column_and_real_shift_of_rounds(tmp_path):
+    meds = [100, 102, 98, 101, 99, 100]
+    base = write_jsonl(tmp_path / "a.jsonl", round_recs("x.y", meds))
+    same = write_jsonl(tmp_path / "b.jsonl", round_recs("x.y", [m * 1.01 for m in reversed(meds)]))
+    slow = write_jsonl(tmp_path / "c.jsonl", round_recs("x.y", [m * 1.10 for m in meds[1:] + meds[:1]]))
+    c = compare.Comparison([load_file(base), load_file(same), load_file(slow)])
+    row = c.rows[0]
+    assert row["sig"][1] is False and row["sig"][2] is True and row["regress"][2]
+    assert row["mde"][0] is None and 5.0 <= row["mde"][1] < 10
+    p = run_cli(base, slow)
+    assert p.returncode == 1
+    assert "detectable" in p.stdout and "+-" in p.stdout

@@ -1,0 +1,250 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Is one benchmark run per kernel trustworthy here? (scripts/bench-aa)
+
+Runs the default benchmark set (what `make bench` runs) several times in
+this order, each a complete run of its own:
+
+    q1  busy  q2  q3  slow1  q4  slow2  q5  slow3
+
+q = quiet (the machine as it is), busy = with one CPU hog spinning for the
+whole run, slow = under a real kernel-side slowdown the benchmarks know
+nothing about (build/kisol-slowdown-exec: a seccomp filter doing INSNS
+instructions of work on every system call of the driver and everything it
+starts). It then reports:
+
+- A/A: rows compare flags between q1 and q2 (the busy run in between) and
+  between q2 and q3 (back to back), out of all rows and out of the median
+  rows (the only ones with a significance test);
+- sensitivity: the true slowdown of every benchmark, measured from runs the
+  judged pair does not contain (median of slow2, slow3 against the median
+  of q4, q5), and whether compare(q3, slow1) flags the benchmarks slowed by
+  10% or more;
+- repeatability: the CV of the median across q1..q5 for the benchmarks
+  whose median is above 10 us;
+- the wall time of every run and the load average around it.
+
+    scripts/bench-aa [--out DIR] [--insns N] [--reuse] [-- driver options]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON = "/usr/bin/python3"
+SLOWDOWN = os.path.join(TOP, "build", "kisol-slowdown-exec")
+SEQUENCE = (("q1", "quiet"), ("busy", "busy"), ("q2", "quiet"), ("q3", "quiet"),
+            ("slow1", "slow"), ("q4", "quiet"), ("slow2", "slow"), ("q5", "quiet"),
+            ("slow3", "slow"))
+QUIET = ("q1", "q2", "q3", "q4", "q5")
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_one(name, kind, outdir, insns, driver_args):
+    """One complete benchmark run -> facts dict (wall time, load)."""
+    cmd = [PYTHON, "-m", "kisol.bench", "--results", outdir, "--run-id", name] + driver_args
+    if kind == "slow":
+        cmd = [SLOWDOWN, str(insns)] + cmd
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    hog = None
+    if kind == "busy":
+        hog = subprocess.Popen([PYTHON, "-c", "while True: pass"])
+    load0, t0 = loadavg(), time.monotonic()
+    try:
+        with open(os.path.join(outdir, f"{name}.log"), "w") as log:
+            rc = subprocess.run(cmd, cwd=TOP, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
+    facts = {"run": name, "kind": kind, "exit": rc, "seconds": round(time.monotonic() - t0, 1),
+             "load_before": load0, "load_after": loadavg()}
+    with open(os.path.join(outdir, f"{name}.facts.json"), "w") as f:
+        json.dump(facts, f)
+    return facts
+
+
+def _median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def run_medians(run):
+    """{semantic key: (label, median of the run's round medians, unit)}."""
+    from kisol.compare import semantic_key, group_bench, _rekey
+    out = {}
+    for g in _rekey(group_bench(run.bench)).values():
+        meds = [r["median"] for r in g.records if isinstance(r.get("median"), (int, float))]
+        if meds:
+            out[semantic_key(g.records[0])] = (g.label, _median(meds), g.unit, g.better)
+    return out
+
+
+def aa(base, new, noise=None):
+    """-> dict: flagged rows of compare(base, new) out of all and median rows."""
+    from kisol.compare import Comparison
+    c = Comparison([base, new], noise=noise or {})
+    med = [r for r in c.rows if r["stat"] == "median"]
+    flagged = [r for r in med if r["sig"][1]]
+    return {"flagged": len(flagged), "median_rows": len(med), "rows": len(c.rows),
+            "which": [(r["label"], round(r["pct"][1], 1)) for r in flagged],
+            "regressions": len(c.regressions)}
+
+
+def truth(base_runs, slow_runs):
+    """{semantic key: (label, true slowdown %)} from independent runs: the
+    median over the slow runs of the run medians against the same over the
+    base runs (positive = slower)."""
+    bm = [run_medians(r) for r in base_runs]
+    sm = [run_medians(r) for r in slow_runs]
+    out = {}
+    for k in bm[0]:
+        b = _median([m[k][1] for m in bm if k in m])
+        s = _median([m[k][1] for m in sm if k in m])
+        if b and s and bm[0][k][3] != "higher":
+            out[k] = (bm[0][k][0], (s / b - 1) * 100)
+    return out
+
+
+def sensitivity(judge_base, judge_slow, true, threshold=10.0):
+    """Rows slowed by >= threshold% (true: from truth()) and whether
+    compare(judge_base, judge_slow) flags them as significantly slower."""
+    from kisol.compare import Comparison, semantic_key
+    c = Comparison([judge_base, judge_slow])
+    rows = []
+    for r in c.rows:
+        if r["stat"] != "median":
+            continue
+        k = semantic_key(next(g for g in c.groups[0].values() if g.label == r["label"]).records[0]) \
+            if any(g.label == r["label"] for g in c.groups[0].values()) else None
+        if k not in true or true[k][1] < threshold:
+            continue
+        hit = bool(r["sig"][1]) and (r["pct"][1] or 0) < 0
+        rows.append({"label": r["label"], "true_pct": round(true[k][1], 1),
+                     "seen_pct": round(-(r["pct"][1] or 0), 1), "flagged": hit,
+                     "detectable": round(r["mde"][1], 1) if r["mde"][1] is not None else None})
+    return rows
+
+
+def repeatability(runs, above_ns=10000):
+    """[(label, CV % of the run medians, median)] for ns benchmarks whose
+    median is above above_ns."""
+    meds = [run_medians(r) for r in runs]
+    out = []
+    for k, (label, _, unit, _b) in meds[0].items():
+        xs = [m[k][1] for m in meds if k in m]
+        if unit != "ns" or len(xs) < len(runs) or statistics.mean(xs) <= above_ns:
+            continue
+        out.append((label, statistics.stdev(xs) / statistics.mean(xs) * 100, _median(xs)))
+    return out
+
+
+def report(outdir, facts):
+    from kisol.report_data import load_dir
+    from kisol.history import noise_of
+    runs = {n: load_dir(os.path.join(outdir, n)) for n, _ in SEQUENCE
+            if os.path.exists(os.path.join(outdir, n, "bench.jsonl"))}
+    lines = []
+    lines.append("runs (wall time, load average before -> after):")
+    for n, _ in SEQUENCE:
+        f = facts.get(n)
+        if f:
+            lines.append(f"  {n:<6} {f['kind']:<5} {f['seconds']:>6.0f} s  load {f['load_before']} -> "
+                         f"{f['load_after']}  exit {f['exit']}")
+    out = {"facts": facts}
+    for a, b, what in (("q1", "q2", "A/A with a busy run (one CPU hog) in between"),
+                       ("q2", "q3", "A/A back to back")):
+        if a in runs and b in runs:
+            r = aa(runs[a], runs[b])
+            others = [runs[q].bench for q in QUIET if q not in (a, b) and q in runs]
+            rn = aa(runs[a], runs[b], noise_of(others)) if len(others) >= 3 else None
+            out[f"aa_{a}_{b}"] = {"plain": r, "calibrated": rn}
+            lines.append(f"{what} ({a} vs {b}): {r['flagged']} of {r['median_rows']} median rows "
+                         f"flagged ({r['flagged'] / max(1, r['median_rows']) * 100:.1f}%), "
+                         f"{r['flagged'] / max(1, r['rows']) * 100:.2f}% of all {r['rows']} rows")
+            for lbl, pct in r["which"]:
+                lines.append(f"    flagged: {lbl} {pct:+.1f}%")
+            if rn:
+                lines.append(f"  with the noise of the {len(others)} other quiet runs as calibration: "
+                             f"{rn['flagged']} of {rn['median_rows']} median rows flagged")
+    if all(n in runs for n in ("q3", "slow1", "q4", "q5", "slow2", "slow3")):
+        true = truth([runs["q4"], runs["q5"]], [runs["slow2"], runs["slow3"]])
+        rows = sensitivity(runs["q3"], runs["slow1"], true)
+        hit = sum(r["flagged"] for r in rows)
+        out["sensitivity"] = rows
+        lines.append(f"sensitivity (q3 vs slow1; true slowdown from q4,q5 vs slow2,slow3): "
+                     f"{hit} of {len(rows)} median rows slowed >= 10% flagged "
+                     f"({hit / max(1, len(rows)) * 100:.1f}%)")
+        for r in rows:
+            if not r["flagged"]:
+                lines.append(f"    missed: {r['label']}: true {r['true_pct']:+.1f}%, seen "
+                             f"{r['seen_pct']:+.1f}%, detectable {r['detectable']}%")
+        slowed = sorted(v[1] for v in true.values())
+        lines.append(f"  true slowdowns: {sum(s >= 10 for s in slowed)} of {len(slowed)} benchmarks "
+                     f">= 10%, median {_median(slowed):.1f}%")
+    q = [runs[n] for n in QUIET if n in runs]
+    if len(q) >= 3:
+        rep = repeatability(q)
+        ok = sum(cv <= 5 for _, cv, _ in rep)
+        out["repeatability"] = rep
+        lines.append(f"repeatability ({len(q)} quiet runs): {ok} of {len(rep)} benchmarks above 10 us "
+                     f"have a CV of the median <= 5% ({ok / max(1, len(rep)) * 100:.1f}%)")
+        for lbl, cv, _ in sorted(rep, key=lambda x: -x[1]):
+            if cv > 5:
+                lines.append(f"    CV {cv:5.1f}%  {lbl}")
+    with open(os.path.join(outdir, "summary.json"), "w") as f:
+        json.dump(out, f, indent=1, default=str)
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="bench-aa", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default=os.path.join(TOP, "results", "bench-aa"),
+                   help="directory for the runs and summary.json (default results/bench-aa)")
+    p.add_argument("--insns", type=int, default=1000,
+                   help="seccomp filter instructions per system call of the slow runs (default 1000)")
+    p.add_argument("--reuse", action="store_true", help="keep runs already in --out (resume, or re-report)")
+    p.add_argument("--only-report", action="store_true", help="report on the runs in --out, run nothing")
+    p.add_argument("driver_args", nargs="*", help="options for kisol.bench (after --)")
+    a = p.parse_args(argv)
+    if not 1 <= a.insns <= 30000:
+        print("bench-aa: --insns wants 1..30000", file=sys.stderr)
+        return 2
+    os.makedirs(a.out, exist_ok=True)
+    facts = {}
+    for name, kind in SEQUENCE:
+        fp = os.path.join(a.out, f"{name}.facts.json")
+        have = os.path.exists(os.path.join(a.out, name, "bench.jsonl"))
+        if (a.reuse or a.only_report) and have and os.path.exists(fp):
+            with open(fp) as f:
+                facts[name] = json.load(f)
+            continue
+        if a.only_report:
+            continue
+        if kind == "slow" and not os.access(SLOWDOWN, os.X_OK):
+            print(f"bench-aa: {SLOWDOWN} not built (make build/kisol-slowdown-exec)", file=sys.stderr)
+            return 2
+        if have:
+            import shutil
+            shutil.rmtree(os.path.join(a.out, name))
+        print(f"bench-aa: run {name} ({kind})", flush=True)
+        facts[name] = run_one(name, kind, a.out, a.insns, a.driver_args)
+    text = report(a.out, facts)
+    print(text)
+    with open(os.path.join(a.out, "summary.txt"), "w") as f:
+        f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

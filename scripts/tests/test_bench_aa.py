@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kisol.bench_aa (scripts/bench-aa): the A/A, sensitivity and
+repeatability figures computed from runs with known answers."""
+import statistics
+
+import pytest
+
+pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps --report)")
+
+from kisol import bench_aa  # noqa: E402
+from kisol.report_data import Run  # noqa: E402
+
+
+def run(name, benches):
+    """benches: {benchmark: [round medians]} -> a Run as the driver writes it."""
+    recs = []
+    for b, meds in benches.items():
+        for i, m in enumerate(meds):
+            recs.append({"schema": "kisol-bench/1", "benchmark": b, "params": {}, "unit": "ns",
+                         "samples": 50, "min": m, "median": m, "mean": m, "p90": m, "p99": m,
+                         "max": m, "stddev": 0, "ci95_median": [m, m], "floor": None,
+                         "round": i, "rounds": len(meds)})
+    return Run({"run_id": name, "host": "h", "kernel": "k"}, [], recs, name)
+
+
+ROUNDS = [100, 102, 98, 101, 99, 100]
+
+
+def shifted(f, rot=1):
+    return [m * f for m in ROUNDS[rot:] + ROUNDS[:rot]]
+
+
+def test_aa_counts_median_rows_and_all_rows():
+    a = run("a", {"x.fast": ROUNDS, "x.slow": ROUNDS})
+    b = run("b", {"x.fast": shifted(1.0), "x.slow": shifted(1.3)})
+    r = bench_aa.aa(a, b)
+    assert r["median_rows"] == 2 and r["rows"] == 8      # median, p99, mean, min each
+    assert r["flagged"] == 1 and r["which"][0][0] == "x.slow"
+
+
+def test_truth_and_sensitivity():
+    base = [run(f"q{i}", {"s.a": shifted(1.0, i), "s.b": shifted(1.0, i), "s.c": shifted(1.0, i)})
+            for i in range(2)]
+    slow = [run(f"s{i}", {"s.a": shifted(1.25, i), "s.b": shifted(1.04, i), "s.c": shifted(1.12, i)})
+            for i in range(2)]
+    true = bench_aa.truth(base, slow)
+    assert {k[0]: round(v[1]) for k, v in true.items()} == {"s.a": 25, "s.b": 4, "s.c": 12}
+    judged = bench_aa.sensitivity(base[0], slow[1], true)
+    # s.b is slowed by less than 10%: not counted; s.a and s.c are, and flagged
+    assert sorted(r["label"] for r in judged) == ["s.a", "s.c"]
+    assert all(r["flagged"] for r in judged)
+
+
+def test_repeatability_cv_of_run_medians_above_10us():
+    runs = [run(f"q{i}", {"big.a": [v] * 6, "big.b": [20000.0] * 6, "small.c": [50.0 * (1 + i)] * 6})
+            for i, v in enumerate([20000.0, 21000.0, 19000.0, 20000.0, 20000.0])]
+    rep = {lbl: cv for lbl, cv, _ in bench_aa.repeatability(runs)}
+    assert set(rep) == {"big.a", "big.b"}                 # small.c is below 10 us
+    want = statistics.stdev([20000, 21000, 19000, 20000, 20000]) / 20000 * 100
+    assert rep["big.a"] == pytest.approx(want) and rep["big.b"] == 0
