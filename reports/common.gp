@@ -6,6 +6,7 @@ if (fmt eq "png") {
 } else {
     set terminal svg size width,height noenhanced font "sans,10" background rgb "white"
 }
+set encoding utf8
 set output outfile
 set title title
 set border 3 lc rgb "#555555"
@@ -21,3 +22,10 @@ set style line 6 lc rgb "#8c564b" lw 2 pt 3 ps 0.6
 set style line 7 lc rgb "#e377c2" lw 2 pt 1 ps 0.6
 set style line 8 lc rgb "#17becf" lw 2 pt 2 ps 0.6
 set style increment user
+# Plain numbers on the axes (the data arrive in human units: ns, µs, ms, s).
+set format y "%g"
+set format x "%g"
+# floorv > 0: the floor benchmark's median, drawn as a dotted reference line.
+if (!exists("floorv")) { floorv = 0 }
+if (!exists("floorlbl")) { floorlbl = "" }
+floorline(x) = floorv > 0 ? floorv : NaN

@@ -222,7 +222,6 @@ def noise(db, host, kernel, exclude=(), min_runs=3):
     {group key: (robust CV as a fraction, number of runs)} for benchmarks
     stored in at least min_runs runs (runs in exclude left out). The CV is
     max(1.4826 * MAD, standard deviation) / median of the per-run medians."""
-    from kisol.compare import semantic_key
     if not db or not os.path.exists(db):
         return {}
     con = connect(db)
@@ -234,15 +233,24 @@ def noise(db, host, kernel, exclude=(), min_runs=3):
     for rid, rec in rows:
         if rid in exclude:
             continue
-        rec = json.loads(rec)
-        if not isinstance(rec.get("median"), (int, float)):
-            continue
-        per.setdefault(semantic_key(rec), {}).setdefault(rid, []).append(rec["median"])
+        per.setdefault(rid, []).append(json.loads(rec))
+    return noise_of(per.values(), min_runs)
+
+
+def noise_of(runs, min_runs=3):
+    """The between-run noise table of history.noise() from runs given as
+    lists of records (one list per run)."""
+    from kisol.compare import semantic_key
+    per = {}
+    for n, recs in enumerate(runs):
+        for rec in recs:
+            if isinstance(rec.get("median"), (int, float)):
+                per.setdefault(semantic_key(rec), {}).setdefault(n, []).append(rec["median"])
     out = {}
-    for key, runs in per.items():
-        if len(runs) < min_runs:
+    for key, by_run in per.items():
+        if len(by_run) < min_runs:
             continue
-        meds = [_median(v) for v in runs.values()]
+        meds = [_median(v) for v in by_run.values()]
         m = _median(meds)
         if m:
             # the larger of the robust (MAD) and the plain estimate: with a
@@ -272,31 +280,118 @@ def delete(db, spec):
     return rid
 
 
-def trend(db, benchmark, params=None):
-    """[(run_id, kernel, started, median, p99, unit, label)] oldest first for
-    one benchmark; params: dict that must be a subset of the record params."""
+def trend(db, benchmark, params=None, host=None):
+    """{label: [(run_id, kernel, started, median, p99, unit, lo, hi)]}, oldest
+    first, one point per stored run for one benchmark (params: dict that must
+    be a subset of the record params; host: only runs of that host). A run
+    measured in rounds gives the median of its round medians, and lo..hi is
+    the range of the round medians (with 6 rounds a 97% confidence interval
+    of the median); a single record gives its own ci95_median."""
     con = connect(db)
-    rows = con.execute(
-        "SELECT r.run_id, r.kernel, r.started, b.record FROM bench b JOIN runs r ON r.id=b.run"
-        " WHERE b.benchmark=? ORDER BY r.started, r.id, b.seq", (benchmark,)).fetchall()
+    q = ("SELECT r.run_id, r.kernel, r.started, b.record FROM bench b JOIN runs r ON r.id=b.run"
+         " WHERE b.benchmark=?")
+    args = [benchmark]
+    if host:
+        q += " AND r.host=?"
+        args.append(host)
+    rows = con.execute(q + " ORDER BY r.started, r.id, b.seq", args).fetchall()
     con.close()
-    out = {}
+    per = {}
     for rid, kernel, started, rec in rows:
         rec = json.loads(rec)
         p = rec.get("params") or {}
         if params and any(str(p.get(k)) != v for k, v in params.items()):
             continue
-        out.setdefault(bench_label(rec), []).append(
-            (rid, kernel, started, rec.get("median"), rec.get("p99"), rec.get("unit")))
+        if not isinstance(rec.get("median"), (int, float)):
+            continue
+        runs = per.setdefault(_trend_label(rec), {})
+        runs.setdefault(rid, (kernel, started, []))[2].append(rec)
+    out = {}
+    for label, runs in per.items():
+        pts = []
+        for rid, (kernel, started, recs) in runs.items():
+            meds = [r["median"] for r in recs]
+            p99 = [r["p99"] for r in recs if isinstance(r.get("p99"), (int, float))]
+            if len(recs) > 1:
+                lo, hi = min(meds), max(meds)
+            else:
+                ci = recs[0].get("ci95_median")
+                lo, hi = (ci if isinstance(ci, list) and len(ci) == 2 else (meds[0], meds[0]))
+            pts.append((rid, kernel, started, _median(meds), _median(p99) if p99 else None,
+                        recs[0].get("unit"), lo, hi))
+        out[label] = pts
     return out
 
 
-def trend_chart(db, benchmark, params, out_path):
+def _trend_label(rec):
+    """Benchmark and parameters without the harness settings (budget, sample
+    limits...), so one series spans runs made with different settings."""
+    from kisol.compare import HARNESS_PARAMS
+    return bench_label({"benchmark": rec["benchmark"],
+                        "params": {k: v for k, v in (rec.get("params") or {}).items()
+                                   if k not in HARNESS_PARAMS}})
+
+
+def trend_steps(series, alpha=0.01, min_step=2.0, permutations=499):
+    """{label: [changepoint.Step]} of the steps in each series at least
+    min_step percent big (changepoint.find on the run medians)."""
+    from kisol import changepoint
+    out = {}
+    for label, pts in series.items():
+        meds = [p[3] for p in pts]
+        if len(meds) < 6 or any(not isinstance(m, (int, float)) or m <= 0 for m in meds):
+            out[label] = []
+            continue
+        out[label] = [s for s in changepoint.find(meds, alpha=alpha, permutations=permutations)
+                      if abs(s.pct) >= min_step]
+    return out
+
+
+def trend_chart(db, benchmark, params, out_path, host=None, steps=None):
     from kisol import report_plot
-    series = trend(db, benchmark, params)
+    series = trend(db, benchmark, params, host)
     if not series:
         raise InputError(f"{benchmark}: no stored records of this benchmark")
-    return report_plot.trend_chart(series, out_path, title=f"{benchmark}: median across runs")
+    if steps is None:
+        steps = trend_steps(series)
+    return report_plot.trend_chart(series, out_path, title=f"{benchmark}: median across runs",
+                                   steps=steps)
+
+
+def trend_text(series, steps):
+    """The per-run medians and the steps found, as lines."""
+    from kisol import changepoint
+    from kisol.bench import fmt_val
+    lines = []
+    for label, pts in series.items():
+        unit = pts[0][5] or "ns"
+        lines.append(f"{label} ({len(pts)} runs)")
+        marks = {s.index: s for s in steps.get(label, [])}
+        for i, (rid, kernel, started, med, p99, _u, lo, hi) in enumerate(pts):
+            st = marks.get(i)
+            lines.append(f"  {i:>3} {rid}  {fmt_val(med, unit):>10}  [{fmt_val(lo, unit)}, "
+                         f"{fmt_val(hi, unit)}]" + (f"  <- step {st.pct:+.1f}%, confidence "
+                                                    f"{st.confidence * 100:.1f}%" if st else ""))
+        for st in steps.get(label, []):
+            lines.append("  " + changepoint.describe(st, [p[0] for p in pts]))
+        if len(pts) < 6:
+            lines.append("  (fewer than 6 runs: no step search)")
+        elif not steps.get(label):
+            lines.append("  no step found")
+    return lines
+
+
+def all_steps(db, host=None, alpha=0.01, min_step=2.0):
+    """[(label, run_id, Step)] for every benchmark stored."""
+    con = connect(db)
+    names = [r[0] for r in con.execute("SELECT DISTINCT benchmark FROM bench ORDER BY benchmark")]
+    con.close()
+    out = []
+    for name in names:
+        series = trend(db, name, None, host)
+        for label, steps in trend_steps(series, alpha, min_step).items():
+            out += [(label, series[label][s.index][0], s) for s in steps]
+    return out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -331,9 +426,16 @@ def build_parser():
     s.add_argument("-o", "--output", help="file (default stdout)")
     s = sub.add_parser("import", help="store run directories, bench.jsonl files or exports")
     s.add_argument("paths", nargs="+")
-    s = sub.add_parser("trend", help="trend chart of one benchmark across stored runs")
-    s.add_argument("benchmark")
+    s = sub.add_parser("trend", help="one benchmark across stored runs: step changes and a chart "
+                                     "(--all: the steps of every benchmark)")
+    s.add_argument("benchmark", nargs="?")
+    s.add_argument("--all", action="store_true", help="search every stored benchmark for steps")
     s.add_argument("--params", help="K=V,... select parameter values")
+    s.add_argument("--host", help="only runs of this host")
+    s.add_argument("--alpha", type=float, default=0.01,
+                   help="permutation test level of a step (default 0.01)")
+    s.add_argument("--min-step", type=float, default=2.0, metavar="PCT",
+                   help="report steps at least this big (default 2%%)")
     s.add_argument("-o", "--output", default="reports/out/trend.svg", help="chart file (.svg/.png)")
     return p
 
@@ -413,8 +515,24 @@ def _run(args):
             print(f"stored {run.run_id} ({len(run.cases)} cases, {len(run.bench)} bench records)")
         return 0
     if args.cmd == "trend":
-        path = trend_chart(args.db, args.benchmark, _parse_params(args.params), args.output)
-        print(path)
+        if not 0 < args.alpha < 1 or args.min_step < 0:
+            raise InputError("--alpha wants (0,1) and --min-step >= 0")
+        if args.all:
+            steps = all_steps(args.db, args.host, args.alpha, args.min_step)
+            from kisol import changepoint
+            for label, rid, st in steps:
+                print(f"{label}: {changepoint.describe(st, None).replace(f'#{st.index}', rid)}")
+            print(f"{len(steps)} step(s) found")
+            return 0
+        if not args.benchmark:
+            raise InputError("trend: name a benchmark (or --all)")
+        series = trend(args.db, args.benchmark, _parse_params(args.params), args.host)
+        if not series:
+            raise InputError(f"{args.benchmark}: no stored records of this benchmark")
+        steps = trend_steps(series, args.alpha, args.min_step)
+        print("\n".join(trend_text(series, steps)))
+        print(trend_chart(args.db, args.benchmark, _parse_params(args.params), args.output,
+                          args.host, steps))
         return 0
     return 2
 

@@ -159,11 +159,23 @@ def _floor_of(g, groups):
     return None
 
 
-def _chart(fn, *args):
+def _common_floor(gs, groups):
+    """(name, median) of the floor every group of a chart is a multiple of,
+    or None when they have none or different ones."""
+    fls = {id(f): f for f in (_floor_of(g, groups) for g in gs)}
+    if len(fls) != 1:
+        return None
+    fl = next(iter(fls.values()))
+    if fl is None or any(g is fl for g in gs) or not fl.stats.get("median"):
+        return None
+    return (fl.benchmark, fl.stats["median"])
+
+
+def _chart(fn, *args, **kw):
     """A chart that gnuplot cannot draw is left out with a warning; the
     rest of the report still gets written."""
     try:
-        return fn(*args)
+        return fn(*args, **kw)
     except InputError as e:
         print(f"kisol-report: warning: chart left out: {e}", file=sys.stderr)
         return None
@@ -195,7 +207,17 @@ def section_bench(run, imgdir, rel):
                     f"<td class='num'>{fmt_unit(s.get('p99'), g.unit)}</td><td class='num'>{ci}</td>"
                     f"<td>{'higher' if g.better == 'higher' else 'lower'}</td>"
                     f"<td class='num'>{mult}</td></tr>")
-    out = ['<section id="bench"><h2>Benchmarks</h2><table><tr><th>benchmark</th><th>parameters</th>'
+    where = ""
+    note = ""
+    if run.run.get("vm"):
+        accel = (run.run.get("vm_accel") or "emulated").upper()
+        where = f" [{accel} guest]"
+        note = (f"<p class='note'><b>Measured in a qemu {E(accel)} guest</b> "
+                f"({E(run.run.get('kernel') or '')}): every instruction is emulated, so these "
+                f"figures are not comparable with a host's; compare them only with other "
+                f"{E(accel)} runs.</p>")
+    out = ['<section id="bench"><h2>Benchmarks' + E(where) + '</h2>' + note
+           + '<table><tr><th>benchmark</th><th>parameters</th>'
            '<th class="num">samples</th><th class="num">median</th><th class="num">p99</th>'
            '<th class="num">95% CI of median</th><th>better</th><th class="num">multiple of floor</th></tr>'
            + "".join(rows) + "</table>"]
@@ -216,8 +238,9 @@ def section_bench(run, imgdir, rel):
         for n, part in enumerate(chunks, 1):
             tag = f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
             name = report_plot._slug(f"{fam}-{unit}-{n}")
-            p = _chart(report_plot.box_chart, part, fam + tag,
-                       os.path.join(imgdir, f"box-{name}.svg"), imgdir)
+            p = _chart(report_plot.box_chart, part, fam + tag + where,
+                       os.path.join(imgdir, f"box-{name}.svg"), imgdir,
+                       floor=_common_floor(part, groups))
             if p:
                 figs.append((p, f"{fam}{tag}: p1/q1/median/q3/p99 per variant ({unit})"))
         withraw = [g for g in gs if g.raw]
@@ -226,7 +249,7 @@ def section_bench(run, imgdir, rel):
         for n, part in enumerate(chunks, 1):
             tag = f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
             name = report_plot._slug(f"{fam}-{unit}-{n}")
-            p = _chart(report_plot.cdf_chart, part, fam + tag,
+            p = _chart(report_plot.cdf_chart, part, fam + tag + where,
                        os.path.join(imgdir, f"cdf-{name}.svg"), imgdir)
             if p:
                 figs.append((p, f"{fam}{tag}: CDF of raw samples ({unit})"))
@@ -235,8 +258,10 @@ def section_bench(run, imgdir, rel):
     figs = []
     for (name, param), series in sweeps.items():
         slug = report_plot._slug(f"{name}-{param}")
-        p = _chart(report_plot.scaling_chart, name, param, series,
-                   os.path.join(imgdir, f"scale-{slug}.png"), imgdir)
+        gs = [g for pts in series.values() for _, g in pts]
+        p = _chart(report_plot.scaling_chart, name + where, param, series,
+                   os.path.join(imgdir, f"scale-{slug}.png"), imgdir,
+                   floor=_common_floor(gs, groups))
         if p:
             figs.append((p, f"{name}: scaling with {param}"))
     out.append('<h3 id="scaling">Scaling curves</h3>')
