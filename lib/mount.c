@@ -219,11 +219,36 @@ int kisol_mnt_scratch_release(const char *path)
 /* ------------------------------------------------------------------ */
 /* Isolation, legacy mounts                                            */
 
+static int propagating_cb(const struct kisol_mnt_info *m, void *arg)
+{
+	return m->shared || m->master ? 1 : 0;
+}
+
+/*
+ * The mounts a case makes after this must not reach the caller's
+ * namespace. A kernel that ignored CLONE_NEWNS or MS_PRIVATE and said
+ * it had not would let them; both are checked (-EPROTO).
+ */
 int kisol_mnt_isolate(void)
 {
+	struct stat before, after;
+	int r;
+
+	if (stat("/proc/self/ns/mnt", &before) < 0)
+		return kisol_negerrno();
 	if (unshare(CLONE_NEWNS) < 0)
 		return kisol_negerrno();
-	return kisol_mnt_set_propagation("/", MS_PRIVATE, true);
+	if (stat("/proc/self/ns/mnt", &after) < 0)
+		return kisol_negerrno();
+	if (before.st_ino == after.st_ino && before.st_dev == after.st_dev)
+		return -EPROTO;
+	r = kisol_mnt_set_propagation("/", MS_PRIVATE, true);
+	if (r < 0)
+		return r;
+	r = kisol_mnt_foreach(0, propagating_cb, NULL);
+	if (r < 0)
+		return r;
+	return r ? -EPROTO : 0;
 }
 
 int kisol_mnt_set_propagation(const char *path, unsigned long type, bool recursive)

@@ -57,7 +57,8 @@ int kisol_mnt_scratch_release(const char *path);
 
 /*
  * unshare(CLONE_NEWNS) and make / recursively private, so that nothing
- * mounted afterwards can reach the parent's mount table.
+ * mounted afterwards can reach the parent's mount table. -EPROTO when the
+ * kernel said yes and did not (same mount namespace, a mount still shared).
  */
 int kisol_mnt_isolate(void);
 /*
