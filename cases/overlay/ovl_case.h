@@ -96,6 +96,15 @@ static inline int pop_layers(const struct kisol_ovl *o, const struct pop *p, siz
 		}
 		if (r < 0)
 			return r;
+		/*
+		 * The model is read back from the layers: a marker that the
+		 * filesystem did not keep would silently take the case's
+		 * whiteout/opaque semantics out of the test. Check it is there.
+		 */
+		if ((p[i].kind == P_WHITEOUT && kisol_ovl_whiteout_kind(AT_FDCWD, path, userxattr) != 1) ||
+		    (p[i].kind == P_XWHITEOUT && kisol_ovl_whiteout_kind(AT_FDCWD, path, userxattr) != 2) ||
+		    (p[i].kind == P_OPAQUE && kisol_ovl_is_opaque(AT_FDCWD, path, userxattr) != 1))
+			return -EPROTO;
 		if (p[i].kind == P_FILE || p[i].kind == P_SYMLINK)
 			utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
 	}
