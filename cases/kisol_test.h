@@ -107,6 +107,9 @@ static inline int64_t kisol_rx(struct __test_metadata *_metadata, int sock)
  *
  * "sides=both": the isolation property is asserted from inside and from
  * outside; "sides=one: <why one side suffices>" otherwise (no ';' in why).
+ *
+ * "mutant_immune=<mutation>: <why>" (repeatable, all are kept) says why the
+ * test passes with that mutation of `make mutate` active (no ';' in why).
  */
 struct kisol_meta {
 	const char *fixture, *test, *text;
