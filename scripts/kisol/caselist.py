@@ -24,6 +24,9 @@ class CaseTest:
         return f"{self.fixture}{v}.{self.test}"
 
 
+LIST_KEYS = ("mutant_immune",)
+
+
 def parse_meta(text):
     meta = {}
     for part in text.split(";"):
@@ -31,7 +34,13 @@ def parse_meta(text):
         if not part:
             continue
         k, sep, v = part.partition("=")
-        meta[k.strip()] = v.strip() if sep else True
+        k, v = k.strip(), (v.strip() if sep else True)
+        # mutant_immune repeats (one per mutation): all are kept, in a
+        # list; for any other key the later one (the test's own) wins
+        if k in LIST_KEYS:
+            meta[k] = meta.get(k, []) + [v]
+        else:
+            meta[k] = v
     return meta
 
 

@@ -1,0 +1,286 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The mutation supervisor (build/kisol-mutate) and `make mutate`'s driver.
+
+Each mutation is shown to take effect: a probe (build/mutate-probe) makes
+one isolating call and prints what the kernel did, once in observe mode
+(no mutation: the call works, and the supervisor says which mutation it
+would touch) and once with the mutation active (the call "succeeds" and
+nothing happened). Then: a mutated run cannot reach the host, and the
+driver classifies and reports as documented.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from kisol import caselist, mutate
+
+TOP = mutate.TOP
+KM = mutate.SUPERVISOR
+PROBE = os.path.join(TOP, "build", "mutate-probe")
+
+pytestmark = pytest.mark.skipif(not (os.access(KM, os.X_OK) and os.access(PROBE, os.X_OK)),
+                                reason="build/kisol-mutate or build/mutate-probe not built (run make)")
+
+
+def supervise(mode, *argv, check=True):
+    """(stdout as {key: [values]}, report dict) of PROBE argv under kisol-mutate."""
+    rep = f"/tmp/kisol-mutate-test-{uuid.uuid4().hex}.json"
+    try:
+        flag = ["-o"] if mode is None else ["-m", mode]
+        p = subprocess.run([KM] + flag + ["-r", rep, "--"] + list(argv), capture_output=True,
+                           text=True, timeout=60)
+        with open(rep) as f:
+            report = json.load(f)
+    finally:
+        if os.path.exists(rep):
+            os.unlink(rep)
+    if check:
+        assert p.returncode == 0, p.stderr
+    out = {}
+    for line in p.stdout.splitlines():
+        k, _, v = line.partition("=")
+        out.setdefault(k, []).append(v)
+    return out, report
+
+
+def both(mutation, *args):
+    """Observe, then mutate: the two outputs, after checking the touch counts."""
+    plain, orep = supervise(None, PROBE, *args)
+    assert orep["observed"].get(mutation, 0) >= 1, orep
+    assert orep["mutation"] is None and orep["touched"] == 0
+    mut, mrep = supervise(mutation, PROBE, *args)
+    assert mrep["mutation"] == mutation and mrep["touched"] >= 1 and mrep["not_applied"] == 0, mrep
+    return plain, mut
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    d = tmp_path / "kisol-probe"
+    d.mkdir()
+    return str(d)
+
+
+def test_lists_every_mutation_of_the_issue():
+    names = set(mutate.mutations())
+    need = {f"ns.{t}" for t in ("mnt", "uts", "ipc", "net", "pid", "user", "cgroup", "time")}
+    need |= {"setns", "pivot_root", "propagation", "rdonly", "cgroup.attach", "cgroup.limit",
+             "cgroup.freeze", "cgroup.kill", "cgroup.subtree_control", "ovl.whiteout", "ovl.lower"}
+    assert need <= names
+
+
+@pytest.mark.parametrize("probe,mutation,key", [
+    ("unshare-uts", "ns.uts", "uts"), ("unshare-ipc", "ns.ipc", "ipc"),
+    ("unshare-net", "ns.net", "net"), ("unshare-time", "ns.time", "time_for_children"),
+    ("clone-net", "ns.net", "net"), ("clone3-uts", "ns.uts", "uts"),
+    ("clone3-cgroup", "ns.cgroup", "cgroup"),
+])
+def test_namespace_flag_dropped(probe, mutation, key):
+    # the "new" namespace is the caller's own: same nsfs inode
+    plain, mut = both(mutation, probe)
+    assert plain[key] == ["new"]
+    assert mut[key] == ["same"]
+
+
+def test_other_namespace_mutations_do_not_fire():
+    _, rep = supervise("ns.net", PROBE, "unshare-uts")
+    assert rep["touched"] == 0
+
+
+def test_setns_is_a_noop_except_back_home():
+    plain, mut = both("setns", "setns")
+    assert plain == {"setns": ["0"], "uts": ["new", "same"], "home": ["0"]}
+    # the call returns 0 and the caller stays where it was; the setns back
+    # into the namespace the probe started in is left alone
+    assert mut == {"setns": ["0"], "uts": ["same", "same"], "home": ["0"]}
+    _, rep = supervise("setns", PROBE, "setns")
+    assert rep["touched"] == 1
+
+
+def test_pivot_root_is_a_noop(scratch):
+    plain, mut = both("pivot_root", "pivot", scratch)
+    assert plain == {"pivot_root": ["0"], "root": ["new"]}
+    assert mut == {"pivot_root": ["0"], "root": ["same"]}
+
+
+def test_propagation_changes_are_noops(scratch):
+    # in a new mount namespace (whose / the probe makes private: mutated, it
+    # stays shared as the sandbox's is), a tmpfs made private with mount(2),
+    # then shared with mount_setattr
+    plain, mut = both("propagation", "propagation", scratch)
+    assert plain["shared"] == ["no", "yes"]
+    assert mut["shared"] == ["yes", "yes"]
+
+
+def test_rdonly_dropped(scratch):
+    plain, mut = both("rdonly", "rdonly", scratch)
+    assert plain == {"remount_ro": ["ro"], "setattr_ro": ["ro"]}
+    assert mut == {"remount_ro": ["rw"], "setattr_ro": ["rw"]}
+
+
+def test_whiteouts_and_opaque_markers_not_made(scratch):
+    plain, _ = supervise(None, PROBE, "whiteout", scratch)
+    assert plain == {"mknod": ["0"], "whiteout": ["yes"], "setxattr": ["0"], "opaque": ["yes"]}
+    other = os.path.join(scratch, "m")
+    os.mkdir(other)
+    mut, rep = supervise("ovl.whiteout", PROBE, "whiteout", other)
+    assert rep["touched"] == 2
+    assert mut == {"mknod": ["0"], "whiteout": ["no"], "setxattr": ["0"], "opaque": ["no"]}
+
+
+def test_second_lower_layer_dropped(scratch):
+    plain, mut = both("ovl.lower", "ovl-lower", scratch)
+    assert plain == {"second_lower": ["visible"]}
+    assert mut == {"second_lower": ["missing"]}
+
+
+@pytest.fixture
+def cgdir():
+    base = os.environ.get("KISOL_CG_V2_BASE")
+    if not base or not os.path.isdir(base):
+        pytest.skip("no cgroup2 base from the driver (KISOL_CG_V2_BASE)")
+    made = []
+
+    def make():
+        d = os.path.join(base, f"kisol-mutate-test-{uuid.uuid4().hex[:8]}")
+        os.mkdir(d)
+        made.append(d)
+        return d
+
+    yield make
+    for d in reversed(made):
+        try:
+            with open(os.path.join(d, "cgroup.freeze"), "w") as f:
+                f.write("0")
+        except OSError:
+            pass
+        os.rmdir(d)
+
+
+def test_cgroup_procs_write_leaves_the_task_where_it_was(cgdir):
+    plain, _ = supervise(None, PROBE, "cgprocs", cgdir())
+    assert plain["cgroup"][0].endswith("/" + os.path.basename(plain["cgroup"][0]))
+    d = cgdir()
+    mut, rep = supervise("cgroup.attach", PROBE, "cgprocs", d)
+    assert rep["touched"] == 1
+    assert not mut["cgroup"][0].endswith(os.path.basename(d))
+
+
+@pytest.mark.parametrize("mutation,file,value,default", [
+    ("cgroup.limit", "cgroup.max.descendants", "7", "max"),
+    ("cgroup.freeze", "cgroup.freeze", "1", "0"),
+])
+def test_cgroup_knob_write_reports_success_and_writes_nothing(cgdir, mutation, file, value, default):
+    plain, orep = supervise(None, PROBE, "cgwrite", cgdir(), file, value)
+    assert plain == {"write": [str(len(value))], "value": [value]}
+    assert orep["observed"] == {mutation: 1}
+    mut, rep = supervise(mutation, PROBE, "cgwrite", cgdir(), file, value)
+    assert rep["touched"] == 1
+    assert mut == {"write": [str(len(value))], "value": [default]}
+
+
+def test_write_to_other_files_untouched(scratch):
+    _, rep = supervise(None, "/bin/sh", "-c", f"echo 1 > {scratch}/cgroup.procs")
+    assert rep["observed"] == {}
+
+
+# ---- nothing reaches the host ----
+
+def _links():
+    return sorted(os.listdir("/sys/class/net"))
+
+
+def test_mutated_hostname_stays_in_the_sandbox():
+    before = socket.gethostname()
+    name = f"kisol-mut-{uuid.uuid4().hex[:6]}"
+    out, rep = supervise("ns.uts", PROBE, "hostname", name)
+    assert rep["touched"] == 1 and out["hostname"] == [name]
+    assert socket.gethostname() == before
+
+
+def test_mutated_netns_link_stays_in_the_sandbox():
+    before = _links()
+    _, rep = supervise("ns.net", "/bin/sh", "-c",
+                       "unshare -n ip link add kisolmut0 type veth peer name kisolmut1 && "
+                       "ip link show kisolmut0 >/dev/null")
+    assert rep["touched"] == 1 and rep["status"] == 0
+    assert _links() == before
+
+
+def test_mutated_mount_stays_in_the_sandbox(scratch):
+    _, rep = supervise("ns.mnt", "/bin/sh", "-c",
+                       f"unshare -m --propagation unchanged mount -t tmpfs kisolmut {scratch}")
+    assert rep["touched"] == 1 and rep["status"] == 0
+    with open("/proc/self/mountinfo") as f:
+        assert scratch not in f.read()
+
+
+def test_mutated_pidns_sees_only_the_sandbox():
+    # without its own pid namespace, the case still is not in the host's:
+    # the sandbox's init is pid 1 and the host's processes are not there
+    out = subprocess.run([KM, "-m", "ns.pid", "--", "/bin/sh", "-c",
+                          "unshare -p -f sh -c 'echo $$; ls /proc | grep -c ^[0-9]'"],
+                         capture_output=True, text=True, timeout=60)
+    pid, nprocs = out.stdout.split()
+    assert pid != "1" and int(nprocs) < 10
+
+
+def test_supervisor_follows_forks_threads_and_vfork():
+    # the unshare happens in a grandchild made by vfork (posix_spawn) of a thread-using shell
+    _, rep = supervise(None, "/bin/sh", "-c", "(unshare -u true) & wait")
+    assert rep["observed"].get("ns.uts") == 1
+
+
+def test_exit_status_and_user_errors():
+    p = subprocess.run([KM, "-o", "-S", "--", "/bin/sh", "-c", "exit 7"])
+    assert p.returncode == 7
+    p = subprocess.run([KM, "-m", "no.such", "--", "true"], capture_output=True, text=True)
+    assert p.returncode == 2 and "unknown mutation" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "kisol.mutate", "--area", "no_such_area"],
+                       capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts")))
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "no_such_area" in p.stderr
+
+
+# ---- the driver's bookkeeping ----
+
+def test_mutant_immune_metadata():
+    meta = caselist.parse_meta("cve=X;mutant_immune=ns.mnt: scratch only;mutant_immune=cgroup.*: why")
+    assert meta["cve"] == "X"
+    assert mutate.immune_for(meta, "ns.mnt") == "scratch only"
+    assert mutate.immune_for(meta, "cgroup.kill") == "why"
+    assert mutate.immune_for(meta, "ns.uts") is None
+    r = {"mutation": "ns.mnt", "touched": True, "verdict": "pass"}
+    assert mutate.outcome(r, meta) == "immune"
+    assert mutate.outcome(dict(r, mutation="ns.uts"), meta) == "survived"
+    assert mutate.outcome(dict(r, verdict="fail"), meta) == "killed"
+    assert mutate.outcome(dict(r, touched=False), meta) == "untouched"
+
+
+def test_summary_kill_rates():
+    cases = [{"area": "a", "baseline": "pass", "runs": [
+        {"mutation": "m", "outcome": "killed"}, {"mutation": "n", "outcome": "survived"}]},
+        {"area": "a", "baseline": "pass", "runs": [{"mutation": "m", "outcome": "immune"}]},
+        {"area": "b", "baseline": "skip", "runs": []}]
+    s = mutate.summarize(cases)
+    assert s["per_mutation"]["m"]["kill_rate"] == 0.5 and s["per_mutation"]["m"]["immune"] == 1
+    assert s["per_area"]["a"]["touched"] == 3 and s["per_area"]["a"]["killed"] == 1
+    assert s["baseline_not_pass"] == {"skip": 1}
+
+
+def test_driver_end_to_end(tmp_path):
+    out = tmp_path / "res"
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    p = subprocess.run([sys.executable, "-m", "kisol.mutate", "--area", "utsns", "-m", "ns.uts",
+                        "-k", "hostname.set_inside_invisible_outside", "--results", str(out)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    doc = json.loads((out / "mutation.json").read_text())
+    assert doc["schema"] == "kisol-mutation/1" and doc["only"] == ["ns.uts"]
+    case = [c for c in doc["cases"] if c["test"].endswith("hostname.set_inside_invisible_outside")]
+    assert case and case[0]["baseline"] == "pass" and case[0]["observed"].get("ns.uts")
+    assert case[0]["runs"][0]["outcome"] == "killed", p.stdout
+    assert doc["summary"]["per_mutation"]["ns.uts"]["killed"] >= 1
+    assert (out / "survivors.txt").exists()
