@@ -304,6 +304,13 @@ def _main(args):
     imgdir = os.path.join(args.out, "img")
     os.makedirs(imgdir, exist_ok=True)
     trends = trend_figures(args.db, run, imgdir, cmp) if not args.no_store else []
+    if run.mutation is None:
+        # the newest `make mutate` of this kernel, when there is one
+        from kisol.report_data import latest_mutation
+        try:
+            run.mutation = latest_mutation(args.results, run.run.get("kernel"))
+        except InputError:
+            run.mutation = None
     page = report_html.render(run, args.out, cmp, trends)
     counts = {}
     for c in run.cases:

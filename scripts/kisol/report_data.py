@@ -35,6 +35,7 @@ class Run:
         self.bench = bench
         self.source = source
         self.bench_skips = list(bench_skips)   # kisol-bench-skip/1 records
+        self.mutation = None                   # mutation.json of `make mutate`, if any
 
     @property
     def run_id(self):
@@ -196,15 +197,52 @@ def synth_run(source, bench=(), run_id=None):
             "kisol_commit": None, "vm": False, "complete": None}
 
 
+MUTATION_SCHEMA = "kisol-mutation/1"
+
+
+def load_mutation_json(path):
+    obj = _parse_json(path, _read_text(path))
+    _expect_schema(path, obj, MUTATION_SCHEMA)
+    if not isinstance(obj.get("cases"), list) or not isinstance(obj.get("summary"), dict):
+        raise InputError(f"{path}: mutation results without cases or summary")
+    return obj
+
+
+def latest_mutation(results_dir, kernel=None):
+    """The newest results/*/mutation.json (of this kernel when given), or None."""
+    best = None
+    try:
+        names = os.listdir(results_dir)
+    except OSError:
+        return None
+    for n in names:
+        p = os.path.join(results_dir, n, "mutation.json")
+        if os.path.exists(p) and (best is None or os.path.getmtime(p) > os.path.getmtime(best)):
+            try:
+                doc = load_mutation_json(p)
+            except InputError:
+                continue
+            if kernel is None or doc.get("kernel") == kernel:
+                best = p
+    return load_mutation_json(best) if best else None
+
+
 def load_dir(path):
-    rp, cp, bp = (os.path.join(path, n) for n in ("run.json", "cases.json", "bench.jsonl"))
-    if not any(os.path.exists(p) for p in (rp, cp, bp)):
-        raise InputError(f"{path}: no kisol results (run.json, cases.json, bench.jsonl)")
+    rp, cp, bp, mp = (os.path.join(path, n) for n in ("run.json", "cases.json", "bench.jsonl",
+                                                      "mutation.json"))
+    if not any(os.path.exists(p) for p in (rp, cp, bp, mp)):
+        raise InputError(f"{path}: no kisol results (run.json, cases.json, bench.jsonl, mutation.json)")
     skips = []
     bench = load_bench_jsonl(bp, skips) if os.path.exists(bp) else []
     cases = load_cases_json(cp)["cases"] if os.path.exists(cp) else []
+    mut = load_mutation_json(mp) if os.path.exists(mp) else None
     run = load_run_json(rp) if os.path.exists(rp) else synth_run(path, bench)
-    return Run(run, cases, bench, path, skips)
+    if mut and not os.path.exists(rp):
+        run.update({k: mut.get(k) for k in ("run_id", "host", "kernel", "kisol_commit",
+                                            "started", "finished")})
+    r = Run(run, cases, bench, path, skips)
+    r.mutation = mut
+    return r
 
 
 def load_file(path):

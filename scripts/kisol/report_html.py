@@ -378,6 +378,58 @@ def section_trends(trend_figs, rel):
             + _figures(trend_figs, rel) + "</section>")
 
 
+def _rate_cell(t):
+    if not t or not t.get("touched"):
+        return '<td class="num"></td>'
+    rate = t["killed"] / t["touched"]
+    cls = "pass" if rate >= 0.95 else "fail"
+    return (f'<td class="num {cls}" title="{t["killed"]} killed of {t["touched"]} touched">'
+            f"{100 * rate:.0f}%<span class=small> {t['killed']}/{t['touched']}</span></td>")
+
+
+def section_mutation(mut):
+    """Kill rate per area and mutation of `make mutate`, survivors with their reasons."""
+    if not mut:
+        return ""
+    s = mut["summary"]
+    muts = [m for m in mut.get("mutations", {}) if m in s["per_mutation"]]
+    head = "".join(f'<th class="num" title="{E(mut["mutations"][m])}">{E(m)}</th>' for m in muts)
+    rows = []
+    for a in sorted(s["per_area"]):
+        cells = "".join(_rate_cell(s["per_area_mutation"].get(f"{a}/{m}")) for m in muts)
+        rows.append(f"<tr><td>{E(a)}</td>{cells}{_rate_cell(s['per_area'][a])}</tr>")
+    cells = "".join(_rate_cell(s["per_mutation"][m]) for m in muts)
+    rows.append(f"<tr><th>all</th>{cells}<td></td></tr>")
+    out = [f'<section id="mutation"><h2>Mutation run: can each case fail?</h2>'
+           f'<p class="small">run {E(mut.get("run_id"))}, kisol {E(mut.get("kisol_commit"))}, '
+           f'{s["tests"]} tests observed, {s["mutated_runs"]} mutated runs in {mut.get("duration_s")} s. '
+           f'Kill rate = killed / touched (immune survivors count as not killed); target '
+           f'{100 * mut.get("target", 0.95):.0f}%. Baseline not passing under the supervisor '
+           f'(not mutated): {E(s.get("baseline_not_pass") or "none")}.</p>'
+           f'<table><tr><th>area</th>{head}<th class="num">area</th></tr>{"".join(rows)}</table>']
+    surv, immune = [], []
+    for c in mut["cases"]:
+        for r in c.get("runs", []):
+            if r.get("outcome") == "survived":
+                surv.append((c["id"], r["mutation"]))
+            elif r.get("outcome") == "immune":
+                immune.append((c["id"], r["mutation"], r.get("immune")))
+    out.append(f'<h3 id="survivors">Survivors without a reason ({len(surv)})</h3>')
+    out.append("<ul>" + "".join(f"<li>{E(i)} &mdash; <b>{E(m)}</b></li>" for i, m in surv) + "</ul>"
+               if surv else "<p>None.</p>")
+    out.append(f'<h3 id="immune">Survivors with a mutant_immune reason ({len(immune)})</h3>')
+    if immune:
+        out.append("<table><tr><th>test</th><th>mutation</th><th>why</th></tr>" + "".join(
+            f"<tr><td>{E(i)}</td><td>{E(m)}</td><td>{E(w)}</td></tr>" for i, m, w in immune) + "</table>")
+    else:
+        out.append("<p>None.</p>")
+    if mut.get("leaks"):
+        out.append("<p class=fail>The mutation run changed host state: " +
+                   E("; ".join(mut["leaks"])) + "</p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
 def render(run, out_dir, cmp=None, trend_figs=(), title=None):
     """Write out_dir/index.html and out_dir/img/*; returns the page path."""
     imgdir = os.path.join(out_dir, "img")
@@ -387,6 +439,7 @@ def render(run, out_dir, cmp=None, trend_figs=(), title=None):
             os.unlink(os.path.join(imgdir, f))
     bench_html, _ = section_bench(run, imgdir, "img")
     body = "\n".join([section_summary(run, cmp), section_meta(run, out_dir), section_correctness(run),
+                      section_mutation(getattr(run, "mutation", None)),
                       bench_html, section_compare(cmp), section_trends(list(trend_figs), "img")])
     for f in os.listdir(imgdir):
         if f.endswith(".dat"):
@@ -394,7 +447,8 @@ def render(run, out_dir, cmp=None, trend_figs=(), title=None):
     r = run.run
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("run", "Run"), ("correctness", "Correctness"), ("failures", "Failures"),
-        ("skips", "Skips"), ("bench", "Benchmarks"), ("distributions", "Distributions"),
+        ("skips", "Skips")) + ((("mutation", "Mutation"),) if getattr(run, "mutation", None) else ()) + (
+        ("bench", "Benchmarks"), ("distributions", "Distributions"),
         ("scaling", "Scaling"), ("compare", "Comparison")) + ((("trends", "Trends"),)
                                                              if trend_figs else ()))
     with open(os.path.join(REPORTDIR, "page.html")) as f:
