@@ -284,3 +284,23 @@ def test_driver_end_to_end(tmp_path):
     assert case[0]["runs"][0]["outcome"] == "killed", p.stdout
     assert doc["summary"]["per_mutation"]["ns.uts"]["killed"] >= 1
     assert (out / "survivors.txt").exists()
+
+
+def test_report_section_shows_rates_survivors_and_reasons(tmp_path):
+    from kisol import report_data, report_html
+    runs = [{"mutation": "ns.uts", "outcome": "killed", "touched": True},
+            {"mutation": "setns", "outcome": "survived", "touched": True}]
+    cases = [{"id": "cases/a/b::t1", "area": "a", "baseline": "pass", "runs": runs},
+             {"id": "cases/a/b::t2", "area": "a", "baseline": "pass",
+              "runs": [{"mutation": "ns.uts", "outcome": "immune", "immune": "checks EPERM only"}]}]
+    doc = {"schema": "kisol-mutation/1", "run_id": "r1", "kernel": "k", "cases": cases,
+           "mutations": {"ns.uts": "x", "setns": "y"}, "summary": mutate.summarize(cases),
+           "target": 0.95, "duration_s": 1.0, "leaks": []}
+    (tmp_path / "mutation.json").write_text(json.dumps(doc))
+    run = report_data.load_dir(str(tmp_path))
+    html = report_html.section_mutation(run.mutation)
+    assert "50%" in html and "0%" in html            # ns.uts 1 of 2, setns 0 of 1
+    assert "cases/a/b::t1" in html and "checks EPERM only" in html
+    # make report picks the newest mutation run of the same kernel
+    assert report_data.latest_mutation(str(tmp_path.parent), "k")["run_id"] == "r1"
+    assert report_data.latest_mutation(str(tmp_path.parent), "other kernel") is None
