@@ -532,6 +532,57 @@ int kisol_mnt_id(int dfd, const char *path, uint64_t *ret)
 	return 0;
 }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+#define KISOL_NR_STATMOUNT 457
+#define KISOL_NR_LISTMOUNT 458
+
+struct mnt_id_req_ {
+	uint32_t size, spare;
+	uint64_t mnt_id, param, mnt_ns_id;
+};
+
+/* Version 0 of the request (24 bytes, 6.8) unless a namespace id is given (32, 6.11). */
+static struct mnt_id_req_ id_req(uint64_t mnt_id, uint64_t param, uint64_t mnt_ns_id)
+{
+	return (struct mnt_id_req_){ .size = mnt_ns_id ? 32 : 24, .mnt_id = mnt_id, .param = param,
+				      .mnt_ns_id = mnt_ns_id };
+}
+
+int kisol_mnt_statmount(uint64_t mnt_id, uint64_t mnt_ns_id, uint64_t mask,
+			struct kisol_statmount *buf, size_t size)
+{
+	struct mnt_id_req_ req = id_req(mnt_id, mask, mnt_ns_id);
+
+	if (!buf || size < sizeof(*buf))
+		return -EINVAL;
+	return negret(syscall(KISOL_NR_STATMOUNT, &req, buf, size, 0));
+}
+
+int kisol_mnt_listmount(uint64_t mnt_id, uint64_t mnt_ns_id, uint64_t *ids, size_t n)
+{
+	struct mnt_id_req_ req = id_req(mnt_id, 0, mnt_ns_id);
+
+	if (!ids && n)
+		return -EINVAL;
+	return negret(syscall(KISOL_NR_LISTMOUNT, &req, ids, n, 0));
+}
+
+int kisol_mnt_unique_id(const char *path, uint64_t *ret)
+{
+	struct statx stx;
+
+	if (!path || !ret)
+		return -EINVAL;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE, &stx) < 0)
+		return kisol_negerrno();
+	if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return -EOPNOTSUPP;
+	*ret = stx.stx_mnt_id;
+	return 0;
+}
+
 int kisol_mnt_is_mountpoint(const char *path)
 {
 	struct statx stx;

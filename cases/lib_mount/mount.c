@@ -442,4 +442,27 @@ TEST(legacy_fstype_contract)
 	close(fd);
 }
 
+/* statmount/listmount wrappers: argument checks, and the unique id of / is one statmount knows. */
+TEST(statmount_wrappers)
+{
+	struct kisol_statmount *s = calloc(1, 4096);
+	uint64_t id, ids[1];
+	int r;
+
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(-EINVAL, kisol_mnt_statmount(1, 0, 0, NULL, 4096));
+	EXPECT_EQ(-EINVAL, kisol_mnt_statmount(1, 0, 0, s, 8));
+	EXPECT_EQ(-EINVAL, kisol_mnt_listmount(KISOL_LSMT_ROOT, 0, NULL, 1));
+	EXPECT_EQ(-EINVAL, kisol_mnt_unique_id(NULL, &id));
+	r = kisol_mnt_unique_id("/", &id);
+	if (r == -EOPNOTSUPP || kisol_mnt_listmount(KISOL_LSMT_ROOT, 0, ids, 1) == -ENOSYS) {
+		free(s);
+		SKIP(return, "statmount/listmount or STATX_MNT_ID_UNIQUE missing (6.8+)");
+	}
+	ASSERT_EQ(0, r);
+	EXPECT_EQ(0, kisol_mnt_statmount(id, 0, KISOL_STATMOUNT_MNT_BASIC, s, 4096));
+	EXPECT_EQ(id, s->mnt_id);
+	free(s);
+}
+
 KISOL_MAIN

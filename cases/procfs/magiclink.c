@@ -154,8 +154,9 @@ TEST_F(overmount, refused_enoent)
 	if (r == 0) {
 		kisol_mnt_detach(path);
 		if (!kernel_at_least(6, 12))
-			SKIP(return, "mounting on %.200s is allowed: the restriction came in 6.12 "
-				     "(d80b065bb172), not backported", path);
+			SKIP(return, "mounting on /proc/PID/%s entries is allowed: the restriction "
+				     "came in 6.12 (d80b065bb172), not backported",
+			     variant->t == T_FD ? "fd" : variant->t == T_FDINFO ? "fdinfo" : "map_files");
 	}
 	EXPECT_EQ(-ENOENT, r) TH_LOG("bind onto %s gave %s", path, r ? strerror(-r) : "success");
 	EXPECT_EQ(before, kisol_mnt_count(0)) TH_LOG("the mount table changed");

@@ -246,6 +246,50 @@ int kisol_mnt_setattr(int dfd, const char *path, uint64_t set, uint64_t clr,
  */
 int kisol_mnt_idmapped(const char *source, const char *target, int userns_fd, bool recursive);
 
+/* ---------------------------------------------------------------------
+ * statmount / listmount (6.8; another mount namespace by id: 6.11)
+ */
+
+/* struct statmount of linux/mount.h (installed headers may predate it). */
+struct kisol_statmount {
+	uint32_t size, mnt_opts;
+	uint64_t mask;
+	uint32_t sb_dev_major, sb_dev_minor;
+	uint64_t sb_magic;
+	uint32_t sb_flags, fs_type;
+	uint64_t mnt_id, mnt_parent_id;
+	uint32_t mnt_id_old, mnt_parent_id_old;
+	uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+	uint32_t mnt_root, mnt_point;
+	uint64_t mnt_ns_id;
+	uint64_t spare[49];
+	char str[]; /* strings: offsets above index into it */
+};
+
+#define KISOL_STATMOUNT_SB_BASIC 0x01U
+#define KISOL_STATMOUNT_MNT_BASIC 0x02U
+#define KISOL_STATMOUNT_MNT_ROOT 0x08U
+#define KISOL_STATMOUNT_MNT_POINT 0x10U
+#define KISOL_STATMOUNT_FS_TYPE 0x20U
+#define KISOL_STATMOUNT_MNT_NS_ID 0x40U
+#define KISOL_STATMOUNT_MNT_OPTS 0x80U
+#define KISOL_LSMT_ROOT UINT64_MAX
+
+/*
+ * statmount(2) of the mount with that unique id, in the caller's mount
+ * namespace (mnt_ns_id 0) or in the one with that id. buf holds size
+ * bytes. -ENOSYS before 6.8.
+ */
+int kisol_mnt_statmount(uint64_t mnt_id, uint64_t mnt_ns_id, uint64_t mask,
+			struct kisol_statmount *buf, size_t size);
+/*
+ * listmount(2): unique ids of the mounts below mnt_id (KISOL_LSMT_ROOT:
+ * the whole namespace) into ids (at most n); returns the count.
+ */
+int kisol_mnt_listmount(uint64_t mnt_id, uint64_t mnt_ns_id, uint64_t *ids, size_t n);
+/* Unique (never reused) id of the mount path is on: statx STATX_MNT_ID_UNIQUE (6.8). */
+int kisol_mnt_unique_id(const char *path, uint64_t *ret);
+
 /* MOUNT_ATTR_* bits to MS_* flags (for the legacy path and comparisons). */
 unsigned long kisol_mnt_attr_to_ms(unsigned attr_flags);
 
