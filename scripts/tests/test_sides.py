@@ -14,7 +14,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # an area (every binary in it) or area/binary
 AUDITED = ["cgroupns", "clone3", "mntns", "netns", "nsfs/nsfs", "pivot_root", "ipcns", "pidns", "setns", "timens", "userns", "utsns/isolation",
            "cgroup_devbpf", "devpts", "pidfd", "procfs", "mount/fsconfig_legacy", "mount/setattr_tree", "overlay/perm",
-           "mount/move_mount", "mount/statmount"]
+           "mount/move_mount", "mount/statmount", "overlay/layers"]
 
 
 def binaries(entry):
