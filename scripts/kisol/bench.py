@@ -144,7 +144,9 @@ def catalog(scale=10000, ncpu=None):
     E.append(Entry("cgroup.spawn_into.v2", "cgroup", "cgroup.spawn", {"hier": "v2", "how": "into"}, quick=True))
     for f, h1 in (("memory", "v1:memory"), ("cpu", "v1:cpu"), ("pids", "v1:pids")):
         E.append(Entry(f"cgroup.write.{f}.{h1}", "cgroup", "cgroup.write", {"hier": h1, "file": f}, quick=f == "pids"))
-        E.append(Entry(f"cgroup.write.{f}.v2", "cgroup", "cgroup.write", {"hier": "v2", "file": f}))
+        # v2 limit files: skipped on hybrid hosts, measured in the qemu guests (make matrix)
+        E.append(Entry(f"cgroup.write.{f}.v2", "cgroup", "cgroup.write", {"hier": "v2", "file": f},
+                       quick=True))
     E.append(Entry("cgroup.freeze.v2", "cgroup", "cgroup.freeze", {"hier": "v2", "wait": "poll"}, quick=True))
     E.append(Entry("cgroup.freeze_spin.v2", "cgroup", "cgroup.freeze", {"hier": "v2", "wait": "spin"}))
     E.append(Entry("cgroup.freeze.v1:freezer", "cgroup", "cgroup.freeze", {"hier": "v1:freezer"}))

@@ -149,6 +149,68 @@ def repeatability(runs, above_ns=10000):
     return out
 
 
+HEADLINE = (
+    ("floor.getppid", {}, "floor.getppid (null syscall)"),
+    ("floor.fork_exit_wait", {}, "floor.fork_exit_wait"),
+    ("clone.none.create_exit_reap", {}, None),
+    ("clone.newnet.create", {}, None),
+    ("clone.newnet.create_exit_reap", {}, None),
+    ("clone.newipc.create_exit_reap", {}, None),
+    ("clone.runc.create_exit_reap", {}, None),
+    ("unshare.net", {}, None),
+    ("unshare.user", {}, None),
+    ("setns.net", {}, None),
+    ("setns.pidfd.crun", {}, None),
+    ("teardown.net", {}, None),
+    ("teardown.ipc", {}, None),
+    ("pivot_root.syscall", {}, None),
+    ("pivot_root.sequence", {}, None),
+    ("mount.overlay.mount", {"lowers": 1}, "mount.overlay.mount[lowers=1]"),
+    ("mount.overlay.mount", {"lowers": 64}, "mount.overlay.mount[lowers=64]"),
+    ("mount.mntns_copy", {"mounts": 1000}, "mount.mntns_copy[mounts=1000]"),
+    ("cgroup.mkdir.v2", {}, None),
+    ("cgroup.migrate.v2", {}, None),
+    ("cgroup.spawn_procs.v2", {}, None),
+    ("cgroup.spawn_into.v2", {}, None),
+    ("cgroup.write.memory.v1:memory", {}, None),
+    ("cgroup.freeze.v2", {}, None),
+    ("cgroup.kill.v2", {}, "cgroup.kill.v2 (poll)"),
+    ("cgroup.kill_spin.v2", {}, None),
+    ("scale.ns.net.create_exit_reap", {"existing": 1}, "scale.ns.net.create_exit_reap[existing=1]"),
+    ("scale.ns.net.create_exit_reap", {"existing": 1000}, "scale.ns.net.create_exit_reap[existing=1000]"),
+)
+
+
+def headline_table(runs):
+    """Markdown rows: multiple of the floor first, then this host's median,
+    p99 and the CV of the median across the runs."""
+    from kisol.bench import fmt_val
+    from kisol.compare import group_bench, _rekey
+    per = [list(_rekey(group_bench(r.bench)).values()) for r in runs]
+    lines = ["| benchmark | x floor | floor | median here | p99 here | CV (runs) |",
+             "|---|---:|---|---:|---:|---:|"]
+    for name, params, disp in HEADLINE:
+        vals = []
+        for gs in per:
+            g = next((g for g in gs if g.benchmark == name
+                      and all(g.params.get(k) == v for k, v in params.items())), None)
+            if g is None:
+                continue
+            xf = [r["x_floor"] for r in g.records if r.get("x_floor")]
+            vals.append((g.stats.get("median"), g.stats.get("p99"), _median(xf) if xf else None,
+                         (g.floor or "").replace("floor.", "")))
+        if len(vals) < 1:
+            continue
+        meds = [v[0] for v in vals]
+        cv = statistics.stdev(meds) / statistics.mean(meds) * 100 if len(meds) > 1 else None
+        xf = [v[2] for v in vals if v[2]]
+        lines.append(f"| {disp or name} | {f'{_median(xf):.1f}x' if xf else '-'} | "
+                     f"{vals[0][3] or '-'} | {fmt_val(_median(meds), 'ns')} | "
+                     f"{fmt_val(_median([v[1] for v in vals]), 'ns')} | "
+                     f"{f'{cv:.1f}%' if cv is not None else '-'} |")
+    return lines
+
+
 def report(outdir, facts):
     from kisol.report_data import load_dir
     from kisol.history import noise_of
@@ -202,6 +264,9 @@ def report(outdir, facts):
         for lbl, cv, _ in sorted(rep, key=lambda x: -x[1]):
             if cv > 5:
                 lines.append(f"    CV {cv:5.1f}%  {lbl}")
+        lines.append("")
+        lines.append(f"headline figures (median over the {len(q)} quiet runs):")
+        lines += headline_table(q)
     with open(os.path.join(outdir, "summary.json"), "w") as f:
         json.dump(out, f, indent=1, default=str)
     return "\n".join(lines)

@@ -288,7 +288,7 @@ def bench_plan(tree, only=(), quick=True, budget_ms=60, ncpu=2, scale=1000):
             continue
         argv = e.argv(GUEST_BENCH_DIR, budget_ms=budget_ms)
         if quick and e.family == 'scale.concurrent':
-            argv = [x.replace('rounds=3', 'rounds=1').replace('duration_ms=200', 'duration_ms=50')
+            argv = [x.replace('duration_ms=100', 'duration_ms=50')
                     for x in argv]
         sec = ''.join(c if c.isalnum() or c in '._-[]=:+,' else '_' for c in e.id)
         lines.append(f'bench_one {shlex.quote(sec)} {int(e.timeout)} {shlex.join(argv)}')

@@ -204,3 +204,34 @@ def test_unwritable_output_exit_2(tmp_path):
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip().splitlines() == ["kisol-report: /proc/kisol-no-such-dir: "
                                              "No such file or directory"]
+
+
+def test_guest_run_is_labelled_tcg_and_charts_use_human_units(tmp_path):
+    d = make_run_dir(tmp_path, "run-vm", "bench-aa-1.jsonl.gz", "2026-11-29T12:00:00+00:00",
+                     sweep_records())
+    run = json.load(open(os.path.join(d, "run.json")))
+    run.update(vm=True, vm_accel="tcg")
+    with open(os.path.join(d, "run.json"), "w") as f:
+        json.dump(run, f)
+    out = str(tmp_path / "out")
+    p = report("--from", d, "--db", str(tmp_path / "h.sqlite"), "--out", out, "--no-compare")
+    assert p.returncode == 0, p.stderr
+    html = open(os.path.join(out, "index.html")).read()
+    assert "[TCG guest]" in html and "not comparable with a host" in html
+    svgs = [open(os.path.join(out, "img", f)).read() for f in os.listdir(os.path.join(out, "img"))
+            if f.startswith("box-") and f.endswith(".svg")]
+    assert svgs and all("e+0" not in s for s in svgs)                 # never 4.5e+06
+    assert any(">µs<" in s or ">ms<" in s or ">ns<" in s for s in svgs)
+    assert any("floor: floor." in s for s in svgs)                    # the reference line
+    assert any("95% CI of the median" in s for s in svgs)
+
+
+def test_human_units_and_log_sweeps():
+    from kisol.report_plot import human_unit, geometric_sweep
+    assert human_unit([80, 150], "ns") == (1.0, "ns")
+    assert human_unit([1500, 90000], "ns") == (1e3, "µs")
+    assert human_unit([4.5e6, 9e6], "ns") == (1e6, "ms")
+    assert human_unit([2e9], "ns") == (1e9, "s")
+    assert human_unit([24000, 31000], "ops/s") == (1e3, "kops/s")
+    assert geometric_sweep([1, 10, 100, 1000]) and geometric_sweep([1, 2, 4, 8, 16, 32, 64])
+    assert not geometric_sweep([1, 2, 3, 4]) and not geometric_sweep([10, 20, 30])
