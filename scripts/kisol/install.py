@@ -5,6 +5,7 @@ DEST/run_kselftest.sh       runner (POSIX sh), prints KTAP
 DEST/kselftest-list.txt     kisol/<area>:<binary> per line
 DEST/kisol/<area>/          binaries, settings, config
 DEST/bench/                 benchmark binaries
+DEST/kisol-validate         host validator (runs the CVE cases of DEST/kisol/)
 DEST/VERSION                kisol commit and harness source
 """
 import argparse
@@ -59,6 +60,9 @@ def install(top, dest):
         if f.endswith(".c") and os.access(p[:-2], os.X_OK):
             shutil.copy2(p[:-2], bdest)
     shutil.copy2(os.path.join(top, "scripts", "run_kselftest.sh"), dest)
+    validator = os.path.join(top, "build", "kisol-validate")
+    if os.access(validator, os.X_OK):  # `make install` builds it; a bare test tree may not have it
+        shutil.copy2(validator, dest)
     with open(os.path.join(dest, "VERSION"), "w") as f:
         f.write(f"kisol {results.kisol_commit()}\nharness {results.harness_version()}\n")
     return len(lines)
