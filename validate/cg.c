@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Throwaway cgroups for the probes: <own cgroup>/kisol-validate-p<pid>-<name>
- * in the hierarchy that serves the controller, never touching the
- * subtree_control of a cgroup we did not create. A probe process is a child
+ * Throwaway cgroups for the probes: <parent>/kisol-validate-p<pid>-<name> in
+ * the hierarchy that serves the controller (parent: see pick_parent()),
+ * never touching the subtree_control of a cgroup we did not create. A probe process is a child
  * (PR_SET_PDEATHSIG) attached before it runs. Directories of a killed run
  * carry its pid and are removed by the next run (stale.c).
  */
@@ -35,11 +35,52 @@ static int copy_file(const char *from_dir, const char *to_dir, const char *file)
 	return kisol_write_file(p, buf);
 }
 
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (!p[n] || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+/*
+ * Where to make the cgroup: v1, our own cgroup. v2, the deepest cgroup from
+ * our own up to the root that hands controller c to its children (its
+ * cgroup.subtree_control lists it; any cgroup for the core) and that this
+ * user may write: a runtime makes its cgroups beside its own, never in a
+ * cgroup holding processes. -ENODEV: no cgroup enables c; -EACCES: those
+ * that do are not this user's.
+ */
+static int pick_parent(const struct kisol_cg_hier *h, enum kisol_cg_ctrl c, char *dir, size_t size)
+{
+	bool enabled = false;
+
+	snprintf(dir, size, "%s", h->own_dir);
+	if (h->version == 1)
+		return 0;
+	for (;;) {
+		char p[KISOL_CG_PATH + 32], list[512] = "";
+
+		snprintf(p, sizeof(p), "%s/cgroup.subtree_control", dir);
+		if (c == KISOL_CG_CORE ||
+		    (kisol_read_file(p, list, sizeof(list)) >= 0 && has_word(list, kisol_cg_table[c].v2))) {
+			enabled = true;
+			if (access(dir, W_OK) == 0)
+				return 0;
+		}
+		if (strlen(dir) <= strlen(h->mnt))
+			return enabled ? -EACCES : -ENODEV;
+		*strrchr(dir, '/') = '\0';
+	}
+}
+
 int vl_cg_make(enum kisol_cg_ctrl c, int version, const char *name, struct kisol_cg *ret,
 	       char *why, size_t size)
 {
 	const struct kisol_cg_hier *h;
-	char where[KISOL_CG_PATH + 32], path[KISOL_CG_PATH + 64];
+	char where[KISOL_CG_PATH + 32], parent[KISOL_CG_PATH], path[KISOL_CG_PATH + 64];
 	int r = kisol_cg_locate(c, version, &h);
 
 	kisol_cg_where(c, where, sizeof(where));
@@ -52,16 +93,29 @@ int vl_cg_make(enum kisol_cg_ctrl c, int version, const char *name, struct kisol
 		snprintf(why, size, "own cgroup not visible in %s", h->mnt);
 		return -ENOENT;
 	}
-	snprintf(path, sizeof(path), "%s/kisol-validate-p%d-%s", h->own_dir, (int)getpid(), name);
+	r = pick_parent(h, c, parent, sizeof(parent));
+	if (r == -ENODEV) {
+		snprintf(why, size, "%s is on %s but no cgroup from %s up enables it in cgroup.subtree_control "
+			 "(fix: enable it from the root down, e.g. systemd Delegate=yes for the runtime's unit)",
+			 kisol_cg_table[c].name, where, h->own_dir);
+		return r;
+	}
+	if (r == -EACCES) {
+		snprintf(why, size, "no cgroup from %s up that enables %s is writable by this user: "
+			 "not delegated (fix: systemd Delegate=yes for the user, e.g. user@.service)",
+			 h->own_dir, c == KISOL_CG_CORE ? "children" : kisol_cg_table[c].name);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/kisol-validate-p%d-%s", parent, (int)getpid(), name);
 	if (mkdir(path, 0755) < 0) {
 		r = -errno;
-		snprintf(why, size, "cannot create a cgroup in %s (%s)%s", h->own_dir, strerror(errno),
+		snprintf(why, size, "cannot create a cgroup in %s (%s)%s", parent, strerror(errno),
 			 vl_denied_errno(r) ? ": not delegated to this user" : "");
 		return r;
 	}
 	if (h->version == 1 && c == KISOL_CG_CPUSET) {
-		copy_file(h->own_dir, path, "cpuset.cpus");
-		copy_file(h->own_dir, path, "cpuset.mems");
+		copy_file(parent, path, "cpuset.cpus");
+		copy_file(parent, path, "cpuset.mems");
 	}
 	r = kisol_cg_open(path, h->version, ret);
 	if (r < 0) {
@@ -70,13 +124,6 @@ int vl_cg_make(enum kisol_cg_ctrl c, int version, const char *name, struct kisol
 		return r;
 	}
 	ret->owned = true;
-	if (h->version == 2 && c != KISOL_CG_CORE && kisol_cg_has_ctrl(ret, c) != 1) {
-		kisol_cg_destroy(ret);
-		snprintf(why, size, "%s is on %s but not enabled in %s/cgroup.subtree_control "
-			 "(fix: enable it from the root down, e.g. systemd Delegate=yes for the runtime's unit)",
-			 kisol_cg_table[c].name, where, h->own_dir);
-		return -ENODEV;
-	}
 	return 0;
 }
 

@@ -278,7 +278,7 @@ void vl_probe_cg_ctrl(struct vl_ctx *ctx, struct vl_row *row)
 		return vl_set(row, VL_UNKNOWN, VL_UNKNOWN, "unknown controller");
 	r = vl_cg_make(c, KISOL_CG_ANY, kisol_cg_table[c].name, &cg, why, sizeof(why));
 	if (r < 0)
-		return vl_set(row, vl_denied_errno(r) ? VL_NO : r == -ENODEV ? VL_NO : VL_UNKNOWN,
+		return vl_set(row, vl_denied_errno(r) || r == -ENODEV ? VL_NO : VL_UNKNOWN,
 			      VL_NO, "%s", why);
 	cg.ctrl = c;
 	switch (c) {
@@ -313,11 +313,8 @@ void vl_probe_cg_delegation(struct vl_ctx *ctx, struct vl_row *row)
 	char ctrls[256] = "";
 	int st, r;
 
-	if (make_core(row, "deleg", &cg) < 0) {
-		if (!ctx->pol.root)
-			vl_append(row, " (fix: systemd Delegate=yes for the user, e.g. user@.service)");
+	if (make_core(row, "deleg", &cg) < 0)
 		return;
-	}
 	r = run_in(&cg, noop, NULL, &st);
 	kisol_cg_read(&cg, "cgroup.controllers", ctrls, sizeof(ctrls));
 	kisol_chomp(ctrls);

@@ -2,7 +2,7 @@
 /*
  * What a run creates outside its children carries its pid: the scratch
  * directory <storage>/kisol-validate-p<pid> and cgroups
- * <own cgroup>/kisol-validate-p<pid>-<name>. A run removes its own at
+ * kisol-validate-p<pid>-<name> in our own cgroup or one of its ancestors. A run removes its own at
  * exit and those of runs whose pid is gone (killed), at start.
  */
 #include <dirent.h>
@@ -73,9 +73,16 @@ void vl_stale_remove(void)
 	struct kisol_cg_layout l;
 
 	if (kisol_cg_discover(&l) == 0)
-		for (int i = 0; i < l.n; i++)
-			if (l.h[i].own_dir[0])
-				sweep(l.h[i].own_dir, true, l.h[i].version);
+		for (int i = 0; i < l.n; i++) {
+			char dir[KISOL_CG_PATH];
+
+			/* our own cgroup and every ancestor (v2 probes make theirs there) */
+			snprintf(dir, sizeof(dir), "%s", l.h[i].own_dir);
+			while (dir[0] && strlen(dir) >= strlen(l.h[i].mnt)) {
+				sweep(dir, true, l.h[i].version);
+				*strrchr(dir, '/') = '\0';
+			}
+		}
 	for (size_t i = 0; i < sizeof(storage_dirs) / sizeof(storage_dirs[0]); i++)
 		sweep(storage_dirs[i], false, 0);
 }
