@@ -73,7 +73,7 @@ SCHEMA = {
                 "type": "object", "additionalProperties": False,
                 "required": ["cve", "commit", "test", "state", "reason"],
                 "properties": {
-                    "cve": {"type": "string", "pattern": r"^CVE-\d{4}-\d+$"},
+                    "cve": {"type": "string", "pattern": r"^CVE-\d{4}-\d+(,CVE-\d{4}-\d+)*$"},
                     "commit": _STR,
                     "test": {"type": "string", "pattern": r"^[a-z0-9_]+/[a-z0-9_]+::\S+$"},
                     "state": {"enum": ["fixed", "exposed", "not applicable"]},

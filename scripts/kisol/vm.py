@@ -221,7 +221,8 @@ def print_areas(cases, out=sys.stdout, max_fail=15):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog='kisol.vm', description='run kisol in a qemu guest')
-    ap.add_argument('mode', choices=('check', 'bench', 'both', 'validate'))
+    ap.add_argument('mode', choices=('check', 'bench', 'both', 'validator', 'validate'),
+                    help='validate: check the arguments only; validator: run kisol-validate in the guest')
     ap.add_argument('--kernel', required=True, help='6.1, 6.12, or a path to a bzImage')
     ap.add_argument('--smoke', action='store_true',
                     help='keep only the --areas the tree has (at least one)')
@@ -322,6 +323,10 @@ def run(a):
     if a.smoke:
         areas = smoke_areas(a.tree, areas)
     pairs = vm_initramfs.selected_collections(a.tree, areas)
+    if a.mode == 'validator':
+        if not os.access(os.path.join(a.tree, 'kisol-validate'), os.X_OK):
+            raise UserError(f"install tree '{a.tree}' has no kisol-validate (make install)")
+        pairs = []
     plan, nbench = ('', 0)
     if a.mode in ('bench', 'both'):
         plan, nbench = bench_plan(a.tree, a.bench.split(), not a.bench_full,
@@ -348,9 +353,13 @@ def run(a):
         ('KISOL_RUN_ID', run_id)))
     initrd = os.path.join(work, 'initramfs.cpio')
     t_build = time.monotonic()
+    extra = {BENCH_PLAN: plan} if plan else {}
+    if mode == 'validator' and kernel.config and os.path.isfile(kernel.config):
+        with open(kernel.config) as f:   # Debian kernels have no /proc/config.gz
+            extra[f'boot/config-{kernel.release}'] = f.read()
     listing, loaded, missing = vm_initramfs.build(
         initrd, tree=a.tree, init_script=INIT, conf_text=conf, kernel=kernel,
-        extra_files={BENCH_PLAN: plan} if plan else {}, extra_modules=a.modules.split())
+        extra_files=extra, extra_modules=a.modules.split())
     t_build = time.monotonic() - t_build
     with open(os.path.join(work, 'initramfs.list'), 'w') as f:
         f.writelines(f'{k} {p}\n' for p, k in listing)
@@ -428,6 +437,8 @@ def run(a):
            'wall_s': round(wall, 1), 'boot_attempts': attempts, 'boot_failures': boot_failures, 'initramfs_build_s': round(t_build, 2),
            'guest_info': stream.info, 'modules_missing': missing,
            'console_problems': console_problems(_read(console))}
+    if mode == 'validator':
+        return validator_results(stream, out_dir, run, kernel)
     results.write_run(out_dir, run)
     if mode != 'bench':
         results.write_cases(out_dir, run_id, sorted(cases, key=lambda c: c['id']))
@@ -444,6 +455,34 @@ def run(a):
     print(f'vm: results in {os.path.relpath(out_dir)}')
     bad = n.get('fail', 0) + n.get('error', 0) + n.get('xpass', 0)
     return 0 if complete and not bad else 1
+
+
+def validator_results(stream, out_dir, run, kernel):
+    """kisol-validate's output as root and as uid 65534: validate-<who>.json and .txt."""
+    from kisol import validate_schema
+    results.write_run(out_dir, run)
+    bad = 0
+    for sec in stream.sections:
+        if sec.kind != 'validate':
+            continue
+        text = '\n'.join(sec.lines).strip() + '\n'
+        name, _, ext = (sec.name.replace('/', '_') or 'run-txt').rpartition('-')
+        with open(os.path.join(out_dir, f'validate-{name}.{ext}'), 'w') as f:
+            f.write(text)
+        if ext == 'txt':
+            print(f'vm: kisol-validate ({name}, rc={sec.rc}):')
+            print(text, end='')
+            continue
+        try:
+            errs = validate_schema.errors(json.loads(text))
+        except ValueError as e:
+            errs = [f'not JSON: {e}']
+        for e in errs:
+            print(f'vm: validate-{name}.json: {e}', file=sys.stderr)
+        bad += bool(errs) or sec.rc not in (0, 1)
+    print(f'vm: {kernel.release} cgroup={run["cgroup_layout"]}: kisol-validate results in '
+          f'{os.path.relpath(out_dir)}{"" if run["complete"] else "; INCOMPLETE: " + run["incomplete_reason"]}')
+    return 0 if run['complete'] and not bad else 1
 
 
 if __name__ == '__main__':

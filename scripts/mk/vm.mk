@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # VM runs: the kisol install tree inside qemu guests on Debian kernels.
 #   make vm-check  KERNEL=6.1|6.12|/path/bzImage [KERNEL_MODULES=dir] [CGROUP=v2|v1|hybrid] [AREA="..."]
+#   make vm-validate KERNEL=... [CGROUP=...]  (kisol-validate in the guest, as root and uid 65534)
 #   make vm-bench  KERNEL=... [BENCH="id globs"] [BENCH_FULL=1]
 #   make vm-smoke  (one kernel, a few areas; what .ci/run calls)
 #   make matrix    KERNELS="6.1 6.12 host" [CGROUP=hybrid] [AREA=...] [MATRIX_BENCH=0]
@@ -21,19 +22,22 @@ VM_PY          := PYTHONPATH=scripts $(PYTHON) -m
 VM_COMMON       = --kernel '$(KERNEL)' --kernel-modules '$(KERNEL_MODULES)' --cgroup '$(CGROUP)' \
                   --tree $(INSTALL_PATH) --timeout $(VM_TIMEOUT) $(VM_ARGS)
 
-.PHONY: vm-deps vm-validate vm-check vm-bench vm-smoke matrix
+.PHONY: vm-deps vm-args vm-validate vm-check vm-bench vm-smoke matrix
 
 vm-deps:
 	@scripts/install-deps --vm
 
 # Fails fast (exit 2, one line) on a bad KERNEL/CGROUP before anything is built.
-vm-validate:
+vm-args:
 	@$(VM_PY) kisol.vm validate --kernel '$(KERNEL)' --cgroup '$(CGROUP)'
 
-vm-check: vm-validate vm-deps install
+vm-validate: vm-args vm-deps install
+	@$(VM_PY) kisol.vm validator $(VM_COMMON)
+
+vm-check: vm-args vm-deps install
 	@$(VM_PY) kisol.vm check $(VM_COMMON) --areas '$(AREA)'
 
-vm-bench: vm-validate vm-deps install $(BENCH_BIN)
+vm-bench: vm-args vm-deps install $(BENCH_BIN)
 	@$(VM_PY) kisol.vm bench $(VM_COMMON) --bench '$(BENCH)' $(if $(BENCH_FULL),--bench-full)
 
 vm-smoke: vm-deps install
