@@ -230,7 +230,7 @@ static void verdict(const char *out, const char *name, struct vl_sec *s)
 	}
 	s->state = VL_SEC_NA;
 	if (!line) {
-		snprintf(s->reason, sizeof(s->reason), "no result from the case");
+		snprintf(s->reason, sizeof(s->reason), "no result from the case (cut after 10 s, or it crashed)");
 		return;
 	}
 	{
