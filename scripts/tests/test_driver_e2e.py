@@ -26,6 +26,8 @@ TEST(passes) { ASSERT_EQ(1, 1); }
 TEST(fails) { ASSERT_EQ(1, 2) TH_LOG("demo failure marker"); }
 TEST(skips) { SKIP(return, "demo skip reason"); }
 TEST(crashes) { raise(SIGSEGV); }
+TEST(sig_xfail) { KISOL_XFAIL(return, "demo signature"); }
+TEST(fail_then_sig) { EXPECT_EQ(1, 2); KISOL_XFAIL(return, "demo signature"); }
 FIXTURE(fx) { int x; };
 FIXTURE_VARIANT(fx) { int want; };
 FIXTURE_VARIANT_ADD(fx, good) { .want = 1 };
@@ -136,7 +138,7 @@ def test_outcomes(demo_run):
     want = {"global.passes": "pass", "global.fails": "fail", "global.skips": "skip",
             "global.crashes": "fail", "fx.good.check": "pass", "fx.bad.check": "xfail",
             "fx.good.xpass": "xpass", "fx.bad.xpass": "pass", "global.orphan": "pass",
-            "slow.hangs": "fail"}
+            "slow.hangs": "fail", "global.sig_xfail": "xfail", "global.fail_then_sig": "fail"}
     assert {k: v["verdict"] for k, v in cases.items()} == want, p.stdout
     assert p.returncode == 1
 
@@ -150,6 +152,9 @@ def test_ids_reasons_and_output(demo_run):
     assert "demo failure marker" in cases["global.fails"]["output"]
     assert cases["global.passes"]["meta"] == {"cve": "CVE-0000-0000", "commit": "0123456789ab"}
     assert cases["global.fails"]["id"] == "cases/demo/demo::global.fails"
+    # a failure before a runtime XFAIL's signature is not swallowed by it
+    assert cases["global.sig_xfail"]["reason"] == "demo signature"
+    assert "not XFAIL" in cases["global.fail_then_sig"]["output"]
 
 
 def test_select_one_with_k(demo):
