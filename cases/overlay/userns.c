@@ -377,13 +377,19 @@ KISOL_META(usec, cve_2021_3493_file_caps_namespaced, "cve=CVE-2021-3493;commit=7
 /* st_ino of a copied-up file in an unprivileged overlay               */
 
 /*
- * overlayfs.rst promises persistent st_ino when all layers are on one
- * filesystem. In a user namespace overlay cannot decode origin file
- * handles (c846af050f94 "ovl: check privs before decoding file handle"),
- * so a copied-up file reports the lower st_ino until the next mount and
- * the upper one after it, and a new hardlink reports the upper one at
- * once. Observed on 6.18 (and as root the same sequence keeps st_ino):
- * marked XFAIL, so a kernel that keeps st_ino here shows up as XPASS.
+ * overlayfs.rst ("Inode properties") promises a constant and persistent
+ * st_ino when all layers are on one filesystem, the persistence "if all
+ * underlying filesystems support NFS file handles". An overlay mounted in
+ * a user namespace treats them as unsupported, by design since
+ * c846af050f94 ("ovl: check privs before decoding file handle", 5.11):
+ * without CAP_DAC_READ_SEARCH in the initial user namespace
+ * ovl_can_decode_fh() says no, so copy-up stores a null origin, and every
+ * later lookup of the copy finds no lower inode and reports the upper
+ * one's st_ino: after a remount, and at once for a new hardlink (its
+ * dentry is dropped to force that lookup), while the first name keeps the
+ * lower st_ino until the remount. Root with the same layers keeps st_ino
+ * throughout. That exact picture (null origin outside, the upper inode's
+ * st_ino) is a runtime XFAIL; any other st_ino fails.
  */
 FIXTURE(uino) {
 	struct kisol_ovl o;
@@ -407,31 +413,48 @@ FIXTURE_TEARDOWN(uino)
 	kisol_ovl_cleanup(&self->o);
 }
 
+/* st_ino of f (and of its new hardlink f_link) at each step, as seen in the user namespace. */
+struct ino_steps {
+	int64_t mount_err;      /* -errno of the userxattr mount, 0 when mounted */
+	int64_t lower_only;     /* f before any change */
+	int64_t copied_up;      /* f after chmod copied it up */
+	int64_t new_link;       /* f_link, just created */
+	int64_t remounted;      /* f after a remount */
+	int64_t link_remounted; /* f_link after the remount */
+};
+
+static int64_t stat_ino(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (int64_t)st.st_ino : 0;
+}
+
 static int ino_child(int sock, void *arg)
 {
 	struct kisol_ovl *o = arg;
-	int64_t ino[5] = { 0 };
+	struct ino_steps s = { 0 };
 	char f[2 * PATH_MAX], fl[2 * PATH_MAX], log[256];
-	struct stat st;
 
 	kisol_mnt_set_propagation("/", MS_PRIVATE, true);
 	o->upperfs[0] = '\0';
-	if (kisol_ovl_mount(o, KISOL_MNT_API_AUTO, "userxattr", 0, log, sizeof(log)) < 0)
+	s.mount_err = kisol_ovl_mount(o, KISOL_MNT_API_AUTO, "userxattr", 0, log, sizeof(log));
+	if (s.mount_err < 0)
 		goto out;
+	s.mount_err = 0;
 	snprintf(f, sizeof(f), "%s/f", o->merged);
 	snprintf(fl, sizeof(fl), "%s/f_link", o->merged);
-	if (stat(f, &st) == 0)
-		ino[0] = (int64_t)st.st_ino;        /* lower only */
-	if (chmod(f, 0600) == 0 && stat(f, &st) == 0)
-		ino[1] = (int64_t)st.st_ino;        /* copied up */
-	if (link(f, fl) == 0 && stat(fl, &st) == 0)
-		ino[2] = (int64_t)st.st_ino;        /* new hardlink */
-	if (kisol_ovl_remount(o, log, sizeof(log)) == 0 && stat(f, &st) == 0)
-		ino[3] = (int64_t)st.st_ino;        /* after remount */
-	if (stat(fl, &st) == 0)
-		ino[4] = (int64_t)st.st_ino;
+	s.lower_only = stat_ino(f);
+	if (chmod(f, 0600) == 0)
+		s.copied_up = stat_ino(f);
+	if (link(f, fl) == 0)
+		s.new_link = stat_ino(fl);
+	if (kisol_ovl_remount(o, log, sizeof(log)) == 0) {
+		s.remounted = stat_ino(f);
+		s.link_remounted = stat_ino(fl);
+	}
 out:
-	kisol_send(sock, ino, sizeof(ino));
+	kisol_send(sock, &s, sizeof(s));
 	return 0;
 }
 
@@ -441,23 +464,46 @@ TEST_F(uino, st_ino_persistent_in_user_namespace)
 				       .unpriv = true, .unpriv_uid = OUTSIDE_ID,
 				       .unpriv_gid = OUTSIDE_ID, .map_root = true };
 	struct kisol_ovl o = self->o;
-	int64_t ino[5];
-	int i;
+	char lower[2 * PATH_MAX], upper[2 * PATH_MAX];
+	struct stat lst, ust;
+	struct ino_steps s;
+	ssize_t origin;
 
 	ASSERT_EQ(0, kisol_spawn(&so, ino_child, &o, &self->child));
-	ASSERT_EQ((int)sizeof(ino), kisol_recv(self->child.sock, ino, sizeof(ino), KISOL_TIMEOUT_MS));
-	/* braces: the harness macros end in a for loop of their own */
-	for (i = 0; i < 5; i++) {
-		ASSERT_NE(0, ino[i]) TH_LOG("step %d did not run in the child", i);
-	}
-	for (i = 1; i < 5; i++) {
-		EXPECT_EQ(ino[0], ino[i]) TH_LOG("st_ino %lld at step %d, %lld before copy-up",
-						 (long long)ino[i], i, (long long)ino[0]);
-	}
+	ASSERT_EQ((int)sizeof(s), kisol_recv(self->child.sock, &s, sizeof(s), KISOL_TIMEOUT_MS));
+	if (s.mount_err < 0)
+		SKIP(return, "overlay mount with userxattr in a user namespace: %s",
+		     strerrorname_np((int)-s.mount_err));
+	ASSERT_NE(0, s.lower_only);
+	ASSERT_NE(0, s.copied_up) TH_LOG("chmod (copy-up) failed in the child");
+	ASSERT_NE(0, s.new_link) TH_LOG("link failed in the child");
+	ASSERT_NE(0, s.remounted) TH_LOG("remount failed in the child");
+	ASSERT_NE(0, s.link_remounted);
+	/* outside: the objects under test */
+	snprintf(lower, sizeof(lower), "%s/f", self->o.lower[0]);
+	snprintf(upper, sizeof(upper), "%s/f", self->o.upper);
+	ASSERT_EQ(0, lstat(lower, &lst));
+	ASSERT_EQ(0, lstat(upper, &ust)) TH_LOG("f was not copied up to the upper layer");
+	EXPECT_EQ((int64_t)lst.st_ino, s.lower_only);
+	EXPECT_EQ(s.lower_only, s.copied_up) TH_LOG("st_ino changed on copy-up within one mount");
+	if (s.new_link == s.lower_only && s.remounted == s.lower_only &&
+	    s.link_remounted == s.lower_only)
+		return;
+	origin = lgetxattr(upper, "user.overlay.origin", NULL, 0);
+	if (origin == 0 && s.new_link == (int64_t)ust.st_ino &&
+	    s.remounted == (int64_t)ust.st_ino && s.link_remounted == (int64_t)ust.st_ino)
+		KISOL_XFAIL(return, "known upstream (c846af050f94, by design): in a user namespace "
+			    "overlay cannot decode file handles, stores a null origin on copy-up, "
+			    "and a new hardlink and the file after a remount report the upper "
+			    "st_ino (%lld) instead of the lower one (%lld)",
+			    (long long)ust.st_ino, (long long)lst.st_ino);
+	EXPECT_EQ(s.lower_only, s.new_link) TH_LOG("new hardlink");
+	EXPECT_EQ(s.lower_only, s.remounted) TH_LOG("after remount");
+	EXPECT_EQ(s.lower_only, s.link_remounted) TH_LOG("hardlink after remount");
+	TH_LOG("upper st_ino %lld, user.overlay.origin: %zd bytes (%s)", (long long)ust.st_ino,
+	       origin, origin < 0 ? strerror(errno) : "present");
 }
-XFAIL_ADD(uino, same_fs, st_ino_persistent_in_user_namespace);
 KISOL_META(uino, st_ino_persistent_in_user_namespace,
-	   "commit=c846af050f94;ref=overlayfs.rst Inode properties;"
-	   "xfail=unprivileged overlay: copied-up st_ino not kept across remount (origin file handles not decoded without privilege)")
+	   "commit=c846af050f94;ref=overlayfs.rst Inode properties")
 
 KISOL_MAIN
