@@ -410,14 +410,18 @@ TEST_F(into, dead_cgroup_refused)
 }
 
 /*
- * Kernel bug found by kisol on 6.18: cgroup_css_set_fork() reads the
- * expected kill_seq before kargs->cgrp is set, so it takes the parent's
- * cgroup kill_seq; cgroup_post_fork() then compares it with the target's
- * and SIGKILLs a CLONE_INTO_CGROUP child whenever the parent's cgroup was
- * ever cgroup.kill-ed. Introduced with b69bb476dee9 ("cgroup: fix race
- * between fork and cgroup.kill", 6.14, also backported to stable lines).
- * Seen on 6.18.44; not on Debian 6.1.0-57 / 6.12.117 guests. The child
- * must survive: it was never killed. A kernel with the bug gives XFAIL.
+ * Known kernel bug, fixed by 8e3599202166 ("cgroup: fix spurious SIGKILL of
+ * CLONE_INTO_CGROUP children", 7.3-rc, with the selftest 3f4b7d1a49c5):
+ * since b69bb476dee9 ("cgroup: fix race between fork and cgroup.kill",
+ * 6.14, backported to stable lines) cgroup_css_set_fork() reads the
+ * expected kill_seq before kargs->cgrp is set, i.e. from the parent's
+ * cgroup, and cgroup_post_fork() compares it with the target's. So a
+ * CLONE_INTO_CGROUP child is SIGKILLed at birth whenever the two cgroups'
+ * kill_seq differ: the parent's cgroup was once cgroup.kill-ed, or only the
+ * target was (before the fork). Seen on 6.18.44; Debian's 6.1.0-57 and
+ * 6.12.117 pass (6.12 carries the fix). The child must survive: nothing
+ * killed it after it was born. A SIGKILL at birth is XFAIL; anything else
+ * that is not a clean exit fails.
  */
 /* Helper process: moves into src, clones into dst, reports the wait status (or -errno). */
 static int64_t clone_into_from(const struct kisol_cg *src, const struct kisol_cg *dst)
@@ -451,26 +455,43 @@ static int64_t clone_into_from(const struct kisol_cg *src, const struct kisol_cg
 	return res;
 }
 
-TEST_F(into, survives_parent_cgroup_kill_seq)
+/*
+ * From a fresh cgroup src into dst, after cgroup.kill on the empty cgroup
+ * kill_src (src) or kill_dst (dst) before the fork; the child must exit 42.
+ */
+static void check_clone_after_kill(struct __test_metadata *_metadata, struct kisol_cg *dst,
+				   bool kill_src)
 {
 	struct kisol_cg src = KISOL_CG_INIT;
 	int64_t res;
 	int st;
 
-	NEED_CG_FILE(&self->cg, "cgroup.kill");
+	NEED_CG_FILE(dst, "cgroup.kill");
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &src));
-	ASSERT_EQ(0, kisol_cg_write(&src, "cgroup.kill", "1")); /* empty: kills nobody */
-	res = clone_into_from(&src, &self->cg);
+	/* empty: kills nobody, only moves that cgroup's kill_seq on */
+	ASSERT_EQ(0, kisol_cg_write(kill_src ? &src : dst, "cgroup.kill", "1"));
+	res = clone_into_from(&src, dst);
 	kisol_cg_destroy(&src);
 	if (res == -ENOSYS)
 		SKIP(return, "clone3 CLONE_INTO_CGROUP: ENOSYS");
 	ASSERT_LE(0, res) TH_LOG("clone3: %s", strerror((int)-res));
 	st = (int)res;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
-		KISOL_XFAIL(return, "kernel bug: CLONE_INTO_CGROUP child SIGKILLed at birth because "
-			 "the parent's cgroup was once cgroup.kill-ed (kill_seq taken from the "
-			 "parent's cgroup, not the target's)");
+		KISOL_XFAIL(return, "known kernel bug, fixed by 8e3599202166: CLONE_INTO_CGROUP "
+			    "child SIGKILLed at birth because the %s cgroup was once cgroup.kill-ed "
+			    "(kill_seq read from the parent's cgroup, compared with the target's)",
+			    kill_src ? "parent's" : "target");
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 42) TH_LOG("status 0x%x", st);
+}
+
+TEST_F(into, survives_parent_cgroup_kill_seq)
+{
+	check_clone_after_kill(_metadata, &self->cg, true);
+}
+
+TEST_F(into, survives_target_cgroup_kill_seq)
+{
+	check_clone_after_kill(_metadata, &self->cg, false);
 }
 
 /* Control: from a never-killed cgroup the same clone succeeds. */
@@ -489,7 +510,11 @@ TEST_F(into, clone_from_fresh_cgroup)
 }
 
 KISOL_META(into, survives_parent_cgroup_kill_seq,
-	   "bug=CLONE_INTO_CGROUP child killed by the parent cgroup's kill_seq;introduced=b69bb476dee9")
+	   "bug=CLONE_INTO_CGROUP child killed by the parent cgroup's kill_seq;"
+	   "introduced=b69bb476dee9;commit=8e3599202166")
+KISOL_META(into, survives_target_cgroup_kill_seq,
+	   "bug=CLONE_INTO_CGROUP child killed after an earlier cgroup.kill of the target;"
+	   "introduced=b69bb476dee9;commit=8e3599202166;ref=selftest 3f4b7d1a49c5")
 
 /* ---- PSI ---- */
 
