@@ -11,6 +11,10 @@
 #include "lib_cgroup/cgcase.h"
 
 CG_FIXTURE(cs, KISOL_CG_CPUSET)
+/* Tests of properties cgroup v1 does not have: a v2 variant only. */
+CG_FIXTURE_V2(cs_v2, KISOL_CG_CPUSET)
+/* Tests of interfaces cgroup v2 does not have: a v1 variant only. */
+CG_FIXTURE_V1(cs_v1, KISOL_CG_CPUSET)
 
 static const char *F(int version, const char *v1, const char *v2)
 {
@@ -186,13 +190,11 @@ TEST_F(cs, empty_cpus)
 }
 
 /* v1 cpu_exclusive needs an exclusive parent (EACCES below a non-exclusive cpuset). */
-TEST_F(cs, v1_exclusive_needs_exclusive_parent)
+TEST_F(cs_v1, v1_exclusive_needs_exclusive_parent)
 {
 	struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t v;
 
-	if (variant->version == 2)
-		SKIP(return, "cpuset.cpu_exclusive is cgroup v1 only (v2 uses partitions)");
 	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, "cpuset.cpu_exclusive", &v));
 	if (v)
 		SKIP(return, "test cgroup is already exclusive");
@@ -202,12 +204,10 @@ TEST_F(cs, v1_exclusive_needs_exclusive_parent)
 }
 
 /* v2 partitions: member by default, bad values EINVAL, "root" is taken (valid or invalid) and undone. */
-TEST_F(cs, v2_partition)
+TEST_F(cs_v2, v2_partition)
 {
 	char buf[128];
 
-	if (variant->version == 1)
-		SKIP(return, "cpuset partitions are cgroup v2 only");
 	NEED_CG_FILE(&self->cg, "cpuset.cpus.partition");
 	NEED_CPUS(2);
 	ASSERT_LE(0, read_list(&self->cg, "cpuset.cpus.partition", buf, sizeof(buf)));

@@ -14,6 +14,8 @@
 #define MiB (1024LL * 1024)
 
 CG_FIXTURE(mem, KISOL_CG_MEMORY)
+/* Tests of interfaces cgroup v2 does not have: a v1 variant only. */
+CG_FIXTURE_V1(mem_v1, KISOL_CG_MEMORY)
 
 static const char *F(int version, const char *v1, const char *v2)
 {
@@ -284,10 +286,8 @@ TEST_F(mem, swap_limit)
 }
 
 /* v1 memsw limit below the memory limit is refused (EINVAL); v2 swap.max is independent. */
-TEST_F(mem, memsw_not_below_limit)
+TEST_F(mem_v1, memsw_not_below_limit)
 {
-	if (variant->version == 2)
-		SKIP(return, "memory.memsw.* is cgroup v1 only");
 	NEED_CG_FILE(&self->cg, "memory.memsw.limit_in_bytes");
 	ASSERT_EQ(0, set_limit(&self->cg, 1, 64 * MiB));
 	EXPECT_EQ(-EINVAL, kisol_cg_write_int(&self->cg, "memory.memsw.limit_in_bytes", 32 * MiB));
@@ -295,24 +295,20 @@ TEST_F(mem, memsw_not_below_limit)
 }
 
 /* v1 use_hierarchy is 1 and can no longer be turned off. */
-TEST_F(mem, v1_use_hierarchy)
+TEST_F(mem_v1, v1_use_hierarchy)
 {
 	int64_t v;
 
-	if (variant->version == 2)
-		SKIP(return, "memory.use_hierarchy is cgroup v1 only (v2 is always hierarchical)");
 	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, "memory.use_hierarchy", &v));
 	EXPECT_EQ(1, v);
 	EXPECT_EQ(-EINVAL, kisol_cg_write(&self->cg, "memory.use_hierarchy", "0"));
 }
 
 /* v1 memory.oom_control reports oom_kill_disable/under_oom/oom_kill. */
-TEST_F(mem, v1_oom_control)
+TEST_F(mem_v1, v1_oom_control)
 {
 	int64_t v;
 
-	if (variant->version == 2)
-		SKIP(return, "memory.oom_control is cgroup v1 only");
 	ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "memory.oom_control", "oom_kill_disable", &v));
 	EXPECT_EQ(0, v);
 	ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "memory.oom_control", "under_oom", &v));

@@ -10,6 +10,8 @@
 #include "lib_cgroup/cgcase.h"
 
 CG_FIXTURE(pids, KISOL_CG_PIDS)
+/* Tests of properties cgroup v1 does not have: a v2 variant only. */
+CG_FIXTURE_V2(pids_v2, KISOL_CG_PIDS)
 
 struct forker {
 	int forks;   /* processes to try to fork (kept alive) */
@@ -250,13 +252,11 @@ TEST_F(pids, peak)
 }
 
 /* clone3(CLONE_INTO_CGROUP) into a full v2 cgroup fails with EAGAIN. */
-TEST_F(pids, clone_into_full_eagain)
+TEST_F(pids_v2, clone_into_full_eagain)
 {
 	int pidfd = -1;
 	pid_t pid;
 
-	if (variant->version != 2)
-		SKIP(return, "CLONE_INTO_CGROUP is cgroup v2 only");
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "pids.max", "0"));
 	pid = cg_clone_into_fresh(&self->cg, &pidfd);
 	if (pid == 0)

@@ -136,6 +136,8 @@ KISOL_META(global, cve_2022_0492_release_agent_mapped_nobody,
 /* ---- CVE-2021-4197 ---- */
 
 CG_FIXTURE(r4197, KISOL_CG_CORE)
+/* Tests of properties cgroup v1 does not have: a v2 variant only. */
+CG_FIXTURE_V2(r4197_v2, KISOL_CG_CORE)
 
 struct opener {
 	char path[KISOL_CG_PATH + 32];
@@ -255,14 +257,12 @@ static bool v2_nsdelegate(void)
  * With nsdelegate: an fd opened inside a cgroupns rooted at dst, used from
  * outside, must not move a task the opener could not see (ENOENT).
  */
-TEST_F(r4197, open_time_cgroupns)
+TEST_F(r4197_v2, open_time_cgroupns)
 {
 	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	struct opener o = { .cgroupns = true };
 	int fd, r;
 
-	if (variant->version == 1)
-		SKIP(return, "namespace delegation boundaries (nsdelegate) are cgroup v2 only");
 	if (!v2_nsdelegate())
 		SKIP(return, "cgroup2 is mounted without nsdelegate: cgroupns are no delegation boundary here");
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
@@ -278,7 +278,7 @@ TEST_F(r4197, open_time_cgroupns)
 	kisol_cg_destroy(&src);
 	kisol_cg_destroy(&dst);
 }
-KISOL_META(r4197, open_time_cgroupns, "cve=CVE-2021-4197;commit=e57457641613")
+KISOL_META(r4197_v2, open_time_cgroupns, "cve=CVE-2021-4197;commit=e57457641613")
 
 /* ---- CVE-2021-4154 ---- */
 
