@@ -122,7 +122,7 @@ static int c_report(int sock, void *arg)
 	}
 }
 
-/* Child: set the name given by arg, report it, stay until go. */
+/* Child: set the name given by arg, report it, stay until go, then report it again. */
 static int c_set(int sock, void *arg)
 {
 	const char *name = arg;
@@ -131,7 +131,10 @@ static int c_set(int sock, void *arg)
 	KISOL_TX(F->set(name, strlen(name)) < 0 ? -errno : 0);
 	if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
 		return 2;
-	kisol_wait_go(sock);
+	if (kisol_wait_go(sock) < 0)
+		return 0;
+	if (F->get(buf, sizeof(buf)) < 0 || kisol_send_str(sock, buf) < 0)
+		return 3;
 	return 0;
 }
 
@@ -176,7 +179,12 @@ TEST_F(uts_iso, set_inside_invisible_outside)
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
 	EXPECT_STREQ("kisol-in", buf);
 	ASSERT_EQ(0, F->get(buf, sizeof(buf)));
-	EXPECT_STREQ(self->before, buf);
+	EXPECT_STREQ(self->before, buf) TH_LOG("%s set inside leaked out", F->name);
+	/* and the inside keeps its own name after we looked outside */
+	ASSERT_EQ(0, kisol_send_int(self->a.sock, 1));
+	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
+	EXPECT_STREQ("kisol-in", buf);
+	EXPECT_EQ(0, kisol_child_exit_code(&self->a, KISOL_TIMEOUT_MS));
 }
 
 static int c_limits(int sock, void *arg)
