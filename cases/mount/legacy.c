@@ -238,14 +238,28 @@ TEST_F(prop, mountinfo_fields)
 	}
 }
 
-/* An unbindable mount cannot be bind mounted. */
+/*
+ * Making the bind unbindable, whatever it was (shared, private, slave),
+ * leaves it private and unbindable: no peer group, no master, nothing
+ * propagates into it from its old peer or master, and it cannot be bind
+ * mounted.
+ */
 TEST_F(prop, unbindable_refuses_bind)
 {
-	char c[PATH_MAX + 16];
+	char c[PATH_MAX + 16], pa[PATH_MAX + 16], pb[PATH_MAX + 16];
+	struct kisol_mnt_info mb;
 
 	snprintf(c, sizeof(c), "%s/c", self->dir);
 	ASSERT_EQ(0, mkdir(c, 0755));
 	ASSERT_EQ(0, kisol_mnt_set_propagation(self->b, MS_UNBINDABLE, false));
+	ASSERT_EQ(0, kisol_mnt_info(0, self->b, &mb));
+	EXPECT_TRUE(mb.unbindable);
+	EXPECT_EQ(0, mb.shared) TH_LOG("still in peer group %d", mb.shared);
+	EXPECT_EQ(0, mb.master) TH_LOG("still a slave of %d", mb.master);
+	snprintf(pa, sizeof(pa), "%s/x", self->a);
+	snprintf(pb, sizeof(pb), "%s/x", self->b);
+	ASSERT_EQ(0, kisol_mnt_tmpfs(pa, NULL));
+	EXPECT_EQ(0, kisol_mnt_is_mountpoint(pb)) TH_LOG("a mount under a propagated into b");
 	EXPECT_EQ(-EINVAL, kisol_mnt_bind(self->b, c, false));
 	EXPECT_EQ(0, kisol_mnt_is_mountpoint(c));
 }
