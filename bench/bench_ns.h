@@ -23,40 +23,6 @@
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
-/*
- * One timed process creation with the given CLONE_NEW* flags. create: from
- * the clone until it returns in the parent (the child is then killed and
- * reaped, untimed). create_exit_reap: clone, the child's exit and the
- * parent's wait, which includes namespace teardown done on exit.
- */
-static __attribute__((unused)) int ns_clone_timed(uint64_t flags, bool exit_reap, double *ret_ns)
-{
-	struct kisol_clone_opts o = { .flags = flags, .cgroup_fd = -1 };
-	uint64_t t0, t1 = 0;
-	pid_t pid;
-
-	t0 = kisol_now_ns();
-	pid = kisol_clone(&o, NULL);
-	if (pid == 0) {
-		if (!exit_reap)
-			for (;;)
-				pause();
-		_exit(0);
-	}
-	if (pid < 0)
-		return pid;
-	if (!exit_reap) {
-		t1 = kisol_now_ns();
-		kill(pid, SIGKILL);
-	}
-	if (waitpid(pid, NULL, 0) != pid)
-		return -errno;
-	if (exit_reap)
-		t1 = kisol_now_ns();
-	*ret_ns = (double)(t1 - t0);
-	return 0;
-}
-
 #endif
 
 #define NS_SET_RUNC (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET)
