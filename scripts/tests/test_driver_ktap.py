@@ -84,9 +84,20 @@ def test_counts_table_counts_both_kinds():
              {"area": "pidns", "verdict": "fail", "meta": {"sides": "both"}}]
     lines = counts.table(cases).splitlines()
     assert lines[0].endswith("| both sides | one side |")
-    assert lines[2] == "| pidns | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 1 | 0 |"
-    assert lines[3] == "| utsns | 3 | 2 | 0 | 1 | 0 | 0 | 0 | 1 | 1 |"
-    assert lines[4] == "| **all** | **4** | 2 | 1 | 1 | 0 | 0 | 0 | 2 | 1 |"
+    assert lines[2] == "| pidns | 1 | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 1 | 0 |"
+    assert lines[3] == "| utsns | 3 | 3 | 2 | 0 | 1 | 0 | 0 | 0 | 1 | 1 |"
+    assert lines[4] == "| **all** | **4** | **4** | 2 | 1 | 1 | 0 | 0 | 0 | 2 | 1 |"
+
+
+def test_counts_bodies_count_a_test_once_over_its_variants():
+    def case(binary, test, verdict="pass"):
+        return {"area": "a", "id": f"{binary}::{test}", "verdict": verdict}
+    cases = [case("cases/a/x", "fx.v1.t"), case("cases/a/x", "fx.v2.t", "skip"),
+             case("cases/a/x", "fx.v1.u"), case("cases/a/x", "global.solo"),
+             case("cases/a/y", "fx.v1.t"),          # same names, other binary: another body
+             case("cases/a/x", "gx.v1.t")]          # same test name, other fixture
+    line = counts.table(cases).splitlines()[2]
+    assert line.startswith("| a | 6 | 5 | 5 | 0 | 1 |"), line
 
 
 @pytest.mark.parametrize("bad", ["only\ttwo\n", "f\tv\tt\tthirty\t0\n"])
