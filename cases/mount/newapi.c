@@ -80,6 +80,9 @@ FIXTURE_VARIANT(nm) {
 	FIXTURE_VARIANT_ADD(nm, name##_fsmount) { .attr = a, .opt = o };             \
 	FIXTURE_VARIANT_ADD(nm, name##_setattr) { .attr = a, .opt = o, .by_setattr = true }
 
+/* each attribute on its mount and absent from another mount of the same superblock */
+KISOL_META(nm, ALL, "sides=both")
+
 ATTR(rdonly, MOUNT_ATTR_RDONLY, "ro");
 ATTR(nosuid, MOUNT_ATTR_NOSUID, "nosuid");
 ATTR(nodev, MOUNT_ATTR_NODEV, "nodev");
@@ -107,7 +110,8 @@ static void mount_with_attr(struct __test_metadata *_metadata, FIXTURE_DATA(nm) 
 	ASSERT_EQ(0, kisol_mnt_attach(fd, self->a));
 	close(fd);
 	ASSERT_EQ(0, kisol_mnt_bind(self->a, self->b, false));
-	ASSERT_EQ(0, kisol_mnt_remount_bind(self->b, 0));
+	/* b: none of the attributes (an atime mode is kept unless one is given) */
+	ASSERT_EQ(0, kisol_mnt_remount_bind(self->b, MS_RELATIME));
 	ASSERT_EQ(0, touch(self->b, "exe", 0755));
 	snprintf(p, sizeof(p), "%s/null", self->b);
 	ASSERT_EQ(0, mknod(p, S_IFCHR | 0666, makedev(1, 3)));
@@ -128,6 +132,9 @@ TEST_F(nm, attr_in_mountinfo)
 	mount_with_attr(_metadata, self, variant);
 	ASSERT_EQ(0, kisol_mnt_info(0, self->a, &m));
 	EXPECT_EQ(1, kisol_mnt_has_option(m.options, variant->opt)) TH_LOG("options: %s", m.options);
+	/* a per-mount attribute: the other mount of the same superblock lacks it */
+	ASSERT_EQ(0, kisol_mnt_info(0, self->b, &m));
+	EXPECT_EQ(0, kisol_mnt_has_option(m.options, variant->opt)) TH_LOG("b's options: %s", m.options);
 }
 
 /* The attribute takes effect. */
@@ -141,12 +148,15 @@ TEST_F(nm, attr_enforced)
 	switch (variant->attr) {
 	case MOUNT_ATTR_RDONLY:
 		EXPECT_EQ(-EROFS, touch(self->a, "new", 0644));
+		EXPECT_EQ(0, touch(self->b, "new", 0644)) TH_LOG("read-only reached the superblock");
 		break;
 	case MOUNT_ATTR_NOSUID: {
 		struct statvfs sv;
 
 		ASSERT_EQ(0, statvfs(self->a, &sv));
 		EXPECT_TRUE(!!(sv.f_flag & ST_NOSUID));
+		ASSERT_EQ(0, statvfs(self->b, &sv));
+		EXPECT_FALSE(!!(sv.f_flag & ST_NOSUID)) TH_LOG("nosuid reached the other mount");
 		break;
 	}
 	case MOUNT_ATTR_NODEV:
@@ -156,11 +166,18 @@ TEST_F(nm, attr_enforced)
 		EXPECT_EQ(EACCES, errno);
 		if (fd >= 0)
 			close(fd);
+		snprintf(p, sizeof(p), "%s/null", self->b);
+		fd = open(p, O_WRONLY | O_CLOEXEC);
+		EXPECT_LE(0, fd) TH_LOG("nodev reached the other mount: %m");
+		if (fd >= 0)
+			close(fd);
 		break;
 	case MOUNT_ATTR_NOEXEC:
 		snprintf(p, sizeof(p), "%s/exe", self->a);
 		EXPECT_EQ(-1, access(p, X_OK));
 		EXPECT_EQ(EACCES, errno);
+		snprintf(p, sizeof(p), "%s/exe", self->b);
+		EXPECT_EQ(0, access(p, X_OK)) TH_LOG("noexec reached the other mount");
 		break;
 	case MOUNT_ATTR_NOSYMFOLLOW:
 		snprintf(p, sizeof(p), "%s/link", self->a);
@@ -170,6 +187,11 @@ TEST_F(nm, attr_enforced)
 		if (fd >= 0)
 			close(fd);
 		EXPECT_EQ(0, lstat(p, &st)); /* the link itself is still there */
+		snprintf(p, sizeof(p), "%s/link", self->b);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		EXPECT_LE(0, fd) TH_LOG("nosymfollow reached the other mount: %m");
+		if (fd >= 0)
+			close(fd);
 		break;
 	case MOUNT_ATTR_NOATIME: {
 		struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
@@ -183,6 +205,14 @@ TEST_F(nm, attr_enforced)
 		close(fd);
 		ASSERT_EQ(0, stat(p, &st));
 		EXPECT_EQ(1000, (long)st.st_atime) TH_LOG("atime updated under noatime");
+		/* the same read through the other mount (relatime) does update it */
+		snprintf(p, sizeof(p), "%s/exe", self->b);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_LE(0, read(fd, buf, sizeof(buf)));
+		close(fd);
+		ASSERT_EQ(0, stat(p, &st));
+		EXPECT_NE(1000, (long)st.st_atime) TH_LOG("noatime reached the other mount");
 		break;
 	}
 	}
@@ -227,7 +257,7 @@ TEST_F(tree, setattr_recursive_rdonly)
 	ASSERT_EQ(0, kisol_mnt_setattr(AT_FDCWD, self->top, 0, MOUNT_ATTR_RDONLY, 0, true));
 	EXPECT_EQ(0, touch(self->sub, "x", 0644));
 }
-KISOL_META(tree, setattr_recursive_rdonly, "commit=2a1867219c7b")
+KISOL_META(tree, setattr_recursive_rdonly, "sides=one: the attribute through the mounts it was set on (nm checks that another mount of the superblock lacks it);commit=2a1867219c7b")
 
 TEST_F(tree, setattr_plain_rdonly_top_only)
 {
@@ -236,7 +266,7 @@ TEST_F(tree, setattr_plain_rdonly_top_only)
 	EXPECT_EQ(-EROFS, touch(self->top, "x", 0644));
 	EXPECT_EQ(0, touch(self->sub, "x", 0644));
 }
-KISOL_META(tree, setattr_plain_rdonly_top_only, "commit=2a1867219c7b")
+KISOL_META(tree, setattr_plain_rdonly_top_only, "sides=both;commit=2a1867219c7b")
 
 /* Propagation by mount_setattr: shared gets a peer group, then private drops it. */
 TEST_F(tree, setattr_propagation)
@@ -255,7 +285,7 @@ TEST_F(tree, setattr_propagation)
 	ASSERT_EQ(0, kisol_mnt_info(0, self->sub, &m));
 	EXPECT_EQ(0, m.shared);
 }
-KISOL_META(tree, setattr_propagation, "commit=2a1867219c7b")
+KISOL_META(tree, setattr_propagation, "sides=one: propagation tags of our own mount table;commit=2a1867219c7b")
 
 /* open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) copies the tree; without AT_RECURSIVE only the top. */
 TEST_F(tree, open_tree_clone_recursive)
@@ -278,6 +308,7 @@ TEST_F(tree, open_tree_clone_recursive)
 	close(fd);
 	EXPECT_EQ(-1, access(p, F_OK)) TH_LOG("plain clone carried the submount");
 }
+KISOL_META(tree, open_tree_clone_recursive, "sides=one: what the attached copy holds, with and without AT_RECURSIVE")
 
 /* move_mount of an attached mount (open_tree without clone) moves it. */
 TEST_F(tree, move_mount_attached)
@@ -295,6 +326,7 @@ TEST_F(tree, move_mount_attached)
 	EXPECT_EQ(0, access(p, F_OK));
 	EXPECT_EQ(0, kisol_mnt_is_mountpoint(self->sub));
 }
+KISOL_META(tree, move_mount_attached, "sides=both")
 
 /* fspick + FSCONFIG_CMD_RECONFIGURE changes the superblock (tmpfs size). */
 TEST_F(tree, fspick_reconfigure)
@@ -311,6 +343,7 @@ TEST_F(tree, fspick_reconfigure)
 	ASSERT_EQ(0, kisol_mnt_info(0, self->top, &m));
 	EXPECT_NE(NULL, strstr(m.super_options, "size=4096k")) TH_LOG("%s", m.super_options);
 }
+KISOL_META(tree, fspick_reconfigure, "sides=one: the superblock option after reconfiguration")
 
 /* A detached mount is invisible in mountinfo until attached; closing it unmounts. */
 TEST_F(tree, detached_mount_invisible)
@@ -327,6 +360,7 @@ TEST_F(tree, detached_mount_invisible)
 	close(fd);
 	EXPECT_EQ(1, kisol_mnt_is_mountpoint(self->other));
 }
+KISOL_META(tree, detached_mount_invisible, "sides=one: our mount table before and after the attach")
 
 /* ------------------------------------------------------------------ */
 /* Idmapped mounts                                                     */
@@ -404,7 +438,7 @@ TEST_F(idmap, owner_mapped)
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(0, (int)st.st_uid);
 }
-KISOL_META(idmap, owner_mapped, "commit=9caccd41541a")
+KISOL_META(idmap, owner_mapped, "sides=both;commit=9caccd41541a")
 
 /* Creating a file through the idmapped mount as uid 0 (unmapped there) fails with EOVERFLOW. */
 TEST_F(idmap, unmapped_creator_refused)
@@ -415,7 +449,7 @@ TEST_F(idmap, unmapped_creator_refused)
 	ASSERT_EQ(0, r);
 	EXPECT_EQ(-EOVERFLOW, touch(self->dst, "new", 0644));
 }
-KISOL_META(idmap, unmapped_creator_refused, "commit=9caccd41541a")
+KISOL_META(idmap, unmapped_creator_refused, "sides=one: a refusal (EOVERFLOW) through the idmapped mount;commit=9caccd41541a")
 
 /* A mapped creator: fsuid 10000 through the idmapped mount writes uid 0 on disk. */
 TEST_F(idmap, mapped_creator_writes_mapped_down)
@@ -436,7 +470,7 @@ TEST_F(idmap, mapped_creator_writes_mapped_down)
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(0, (int)st.st_uid) TH_LOG("on-disk owner should be mapped down to 0");
 }
-KISOL_META(idmap, mapped_creator_writes_mapped_down, "commit=9caccd41541a")
+KISOL_META(idmap, mapped_creator_writes_mapped_down, "sides=both;commit=9caccd41541a")
 
 /* Idmapping an attached mount (not a detached clone) is refused. */
 TEST_F(idmap, attached_mount_refused)
@@ -448,7 +482,7 @@ TEST_F(idmap, attached_mount_refused)
 		SKIP(return, "mount_setattr gives ENOSYS (5.12+)");
 	EXPECT_EQ(-EINVAL, r);
 }
-KISOL_META(idmap, attached_mount_refused, "commit=9caccd41541a")
+KISOL_META(idmap, attached_mount_refused, "sides=one: a refusal (EINVAL);commit=9caccd41541a")
 
 /* The initial user namespace cannot be used for an idmapping. */
 TEST_F(idmap, initial_userns_refused)
@@ -468,7 +502,7 @@ TEST_F(idmap, initial_userns_refused)
 		SKIP(return, "mount_setattr gives ENOSYS (5.12+)");
 	EXPECT_EQ(-EPERM, r);
 }
-KISOL_META(idmap, initial_userns_refused, "commit=9caccd41541a")
+KISOL_META(idmap, initial_userns_refused, "sides=one: a refusal (EINVAL);commit=9caccd41541a")
 
 /* A mount can be idmapped once only. */
 TEST_F(idmap, idmap_twice_refused)
@@ -486,7 +520,7 @@ TEST_F(idmap, idmap_twice_refused)
 	EXPECT_EQ(-EPERM, kisol_mnt_mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a)));
 	close(fd);
 }
-KISOL_META(idmap, idmap_twice_refused, "commit=9caccd41541a")
+KISOL_META(idmap, idmap_twice_refused, "sides=one: a refusal of the second idmapping;commit=9caccd41541a")
 
 /* ------------------------------------------------------------------ */
 /* Errors the calls document                                           */
@@ -607,5 +641,6 @@ TEST_F(nerr, refused)
 	/* nothing got mounted on the scratch dir */
 	EXPECT_EQ(1, kisol_mnt_count(0) > 0);
 }
+KISOL_META(nerr, refused, "sides=one: argument errors, nothing is mounted")
 
 KISOL_MAIN
