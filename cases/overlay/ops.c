@@ -113,6 +113,9 @@ static const struct pop population[] = {
 	{ 'U', P_FILE, "d_opq/new", "new" },
 };
 
+/* every test checks the merged view, the lower layers and upper against the model (ovl_verify) */
+KISOL_META(ovl, ALL, "sides=both")
+
 FIXTURE_SETUP(ovl)
 {
 	struct kisol_ovl_layout l = { .nlower = 2, .upper_tmpfs = variant->upper_tmpfs };

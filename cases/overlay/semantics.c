@@ -92,6 +92,7 @@ TEST_F(sem, lower_layers_in_order)
 	closedir(d);
 	EXPECT_EQ(7U, seen) TH_LOG("merged readdir lacks entries of some layer (mask %u)", seen);
 }
+KISOL_META(sem, lower_layers_in_order, "sides=one: the merged view only, the layers are the test's own input")
 
 /* A whiteout left by unlink is a 0/0 character device in upper. */
 TEST_F(sem, whiteout_is_chardev_0_0)
@@ -112,6 +113,7 @@ TEST_F(sem, whiteout_is_chardev_0_0)
 	EXPECT_EQ(-ENOENT, stat_in(self->o.merged, "only1", &st));
 	ASSERT_EQ(0, stat_in(self->o.lower[1], "only1", &st)) TH_LOG("lower layer changed");
 }
+KISOL_META(sem, whiteout_is_chardev_0_0, "sides=both")
 
 /* An xattr whiteout (empty file + overlay.whiteout, parent overlay.whiteouts) in a lower layer hides the name below. */
 TEST_F(sem, xattr_whiteout_in_lower_hides)
@@ -134,6 +136,7 @@ TEST_F(sem, xattr_whiteout_in_lower_hides)
 	EXPECT_EQ(-ENOENT, r);
 	EXPECT_EQ(0, stat_in(self->o.merged, "victim", &st));
 }
+KISOL_META(sem, xattr_whiteout_in_lower_hides, "sides=one: the merged view only, the layers are the test's own input")
 
 /* trusted.overlay.opaque=y on a lower directory hides the directories below it. */
 TEST_F(sem, opaque_lower_dir_hides_below)
@@ -149,6 +152,7 @@ TEST_F(sem, opaque_lower_dir_hides_below)
 	EXPECT_EQ(-ENOENT, stat_in(self->o.merged, "d/hidden", &st));
 	EXPECT_EQ(0, stat_in(self->o.merged, "d/seen", &st));
 }
+KISOL_META(sem, opaque_lower_dir_hides_below, "sides=one: the merged view only, the layers are the test's own input")
 
 /* metacopy=on: chmod copies up metadata only; a write then copies the data and drops the marker. */
 TEST_F(sem, metacopy_copies_metadata_only)
@@ -179,6 +183,7 @@ TEST_F(sem, metacopy_copies_metadata_only)
 	ASSERT_EQ(0, read_str(self->o.upper, "f", buf, sizeof(buf)));
 	EXPECT_STREQ("lowerdata!", buf);
 }
+KISOL_META(sem, metacopy_copies_metadata_only, "sides=both")
 
 /* volatile leaves work/incompat/volatile and the next mount is refused until it is removed. */
 TEST_F(sem, volatile_marker_blocks_next_mount)
@@ -197,6 +202,7 @@ TEST_F(sem, volatile_marker_blocks_next_mount)
 	ASSERT_EQ(0, kisol_mnt_rm_rf(p)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, kisol_ovl_mount(&self->o, variant->api, NULL, 0, log, sizeof(log))) TH_LOG("%s", log);
 }
+KISOL_META(sem, volatile_marker_blocks_next_mount, "sides=both")
 
 /* Data-only lower layer: its files are not in the namespace, but a metacopy redirect reaches them. */
 static void data_only(struct __test_metadata *_metadata, struct kisol_ovl *o,
@@ -229,6 +235,7 @@ TEST_F(sem, data_only_lower_layer)
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
 	data_only(_metadata, &self->o, variant->api, 0, variant->upper_tmpfs);
 }
+KISOL_META(sem, data_only_lower_layer, "sides=one: the merged view only, the layers are the test's own input")
 
 /* The same through fsconfig lowerdir+ / datadir+ (6.8+), three lower layers in order. */
 FIXTURE(plus) {
@@ -264,6 +271,7 @@ TEST_F(plus, lowerdir_plus_datadir_plus)
 	ASSERT_EQ(0, read_str(self->o.merged, "only2", buf, sizeof(buf)));
 	EXPECT_STREQ("2", buf);
 }
+KISOL_META(plus, lowerdir_plus_datadir_plus, "sides=one: the merged view only, the layers are the test's own input")
 
 /* A read-only overlay (no upper): every change is EROFS. */
 TEST_F(sem, no_upper_is_read_only)
@@ -287,6 +295,7 @@ TEST_F(sem, no_upper_is_read_only)
 			TH_LOG("%s", kisol_ovl_op_name(types[i]));
 	}
 }
+KISOL_META(sem, no_upper_is_read_only, "sides=one: refusals (EROFS) through the merged view, there is no upper layer to look at")
 
 /* Mounted read-only (MOUNT_ATTR_RDONLY / MS_RDONLY): EROFS and nothing lands in upper. */
 TEST_F(sem, rdonly_mount_no_copy_up)
@@ -301,6 +310,7 @@ TEST_F(sem, rdonly_mount_no_copy_up)
 	EXPECT_EQ(0U, (unsigned)t.n) TH_LOG("upper gained %zu entries", t.n);
 	kisol_ovl_tree_free(&t);
 }
+KISOL_META(sem, rdonly_mount_no_copy_up, "sides=both")
 
 /* index=on keeps lower hardlinks one inode across copy-up and records it in work/index. */
 TEST_F(sem, index_keeps_hardlinks)
@@ -334,6 +344,7 @@ TEST_F(sem, index_keeps_hardlinks)
 	closedir(d);
 	EXPECT_EQ(1, n) TH_LOG("work/index holds %d entries", n);
 }
+KISOL_META(sem, index_keeps_hardlinks, "sides=both")
 
 /* Without index, copy-up breaks a lower hardlink: the other name keeps the old data. */
 TEST_F(sem, no_index_breaks_hardlinks)
@@ -352,6 +363,7 @@ TEST_F(sem, no_index_breaks_hardlinks)
 	ASSERT_EQ(0, read_str(self->o.merged, "h2", buf, sizeof(buf)));
 	EXPECT_STREQ("hard", buf);
 }
+KISOL_META(sem, no_index_breaks_hardlinks, "sides=one: the merged view only, the layers are the test's own input")
 
 /* ------------------------------------------------------------------ */
 /* st_dev / st_ino by the table in overlayfs.rst ("Inode properties").  */
@@ -412,6 +424,7 @@ TEST_F(inode, uniform_st_dev)
 			TH_LOG("layers on different fs without xino yet uniform st_dev");
 	}
 }
+KISOL_META(inode, uniform_st_dev, "sides=one: st_dev as the merged view reports it (the overlayfs.rst inode table)")
 
 /* Persistent st_ino: only the configurations where the table says Y. */
 FIXTURE(pino) {
@@ -454,6 +467,7 @@ TEST_F(pino, persistent_st_ino)
 	EXPECT_EQ(f0.st_ino, f1.st_ino);
 	EXPECT_EQ(d0.st_ino, d1.st_ino);
 }
+KISOL_META(pino, persistent_st_ino, "sides=one: st_ino as the merged view reports it, across copy-up and remount")
 
 /* xino: a lower file's st_ino keeps the real inode number in the low bits, the layer's fsid above. */
 TEST_F(pino, st_ino_low_bits_are_real)
@@ -469,6 +483,7 @@ TEST_F(pino, st_ino_low_bits_are_real)
 		EXPECT_EQ((uint32_t)l.st_ino, (uint32_t)m.st_ino);
 	}
 }
+KISOL_META(pino, st_ino_low_bits_are_real, "sides=both")
 
 /* readdir's d_ino equals stat's st_ino: for non-dirs always, for dirs where uniform. */
 TEST_F(inode, st_ino_equals_d_ino)
@@ -493,6 +508,7 @@ TEST_F(inode, st_ino_equals_d_ino)
 	closedir(dir);
 	EXPECT_LE(1, checked);
 }
+KISOL_META(inode, st_ino_equals_d_ino, "sides=one: stat and readdir of the merged view agree")
 
 /* ------------------------------------------------------------------ */
 /* Option conflicts and bad layer setups must be rejected.             */
@@ -567,5 +583,6 @@ TEST_F(reject, mount_refused)
 	if (variant->log && r < 0 && log[0]) /* some errors go to the kernel log only */
 		EXPECT_NE(NULL, strstr(log, variant->log)) TH_LOG("kernel message: \"%s\"", log);
 }
+KISOL_META(reject, mount_refused, "sides=one: a refused mount, nothing is mounted")
 
 KISOL_MAIN
