@@ -12,9 +12,11 @@ from kisol import caselist
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # an area (every binary in it) or area/binary
-AUDITED = ["cgroupns", "clone3", "mntns", "netns", "nsfs/nsfs", "pivot_root", "ipcns", "pidns", "setns", "timens", "userns", "utsns/isolation",
-           "cgroup_devbpf", "devpts", "pidfd", "procfs", "mount/fsconfig_legacy", "mount/setattr_tree", "overlay/perm",
-           "mount/move_mount", "mount/statmount", "overlay/layers"]
+AUDITED = ["cgroup_devbpf", "cgroupns", "clone3", "devpts", "ipcns", "mntns",
+           "mount/fsconfig_legacy", "mount/move_mount", "mount/newapi", "mount/setattr_tree",
+           "mount/statmount", "netns", "nsfs/nsfs", "overlay/layers", "overlay/ops",
+           "overlay/perm", "overlay/semantics", "pidfd", "pidns", "pivot_root", "procfs",
+           "setns", "timens", "userns", "utsns/isolation"]
 
 
 def binaries(entry):
