@@ -110,9 +110,10 @@ static inline int64_t kisol_rx(struct __test_metadata *_metadata, int sock)
  * Metadata for a test, shown by --kisol-list: "key=value" pairs separated
  * by ';', e.g. KISOL_META(fixture, test, "cve=CVE-2018-18955;commit=d2f007dbe7e4").
  * For a TEST() without fixture use global as the fixture name. "xfail=<why>"
- * is the reason the driver shows for an XFAIL_ADD expectation. ALL as the
- * test name gives every test of the fixture that text; a test's own
- * KISOL_META is listed after it (its keys win).
+ * is the reason the driver shows for an XFAIL_ADD expectation;
+ * "mutant_immune=<mutation>: <why>" (repeatable) says why a test passes
+ * with that mutation of `make mutate` active. KISOL_META_FIXTURE gives
+ * every test of a fixture the same pairs (before the test's own).
  *
  * "sides=both": the isolation property is asserted from inside and from
  * outside; "sides=one: <why one side suffices>" otherwise (no ';' in why).
@@ -125,22 +126,32 @@ struct kisol_meta {
 	struct kisol_meta *next;
 };
 static struct kisol_meta *kisol_meta_list;
-#define KISOL_META(fixture_name, test_name, meta_text)                            \
-	static struct kisol_meta _kisol_meta_##fixture_name##_##test_name = {      \
-		#fixture_name, #test_name, meta_text, NULL };                      \
-	static void __attribute__((constructor))                                   \
-	_kisol_meta_reg_##fixture_name##_##test_name(void)                         \
+#define KISOL_META_REG(id, fixture_name, test_name, meta_text)                    \
+	static struct kisol_meta _kisol_meta_##id = {                             \
+		fixture_name, test_name, meta_text, NULL };                        \
+	static void __attribute__((constructor)) _kisol_meta_reg_##id(void)       \
 	{                                                                          \
-		_kisol_meta_##fixture_name##_##test_name.next = kisol_meta_list;   \
-		kisol_meta_list = &_kisol_meta_##fixture_name##_##test_name;       \
+		_kisol_meta_##id.next = kisol_meta_list;                           \
+		kisol_meta_list = &_kisol_meta_##id;                               \
 	}
+#define KISOL_META(fixture_name, test_name, meta_text)                            \
+	KISOL_META_REG(fixture_name##_##test_name, #fixture_name, #test_name, meta_text)
+#define KISOL_META_FIXTURE(fixture_name, meta_text)                               \
+	KISOL_META_REG(fixture_name##__all, #fixture_name, "*", meta_text)
 
 static inline const char *kisol_meta_find(const char *f, const char *t)
 {
-	for (struct kisol_meta *m = kisol_meta_list; m; m = m->next)
-		if (!strcmp(m->fixture, f) && !strcmp(m->test, t))
-			return m->text;
-	return "";
+	static char buf[8192];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	/* fixture-wide pairs first, then the test's own */
+	for (int pass = 0; pass < 2; pass++)
+		for (struct kisol_meta *m = kisol_meta_list; m; m = m->next)
+			if (!strcmp(m->fixture, f) && !strcmp(m->test, pass ? t : "*") &&
+			    n < sizeof(buf))
+				n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? ";" : "", m->text);
+	return buf;
 }
 
 /*
@@ -155,15 +166,14 @@ static inline void kisol_list_tests(void)
 	for (struct __fixture_metadata *f = __fixture_list; f; f = f->next)
 		for (struct __fixture_variant_metadata *v = f->variant ?: &none; v; v = v->next)
 			for (struct __test_metadata *t = f->tests; t; t = t->next) {
-				const char *all = kisol_meta_find(f->name, "ALL");
-				const char *own = kisol_meta_find(f->name, t->name);
 				int xfail = 0;
 
 				for (struct __test_xfail *x = v->xfails; x; x = x->next)
 					if (x->test == t)
 						xfail = 1;
-				printf("%s\t%s\t%s\t%d\t%d\t%s%s%s\n", f->name, v->name,
-				       t->name, t->timeout, xfail, all, *all && *own ? ";" : "", own);
+				printf("%s\t%s\t%s\t%d\t%d\t%s\n", f->name, v->name,
+				       t->name, t->timeout, xfail,
+				       kisol_meta_find(f->name, t->name));
 			}
 }
 

@@ -34,7 +34,7 @@ FIXTURE_VARIANT(ipc_sysctl) {
 };
 
 /* each value seen inside the new namespace and in the host's */
-KISOL_META(ipc_sysctl, ALL, "sides=both")
+KISOL_META_FIXTURE(ipc_sysctl, "sides=both")
 #define KNOB(name, p, v)                                                                  \
 	FIXTURE_VARIANT_ADD(ipc_sysctl, name##_root) { .k = { p, v }, .mode = ROOT };    \
 	FIXTURE_VARIANT_ADD(ipc_sysctl, name##_unpriv) { .k = { p, v }, .mode = UNPRIV };

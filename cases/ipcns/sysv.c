@@ -106,7 +106,7 @@ FIXTURE_VARIANT(sysv) {
 };
 
 /* each object or message seen inside the new namespace and outside it */
-KISOL_META(sysv, ALL, "sides=both")
+KISOL_META_FIXTURE(sysv, "sides=both")
 FIXTURE_VARIANT_ADD(sysv, shm_root) { .o = &SHM, .mode = ROOT };
 FIXTURE_VARIANT_ADD(sysv, shm_userns) { .o = &SHM, .mode = IN_USERNS };
 FIXTURE_VARIANT_ADD(sysv, shm_unpriv) { .o = &SHM, .mode = UNPRIV };

@@ -188,7 +188,7 @@ FIXTURE_SETUP(tree)
 	ASSERT_EQ(0, mount_marked(self->sub));
 	ASSERT_EQ(0, agent_start(&self->agent, false, NULL));
 }
-KISOL_META(tree, ALL, "sides=both")
+KISOL_META_FIXTURE(tree, "sides=both")
 FIXTURE_TEARDOWN(tree)
 {
 	kisol_child_release(&self->agent);

@@ -29,8 +29,8 @@ FIXTURE_VARIANT(locked) {
 	bool unpriv; /* ... created by an unprivileged user (uid 65534) */
 };
 /* each operation's result inside the copy and our mounts outside it */
-KISOL_META(locked, ALL, "sides=both")
-KISOL_META(lockflag, ALL, "sides=both")
+KISOL_META_FIXTURE(locked, "sides=both")
+KISOL_META_FIXTURE(lockflag, "sides=both")
 
 FIXTURE_VARIANT_ADD(locked, less_privileged_userns) { .userns = true };
 FIXTURE_VARIANT_ADD(locked, unprivileged_userns) { .userns = true, .unpriv = true };

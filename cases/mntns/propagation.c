@@ -27,7 +27,7 @@ FIXTURE_VARIANT(prop) {
 	bool rec;
 };
 /* each event or tag seen from the copy and from the parent */
-KISOL_META(prop, ALL, "sides=both")
+KISOL_META_FIXTURE(prop, "sides=both")
 FIXTURE_VARIANT_ADD(prop, shared_rec) { "shared", true };
 FIXTURE_VARIANT_ADD(prop, shared) { "shared", false };
 FIXTURE_VARIANT_ADD(prop, slave_rec) { "slave", true };

@@ -81,7 +81,7 @@ FIXTURE_VARIANT(nm) {
 	FIXTURE_VARIANT_ADD(nm, name##_setattr) { .attr = a, .opt = o, .by_setattr = true }
 
 /* each attribute on its mount and absent from another mount of the same superblock */
-KISOL_META(nm, ALL, "sides=both")
+KISOL_META_FIXTURE(nm, "sides=both")
 
 ATTR(rdonly, MOUNT_ATTR_RDONLY, "ro");
 ATTR(nosuid, MOUNT_ATTR_NOSUID, "nosuid");

@@ -46,7 +46,7 @@ FIXTURE_VARIANT(port) {
 	int family, type;
 	const char *ip;
 };
-KISOL_META(port, ALL, "sides=both")
+KISOL_META_FIXTURE(port, "sides=both")
 FIXTURE_VARIANT_ADD(port, tcp4) { AF_INET, SOCK_STREAM, "127.0.0.1" };
 FIXTURE_VARIANT_ADD(port, udp4) { AF_INET, SOCK_DGRAM, "127.0.0.1" };
 FIXTURE_VARIANT_ADD(port, tcp6) { AF_INET6, SOCK_STREAM, "::1" };
@@ -161,7 +161,7 @@ FIXTURE_VARIANT(veth) {
 	const char *ip_a, *ip_b, *cidr_a, *cidr_b;
 	bool peer_by_fd; /* create vb directly in B, or create both in A and move */
 };
-KISOL_META(veth, ALL, "sides=both")
+KISOL_META_FIXTURE(veth, "sides=both")
 FIXTURE_VARIANT_ADD(veth, v4_moved) { AF_INET, "10.66.0.1", "10.66.0.2", "10.66.0.1/24", "10.66.0.2/24", false };
 FIXTURE_VARIANT_ADD(veth, v4_peer_fd) { AF_INET, "10.66.0.1", "10.66.0.2", "10.66.0.1/24", "10.66.0.2/24", true };
 FIXTURE_VARIANT_ADD(veth, v6_moved) { AF_INET6, "fd66::1", "fd66::2", "fd66::1/64", "fd66::2/64", false };
@@ -392,7 +392,7 @@ FIXTURE(unix_sk) {
 	char dir[256];
 };
 FIXTURE_VARIANT(unix_sk) { int type; };
-KISOL_META(unix_sk, ALL, "sides=both")
+KISOL_META_FIXTURE(unix_sk, "sides=both")
 FIXTURE_VARIANT_ADD(unix_sk, stream) { SOCK_STREAM };
 FIXTURE_VARIANT_ADD(unix_sk, dgram) { SOCK_DGRAM };
 FIXTURE_VARIANT_ADD(unix_sk, seqpacket) { SOCK_SEQPACKET };
@@ -537,7 +537,7 @@ FIXTURE(skns) {
 	int home, other;
 };
 FIXTURE_VARIANT(skns) { int family, type, proto; };
-KISOL_META(skns, ALL, "sides=both")
+KISOL_META_FIXTURE(skns, "sides=both")
 FIXTURE_VARIANT_ADD(skns, udp4) { AF_INET, SOCK_DGRAM, 0 };
 FIXTURE_VARIANT_ADD(skns, tcp6) { AF_INET6, SOCK_STREAM, 0 };
 FIXTURE_VARIANT_ADD(skns, unix_stream) { AF_UNIX, SOCK_STREAM, 0 };

@@ -19,7 +19,7 @@ FIXTURE_VARIANT(sysctl) {
 	const char *value; /* written in A; must differ from the default */
 	bool devconf4;     /* an ipv4 conf/{all,default} knob (devconf_inherit_init_net) */
 };
-KISOL_META(sysctl, ALL, "sides=both")
+KISOL_META_FIXTURE(sysctl, "sides=both")
 FIXTURE_VARIANT_ADD(sysctl, ip_forward) { "/proc/sys/net/ipv4/ip_forward", "1", true };
 FIXTURE_VARIANT_ADD(sysctl, ipv4_conf_all_forwarding) { "/proc/sys/net/ipv4/conf/all/forwarding", "1", true };
 FIXTURE_VARIANT_ADD(sysctl, ipv4_conf_default_rp_filter) { "/proc/sys/net/ipv4/conf/default/rp_filter", "2", true };

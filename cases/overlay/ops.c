@@ -114,7 +114,7 @@ static const struct pop population[] = {
 };
 
 /* every test checks the merged view, the lower layers and upper against the model (ovl_verify) */
-KISOL_META(ovl, ALL, "sides=both")
+KISOL_META_FIXTURE(ovl, "sides=both")
 
 FIXTURE_SETUP(ovl)
 {

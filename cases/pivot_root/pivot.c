@@ -196,7 +196,7 @@ FIXTURE_VARIANT(pivot) {
 };
 
 /* the pivoting child reports its view; we read its mount table and fds and check ours */
-KISOL_META(pivot, ALL, "sides=both")
+KISOL_META_FIXTURE(pivot, "sides=both")
 
 FIXTURE_VARIANT_ADD(pivot, tmpfs_put_old) { };
 FIXTURE_VARIANT_ADD(pivot, tmpfs_dotdot) { .dotdot = true };

@@ -48,7 +48,10 @@ def sides_of(meta):
     """Which sides of its property a case asserts, from its sides= metadata:
     "both" (inside and outside), "one" (one side, with the reason given
     after "one:"), or None when it declares neither."""
-    v = str((meta or {}).get("sides", "")).strip()
+    v = (meta or {}).get("sides", "")
+    if isinstance(v, list):  # a test's own declaration follows its fixture's
+        v = v[-1]
+    v = str(v).strip()
     if v == "both":
         return "both"
     if v.startswith("one:") and v[4:].strip():

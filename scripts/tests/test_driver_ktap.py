@@ -72,7 +72,8 @@ def test_case_list_and_names():
     ({"sides": "one: the refusal is the property; nothing exists inside"}, "one"),
     ({"sides": "one:"}, None),       # one side without a reason is not a declaration
     ({"sides": "inside"}, None),
-    ({}, None), (None, None)])
+    ({}, None), (None, None),
+    ({"sides": ["both", "one: the test's own reason"]}, "one")])
 def test_sides_of(meta, kind):
     assert caselist.sides_of(meta) == kind
 
