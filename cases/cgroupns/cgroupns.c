@@ -88,8 +88,8 @@ static int nsreader(int sock, void *p)
 }
 
 /*
- * Start a reader in cg; once it has unshared, its cgroup namespace must be
- * a new one (-EEXIST: it is still ours).
+ * Start a reader in cg; once it has unshared, each namespace it asked for
+ * must be a new one (-EEXIST: one is still ours).
  */
 static int start_reader(const struct kisol_cg *cg, struct nsreader *a, struct kisol_child *k)
 {
@@ -102,10 +102,15 @@ static int start_reader(const struct kisol_cg *cg, struct nsreader *a, struct ki
 	e = kisol_recv_int(k->sock, &r, KISOL_TIMEOUT_MS);
 	if (e < 0 || r < 0 || !(a->flags & CLONE_NEWCGROUP))
 		return e < 0 ? e : (int)r;
-	if ((e = kisol_ns_id(0, KISOL_NS_CGROUP, &mine)) < 0 ||
-	    (e = kisol_ns_id(k->pid, KISOL_NS_CGROUP, &its)) < 0)
-		return e;
-	return kisol_ns_id_eq(&mine, &its) ? -EEXIST : 0;
+	for (int t = 0; t < _KISOL_NS_MAX; t++) {
+		if (!(a->flags & kisol_ns_table[t].flag))
+			continue;
+		if ((e = kisol_ns_id(0, t, &mine)) < 0 || (e = kisol_ns_id(k->pid, t, &its)) < 0)
+			return e;
+		if (kisol_ns_id_eq(&mine, &its))
+			return -EEXIST;
+	}
+	return 0;
 }
 
 static int ask(struct kisol_child *k, int64_t req, char *buf, size_t n)
@@ -238,7 +243,7 @@ TEST_F(cgns, mount_inside_rooted_at_ns)
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
 }
-KISOL_META(cgns, mount_inside_rooted_at_ns, "sides=both")
+KISOL_META(cgns, mount_inside_rooted_at_ns, "sides=both;mutant_immune=ns.mnt: the reader's mount namespace only keeps its cgroup mount private, the root of that mount is the cgroup namespace's")
 
 /* setns into another process's cgroupns changes how paths read: ours is outside its root. */
 TEST_F(cgns, setns_changes_view)

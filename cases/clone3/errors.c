@@ -55,8 +55,13 @@ FIXTURE_VARIANT(bad) { struct spec s; };
 	FIXTURE_VARIANT_ADD(bad, n) { .s = { .flags = f, .how = h, .ctx = c, .err = e } };
 
 /* creation flags that clone/clone3 refuse together */
-V(clone3_newpid_thread, CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE3, AS_ROOT, EINVAL)
-V(clone3_newuser_thread, CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE3, AS_ROOT, EINVAL)
+/* exit_signal 0: else clone3 refuses CLONE_THREAD for the exit signal alone */
+FIXTURE_VARIANT_ADD(bad, clone3_newpid_thread) {
+	.s = { .flags = CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, .how = CLONE3,
+	       .ctx = AS_ROOT, .err = EINVAL, .no_exit_signal = true } };
+FIXTURE_VARIANT_ADD(bad, clone3_newuser_thread) {
+	.s = { .flags = CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, .how = CLONE3,
+	       .ctx = AS_ROOT, .err = EINVAL, .no_exit_signal = true } };
 V(clone3_newns_fs, CLONE_NEWNS | CLONE_FS, CLONE3, AS_ROOT, EINVAL)
 /* clone3 refuses an exit signal with CLONE_PARENT (the parent's parent would get it) */
 V(clone3_parent_with_exit_signal, CLONE_PARENT, CLONE3, AS_ROOT, EINVAL)
@@ -309,6 +314,6 @@ TEST_F(chrooted, newuser_refused)
 {
 	run_case(_metadata, &self->f, &variant->s);
 }
-KISOL_META(chrooted, newuser_refused, "sides=one: a refusal, no namespace exists to look into, the caller's are checked unchanged;cve=CVE-2013-1956;commit=3151527ee007;ref=userns: Don't allow creation if the user is chrooted")
+KISOL_META(chrooted, newuser_refused, "sides=one: a refusal, no namespace exists to look into, the caller's are checked unchanged;cve=CVE-2013-1956;commit=3151527ee007;ref=userns: Don't allow creation if the user is chrooted;mutant_immune=ns.mnt: the refusal comes from CLONE_NEWUSER in a chroot, with or without CLONE_NEWNS")
 
 KISOL_MAIN

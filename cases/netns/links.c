@@ -43,7 +43,7 @@ FIXTURE_VARIANT(fresh) {
 	bool unshare_inside; /* child calls unshare() instead of clone flags */
 	bool unpriv;         /* child drops to uid 65534 and unshares user+net itself */
 };
-KISOL_META(fresh, ALL, "sides=both")
+KISOL_META_FIXTURE(fresh, "sides=both")
 FIXTURE_VARIANT_ADD(fresh, clone) { .flags = CLONE_NEWNET };
 FIXTURE_VARIANT_ADD(fresh, unshare) { .flags = 0, .unshare_inside = true };
 FIXTURE_VARIANT_ADD(fresh, userns) { .flags = CLONE_NEWNET | CLONE_NEWUSER };
@@ -140,7 +140,7 @@ FIXTURE(death) {
 FIXTURE_VARIANT(death) {
 	const char *kind; /* "veth" (end moved), "veth_peer_fd", "ifb" */
 };
-KISOL_META(death, ALL, "sides=both")
+KISOL_META_FIXTURE(death, "sides=both")
 FIXTURE_VARIANT_ADD(death, veth_moved) { "veth" };
 FIXTURE_VARIANT_ADD(death, veth_peer_fd) { "veth_peer_fd" };
 FIXTURE_VARIANT_ADD(death, ifb) { "ifb" };
@@ -403,7 +403,7 @@ TEST(sysfs_class_net_is_the_mounters_ns)
 	EXPECT_FALSE(leak) TH_LOG("x's sysfs lists home's link");
 	EXPECT_EQ(1, n) TH_LOG("x's /sys/class/net should hold lo only");
 }
-KISOL_META(global, sysfs_class_net_is_the_mounters_ns, "sides=both")
+KISOL_META(global, sysfs_class_net_is_the_mounters_ns, "sides=both;mutant_immune=ns.mnt: the mount namespace only keeps the sysfs mounts off the host")
 
 /* ---- lifetime ------------------------------------------------------------------ */
 
@@ -415,7 +415,7 @@ FIXTURE(life) {
 };
 FIXTURE_VARIANT(life) { int holder; };
 enum { HOLD_FD, HOLD_BIND_MOUNT, HOLD_PROCESS };
-KISOL_META(life, ALL, "sides=both")
+KISOL_META_FIXTURE(life, "sides=both;mutant_immune=ns.mnt: the bind_mount variant's mount namespace only holds the bind mount, the property is the network namespace's lifetime")
 FIXTURE_VARIANT_ADD(life, fd) { HOLD_FD };
 FIXTURE_VARIANT_ADD(life, bind_mount) { HOLD_BIND_MOUNT };
 FIXTURE_VARIANT_ADD(life, process) { HOLD_PROCESS };

@@ -372,7 +372,7 @@ TEST_F(nsfs, lifetime_by_bind_mount)
 	EXPECT_EQ((int)variant->type, kisol_ns_get_type(fd));
 }
 
-KISOL_META(nsfs, lifetime_by_bind_mount, "sides=one: after the last process left there is no inside, the bind mount holding it is the property")
+KISOL_META(nsfs, lifetime_by_bind_mount, "sides=one: after the last process left there is no inside, the bind mount holding it is the property;mutant_immune=ns.mnt: the mount namespace only holds the bind mount, the property is the bound namespace's lifetime")
 
 /* A mount namespace may not be bound into a newer one (a reference loop). */
 static int hold(int sock, void *arg)
@@ -390,6 +390,7 @@ TEST(mntns_bind_of_older_ns_is_einval)
 	struct kisol_spawn_opts o = { .flags = CLONE_NEWNS, .cgroup_fd = -1 };
 	const char *base = getenv("KISOL_SCRATCH");
 	char dir[PATH_MAX], p[PATH_MAX + 8], src[64];
+	struct kisol_ns_id before, its, now;
 	int64_t ready;
 	cpu_set_t one;
 	int fd, r;
@@ -401,8 +402,15 @@ TEST(mntns_bind_of_older_ns_is_einval)
 	/* the child's mount namespace is older than the one we take now */
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &ready, KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_MNT, &before));
 	ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	/* three different namespaces: the child's, the one we left, ours now */
+	ASSERT_EQ(0, kisol_ns_id(c.pid, KISOL_NS_MNT, &its));
+	ASSERT_EQ(0, kisol_ns_id(0, KISOL_NS_MNT, &now));
+	ASSERT_FALSE(kisol_ns_id_eq(&before, &now)) TH_LOG("unshare made no mount namespace");
+	ASSERT_FALSE(kisol_ns_id_eq(&before, &its)) TH_LOG("the child is in our old namespace");
+	ASSERT_FALSE(kisol_ns_id_eq(&its, &now));
 	snprintf(dir, sizeof(dir), "%s/kisol-loop-XXXXXX", base && *base ? base : "/tmp");
 	ASSERT_NE(NULL, mkdtemp(dir));
 	snprintf(p, sizeof(p), "%s/ns", dir);
