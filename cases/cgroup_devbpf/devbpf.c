@@ -236,7 +236,7 @@ TEST(rules_checked)
 	EXPECT_EQ(-EBADF, kisol_bpf_dev_count(-1));
 }
 
-KISOL_META(devbpf, ALL, "sides=both")
-KISOL_META(global, ALL, "sides=one: argument checks of the library")
+KISOL_META_FIXTURE(devbpf, "sides=both")
+KISOL_META_FIXTURE(global, "sides=one: argument checks of the library")
 
 KISOL_MAIN

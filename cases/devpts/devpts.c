@@ -312,8 +312,8 @@ TEST(userns_own_instance)
 }
 KISOL_META(global, userns_own_instance, "commit=eedf265aa003")
 
-KISOL_META(pts, ALL, "sides=both")
-KISOL_META(ptmx, ALL, "sides=both")
-KISOL_META(global, ALL, "sides=both")
+KISOL_META_FIXTURE(pts, "sides=both")
+KISOL_META_FIXTURE(ptmx, "sides=both")
+KISOL_META_FIXTURE(global, "sides=both")
 
 KISOL_MAIN

@@ -243,7 +243,7 @@ TEST(cve_2022_0185_release_carries_fix)
 }
 KISOL_META(global, cve_2022_0185_release_carries_fix, "cve=CVE-2022-0185;commit=722d94847de2")
 
-KISOL_META(legacy, ALL, "sides=one: the bound of one fs context has no outside view")
-KISOL_META(global, ALL, "sides=one: a release check, nothing is isolated")
+KISOL_META_FIXTURE(legacy, "sides=one: the bound of one fs context has no outside view")
+KISOL_META_FIXTURE(global, "sides=one: a release check, nothing is isolated")
 
 KISOL_MAIN

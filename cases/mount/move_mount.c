@@ -256,7 +256,7 @@ TEST_F(beneath, no_mount_or_root_einval)
 }
 KISOL_META(beneath, no_mount_or_root_einval, "commit=6ac392815628")
 
-KISOL_META(setgroup, ALL, "sides=both")
-KISOL_META(beneath, ALL, "sides=one: one mount namespace and the stacking is seen through the path")
+KISOL_META_FIXTURE(setgroup, "sides=both")
+KISOL_META_FIXTURE(beneath, "sides=one: one mount namespace and the stacking is seen through the path")
 
 KISOL_MAIN

@@ -374,9 +374,9 @@ TEST_F(idbad, refused_then_valid_one_applies)
 }
 KISOL_META(idbad, refused_then_valid_one_applies, "commit=9caccd41541a")
 
-KISOL_META(tree, ALL, "sides=one: one mount namespace and the rollback is checked on every mount of the tree")
-KISOL_META(global, ALL, "sides=both")
-KISOL_META(idtree, ALL, "sides=one: detached trees and every mount of the tree is checked")
-KISOL_META(idbad, ALL, "sides=one: the refusal and the same mount taking a valid idmapping afterwards")
+KISOL_META_FIXTURE(tree, "sides=one: one mount namespace and the rollback is checked on every mount of the tree")
+KISOL_META_FIXTURE(global, "sides=both")
+KISOL_META_FIXTURE(idtree, "sides=one: detached trees and every mount of the tree is checked")
+KISOL_META_FIXTURE(idbad, "sides=one: the refusal and the same mount taking a valid idmapping afterwards")
 
 KISOL_MAIN

@@ -255,6 +255,6 @@ TEST_F(operm, user_op)
 }
 KISOL_META(operm, user_op, "cve=CVE-2015-8660,CVE-2016-1576")
 
-KISOL_META(operm, ALL, "sides=both")
+KISOL_META_FIXTURE(operm, "sides=both")
 
 KISOL_MAIN

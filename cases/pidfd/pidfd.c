@@ -262,7 +262,7 @@ TEST_F(nsfd, setns_enters_it)
 }
 KISOL_META(nsfd, setns_enters_it, "commit=5b08bd408534")
 
-KISOL_META(recycle, ALL, "sides=both")
-KISOL_META(nsfd, ALL, "sides=both")
+KISOL_META_FIXTURE(recycle, "sides=both")
+KISOL_META_FIXTURE(nsfd, "sides=both")
 
 KISOL_MAIN

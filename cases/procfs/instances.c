@@ -271,8 +271,8 @@ TEST(fsconfig_hidepid_values)
 }
 KISOL_META(global, fsconfig_hidepid_values, "commit=1c6c4d112e81")
 
-KISOL_META(proc2, ALL, "sides=both")
-KISOL_META(subset, ALL, "sides=both")
-KISOL_META(global, ALL, "sides=one: parameter parsing of one fs context")
+KISOL_META_FIXTURE(proc2, "sides=both")
+KISOL_META_FIXTURE(subset, "sides=both")
+KISOL_META_FIXTURE(global, "sides=one: parameter parsing of one fs context")
 
 KISOL_MAIN

@@ -405,9 +405,9 @@ TEST_F(resolve, proc_magic_links_eloop)
 }
 KISOL_META(resolve, proc_magic_links_eloop, "commit=fddb5d430ad9")
 
-KISOL_META(overmount, ALL, "sides=one: the refusal is the property and the control bind onto the file itself works")
-KISOL_META(exe, ALL, "sides=one: refused while the copy runs and writable once it exited (the control)")
-KISOL_META(joiner, ALL, "sides=both")
-KISOL_META(resolve, ALL, "sides=one: a path resolution flag and the same opens without it (the control)")
+KISOL_META_FIXTURE(overmount, "sides=one: the refusal is the property and the control bind onto the file itself works")
+KISOL_META_FIXTURE(exe, "sides=one: refused while the copy runs and writable once it exited (the control)")
+KISOL_META_FIXTURE(joiner, "sides=both")
+KISOL_META_FIXTURE(resolve, "sides=one: a path resolution flag and the same opens without it (the control)")
 
 KISOL_MAIN

@@ -283,7 +283,7 @@ TEST_F(boot, btime_and_sysinfo_uptime)
 }
 KISOL_META(boot, btime_and_sysinfo_uptime, "commit=ecc421e05bab;ref=selftests timens procfs")
 
-KISOL_META(deadline, ALL, "sides=both")
-KISOL_META(boot, ALL, "sides=both")
+KISOL_META_FIXTURE(deadline, "sides=both")
+KISOL_META_FIXTURE(boot, "sides=both")
 
 KISOL_MAIN
