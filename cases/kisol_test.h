@@ -148,8 +148,9 @@ static inline const char *kisol_meta_find(const char *f, const char *t)
 	/* fixture-wide pairs first, then the test's own */
 	for (int pass = 0; pass < 2; pass++)
 		for (struct kisol_meta *m = kisol_meta_list; m; m = m->next)
-			if (!strcmp(m->fixture, f) && !strcmp(m->test, pass ? t : "*") &&
-			    n < sizeof(buf))
+			if (!strcmp(m->fixture, f) && n < sizeof(buf) &&
+			    (!strcmp(m->test, pass ? t : "*") ||
+			     (!pass && !strcmp(m->test, "ALL")))) /* KISOL_META(f, ALL, ...): older spelling */
 				n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? ";" : "", m->text);
 	return buf;
 }

@@ -177,6 +177,6 @@ TEST_F(sm, other_namespace_needs_cap_over_its_owner)
 }
 KISOL_META(sm, other_namespace_needs_cap_over_its_owner, "commit=b4c2bea8ceaa")
 
-KISOL_META(sm, ALL, "sides=both")
+KISOL_META_FIXTURE(sm, "sides=both")
 
 KISOL_MAIN

@@ -388,7 +388,7 @@ TEST_F(lay, erofs_image_as_lower)
 }
 KISOL_META(lay, erofs_image_as_lower, "ref=unionmount-testsuite")
 
-KISOL_META(lay, ALL, "sides=both")
-KISOL_META(path, ALL, "sides=both")
+KISOL_META_FIXTURE(lay, "sides=both")
+KISOL_META_FIXTURE(path, "sides=both")
 
 KISOL_MAIN

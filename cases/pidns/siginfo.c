@@ -238,7 +238,7 @@ TEST_F(sigio, owner_by_process_not_number)
 }
 KISOL_META(sigio, owner_by_process_not_number, "ref=LTP pidns13")
 
-KISOL_META(mqsig, ALL, "sides=both")
-KISOL_META(sigio, ALL, "sides=both")
+KISOL_META_FIXTURE(mqsig, "sides=both")
+KISOL_META_FIXTURE(sigio, "sides=both")
 
 KISOL_MAIN
