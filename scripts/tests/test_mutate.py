@@ -275,11 +275,11 @@ def test_driver_end_to_end(tmp_path):
     out = tmp_path / "res"
     env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
     p = subprocess.run([sys.executable, "-m", "kisol.mutate", "--area", "utsns", "-m", "ns.uts",
-                        "-k", "hostname.set_inside_invisible_outside", "--results", str(out)],
+                        "-k", "hostname_root.set_inside_invisible_outside", "--results", str(out)],
                        capture_output=True, text=True, env=env, timeout=300)
     doc = json.loads((out / "mutation.json").read_text())
     assert doc["schema"] == "kisol-mutation/1" and doc["only"] == ["ns.uts"]
-    case = [c for c in doc["cases"] if c["test"].endswith("hostname.set_inside_invisible_outside")]
+    case = [c for c in doc["cases"] if c["test"].endswith("hostname_root.set_inside_invisible_outside")]
     assert case and case[0]["baseline"] == "pass" and case[0]["observed"].get("ns.uts")
     assert case[0]["runs"][0]["outcome"] == "killed", p.stdout
     assert doc["summary"]["per_mutation"]["ns.uts"]["killed"] >= 1
