@@ -30,6 +30,27 @@ PYTEST      := PYTHONPATH=scripts $(PYTHON) -m pytest -c scripts/pytest.ini --ro
 JOBS        ?= 2
 INSTALL_PATH ?= $(BUILD)/install
 
+# A wrong value of a variable the user sets stops make before anything runs:
+# one line saying what is wrong and what is valid, exit status 2 ($(error)).
+AREAS       := $(sort $(patsubst cases/%/,%,$(dir $(CASE_SRC))))
+GOALS       := $(or $(MAKECMDGOALS),all)
+nodigits     = $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst \
+               6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1)))))))))))
+is_count     = $(and $(filter 1,$(words $(1))),$(if $(call nodigits,$(1)),,y))
+ifneq ($(filter check vm-check matrix,$(GOALS)),)
+ifneq ($(filter-out $(AREAS),$(AREA)),)
+$(error AREA: no area '$(filter-out $(AREAS),$(AREA))'; valid: $(AREAS))
+endif
+endif
+ifneq ($(filter check check-cases check-report matrix,$(GOALS)),)
+ifeq ($(or $(call is_count,$(JOBS)),$(filter auto logical,$(JOBS))),)
+$(error JOBS='$(JOBS)': expected a number of pytest workers (0 runs serially), auto or logical)
+endif
+endif
+ifeq ($(strip $(INSTALL_PATH)),)
+$(error INSTALL_PATH is empty: give the directory for the install tree (default build/install))
+endif
+
 .PHONY: all deps harness check check-cases check-driver install clean
 .DEFAULT_GOAL := all
 

@@ -32,11 +32,30 @@ def built_cases(top):
                 yield area, f[:-2], b if os.access(b, os.X_OK) else None
 
 
+def _replaceable(dest):
+    """An empty directory, or a tree an earlier install wrote: only these
+    are removed and rewritten (never a user's directory given by mistake)."""
+    if not os.path.isdir(dest) or os.path.islink(dest):
+        return False
+    names = set(os.listdir(dest))
+    if not names:
+        return True
+    try:
+        with open(os.path.join(dest, "VERSION")) as f:
+            ours = f.read(6) == "kisol "
+    except OSError:
+        ours = False
+    return ours and {"kselftest-list.txt", "run_kselftest.sh"} <= names
+
+
 def install(top, dest):
     missing = [f"cases/{a}/{n}" for a, n, b in built_cases(top) if b is None]
     if missing:
         raise InstallError(f"not built: {', '.join(missing[:5])} (run make)")
     if os.path.exists(dest):
+        if not _replaceable(dest):
+            raise InstallError(f"INSTALL_PATH={dest} exists and is not a kisol install tree: "
+                               "give a new or empty directory, or an earlier install tree")
         shutil.rmtree(dest)
     os.makedirs(dest)
     lines = []

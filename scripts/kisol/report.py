@@ -261,6 +261,8 @@ def _main(args):
     from kisol.compare import Comparison
     os.chdir(TOP) if not args.from_ else None
     status = 0
+    # a wrong --base fails before anything runs, not after the whole run
+    given_base = resolve(args.base, args.results, args.db) if args.base else None
     if args.from_:
         run = resolve(args.from_, args.results, args.db)
     else:
@@ -294,7 +296,7 @@ def _main(args):
         history.store(args.db, run)
     cmp = None
     if not args.no_compare:
-        base = resolve(args.base, args.results, args.db) if args.base else \
+        base = given_base if args.base else \
             history.previous_run(args.db, run.run_id, run.run.get("host"),
                                  bool(run.run.get("vm")))
         if base is not None:

@@ -251,6 +251,8 @@ def parse_args(argv):
     kind, _ = vm_kernel.classify(a.kernel)
     if kind == 'host':
         raise UserError("KERNEL=host is only valid for 'make matrix'")
+    if kind == 'series' and a.mode == 'validate':
+        vm_kernel.check_series(a.kernel, a.cache)
     return a
 
 

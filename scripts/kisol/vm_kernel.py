@@ -122,6 +122,38 @@ def apt_candidates(series):
     return [line.split(' - ')[0].strip() for line in out.splitlines()]
 
 
+def available_series(names):
+    """'6.1', '6.12', ... : the series that have a cloud image among names."""
+    out = set()
+    for n in names:
+        m = PKG_RE.match(n.strip())
+        if m:
+            out.add('.'.join(m.group(1).split('.')[:2]).split('-')[0])
+    return sorted(out, key=_natural_key)
+
+
+def _no_package(series, names):
+    have = ', '.join(available_series(names)) or 'none (apt-get update?)'
+    return KernelError(f"KERNEL={series}: no linux-image-{series}*-cloud-amd64 package; "
+                       f"valid series here: {have}, or a path to a bzImage")
+
+
+def check_series(series, cache):
+    """Fail fast (KernelError) when no package or cached kernel of series exists."""
+    names = apt_candidates(series)
+    if select_package(series, names):
+        return
+    try:
+        cached = [d for d in os.listdir(cache) if os.path.isdir(os.path.join(cache, d, 'boot'))]
+    except OSError:
+        cached = []
+    if select_package(series, cached):
+        return
+    if os.geteuid() == 0 and not names:
+        return      # no package lists yet: fetch_debian runs apt-get update
+    raise _no_package(series, names + cached)
+
+
 def fetch_debian(series, cache):
     """Download and unpack the newest cloud kernel of a series into cache.
 
@@ -134,7 +166,7 @@ def fetch_debian(series, cache):
                        stderr=subprocess.DEVNULL, check=False)
         pkg = select_package(series, apt_candidates(series))
     if not pkg:
-        raise KernelError(f"no linux-image-{series}*-cloud-amd64 package found (apt-get update?)")
+        raise _no_package(series, apt_candidates(series))
     import fcntl
     with open(os.path.join(cache, '.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
