@@ -37,21 +37,26 @@ GOALS       := $(or $(MAKECMDGOALS),all)
 nodigits     = $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst \
                6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1)))))))))))
 is_count     = $(and $(filter 1,$(words $(1))),$(if $(call nodigits,$(1)),,y))
-ifneq ($(filter check vm-check matrix,$(GOALS)),)
+ifneq ($(filter check repeat-check vm-check matrix,$(GOALS)),)
 ifneq ($(filter-out $(AREAS),$(AREA)),)
 $(error AREA: no area '$(filter-out $(AREAS),$(AREA))'; valid: $(AREAS))
 endif
 endif
-ifneq ($(filter check check-cases check-report matrix,$(GOALS)),)
+ifneq ($(filter check check-cases check-report repeat-check matrix,$(GOALS)),)
 ifeq ($(or $(call is_count,$(JOBS)),$(filter auto logical,$(JOBS))),)
 $(error JOBS='$(JOBS)': expected a number of pytest workers (0 runs serially), auto or logical)
+endif
+endif
+ifneq ($(filter repeat-check,$(GOALS)),)
+ifeq ($(and $(call is_count,$(RUNS)),$(call is_count,$(HOGS))),)
+$(error RUNS='$(RUNS)' HOGS='$(HOGS)': both must be numbers (runs per configuration, CPU hogs))
 endif
 endif
 ifeq ($(strip $(INSTALL_PATH)),)
 $(error INSTALL_PATH is empty: give the directory for the install tree (default build/install))
 endif
 
-.PHONY: all deps harness check check-cases check-driver install clean
+.PHONY: all deps harness check check-cases check-driver repeat-check install clean
 .DEFAULT_GOAL := all
 
 SANDBOX     := $(BUILD)/kisol-sandbox-exec
@@ -109,6 +114,15 @@ bench/%: bench/%.c $(LIB_A) $(HARNESS)
 AREA_BIN    = $(if $(AREA),$(filter $(addprefix cases/,$(addsuffix /%,$(AREA))),$(CASE_BIN)),all)
 check: $(DEPS_STAMP) $(LIB_A) $(SANDBOX) $(AREA_BIN)
 	@$(PYTEST) -n $(JOBS) $(if $(AREA),$(addprefix cases/,$(AREA)),cases scripts/tests) $(PYTEST_ARGS)
+
+# Repeatability: RUNS runs of the cases, RUNS more under HOGS CPU hogs (0:
+# none), one serial run (SERIAL=1); every test id must keep its verdict.
+RUNS        ?= 10
+HOGS        ?= 2
+SERIAL      ?= 1
+repeat-check: all
+	@PYTHONPATH=scripts $(PYTHON) -m kisol.repeat --runs $(RUNS) --hogs $(HOGS) --jobs $(JOBS) \
+		$(if $(filter 1,$(SERIAL)),--serial) --areas '$(AREA)' $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 check-cases: all
 	@$(PYTEST) -n $(JOBS) cases $(PYTEST_ARGS)
