@@ -4,7 +4,7 @@
  * until lib/cgroup.c settles; same rules). A hierarchy is named "v2" or
  * "v1:<controller>". Benchmark cgroups live only below the process's own
  * cgroup in that hierarchy (on v2 below $KISOL_CG_V2_BASE when the driver
- * sets it), in a directory kisol-bench-<pid>-<n> that is removed with
+ * sets it), in a directory kisol-bench-p<pid>-<n> that is removed with
  * everything in it when the benchmark ends, also on error or SIGTERM.
  */
 #ifndef KISOL_BENCH_CG_H
@@ -225,7 +225,7 @@ static __attribute__((unused)) int cg_open(const char *spec, struct cg_hier *h, 
 		}
 		snprintf(dir, sizeof(dir), "%s%s", h->mnt, strcmp(own, "/") ? own : "");
 	}
-	snprintf(h->top, sizeof(h->top), "%s/kisol-bench-%d-%d", dir, getpid(), seq++);
+	snprintf(h->top, sizeof(h->top), "%s/kisol-bench-p%d-%d", dir, getpid(), seq++);
 	r = cg_mkdir(h->top);
 	if (r < 0)
 		snprintf(why, wsize, "%s: mkdir %s: %s", spec, h->top, strerror(-r));

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 
 #include "bench_main.h"
+#include "kisol/mount.h"
 
 struct scratch {
 	char dir[PATH_MAX];
@@ -37,18 +38,15 @@ static int scratch_child(struct bench *b, struct scratch *s,
 static __attribute__((unused)) int
 bench_in_scratch(struct bench *b, int (*fn)(struct bench *b, struct scratch *s, void *arg), void *arg)
 {
-	const char *base = getenv("KISOL_SCRATCH");
 	struct scratch s;
 	int status, r;
 	pid_t pid;
 
 	if (b->bad_param)
 		return -EINVAL;
-	if (!base || !*base)
-		base = "/tmp";
-	snprintf(s.dir, sizeof(s.dir), "%s/kisol-bench-XXXXXX", base);
-	if (!mkdtemp(s.dir))
-		return -errno;
+	r = kisol_mnt_mkdtemp(NULL, "bench", s.dir, sizeof(s.dir));
+	if (r < 0)
+		return r;
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {

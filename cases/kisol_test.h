@@ -12,10 +12,12 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -178,6 +180,41 @@ static inline void kisol_list_tests(void)
 			}
 }
 
+/*
+ * Start of a case binary. The kisol objects it names carry the main pid as
+ * owner (kisol_owner). A test process the harness forks dies with the main
+ * process (PR_SET_PDEATHSIG), so killing only the main process leaves no
+ * test running. Run without the driver (by hand, run_kselftest.sh, a VM
+ * guest), the binary first removes what killed earlier instances left
+ * (cgroups and scratch directories whose owner is gone; live objects of
+ * other instances are kept), then, as root, moves into a private mount
+ * namespace as the driver's sandbox does, so no mount of a killed test can
+ * stay on the host. Under the driver (KISOL_RUN_ID) the driver does both.
+ */
+static pid_t kisol_main_pid;
+
+static inline void kisol_harness_child(void)
+{
+	if (getppid() != kisol_main_pid)
+		return; /* a fork inside a test: left as the case made it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != kisol_main_pid)
+		_exit(KSFT_FAIL); /* main died before the prctl */
+}
+
+static inline void kisol_case_start(void)
+{
+	kisol_main_pid = getpid();
+	kisol_owner_set(kisol_main_pid);
+	pthread_atfork(NULL, NULL, kisol_harness_child);
+	if (getenv("KISOL_RUN_ID"))
+		return;
+	kisol_cg_remove_stale();
+	kisol_mnt_remove_stale();
+	if (geteuid() == 0)
+		kisol_mnt_isolate();
+}
+
 #define KISOL_MAIN                                                     \
 	int main(int argc, char **argv)                                \
 	{                                                              \
@@ -185,6 +222,7 @@ static inline void kisol_list_tests(void)
 			kisol_list_tests();                            \
 			return 0;                                      \
 		}                                                      \
+		kisol_case_start();                                    \
 		return test_harness_run(argc, argv);                   \
 	}
 

@@ -129,7 +129,7 @@ int kisol_cg_run_dir(int idx, char *buf, size_t size)
 		if (h->version == 1 && env && *env) {
 			snprintf(name, sizeof(name), "kisol-run-%s", env);
 		} else {
-			snprintf(name, sizeof(name), "kisol-p%d", (int)getpid());
+			snprintf(name, sizeof(name), "kisol-p%d", (int)kisol_owner());
 			temp = true;
 		}
 		if (join(path, sizeof(path), h->own_dir, name) < 0)
@@ -736,6 +736,35 @@ static int destroy_sub(int parent, const char *name, int version, void *arg)
 	int r = destroy_dir(parent, name, version);
 
 	return r > 0 ? 0 : r;
+}
+
+static int stale_sub(int parent, const char *name, int version, void *arg)
+{
+	pid_t o = kisol_name_owner(name);
+
+	if (!o || kisol_pid_alive(o) || destroy_dir(parent, name, version) < 0)
+		return 0;
+	(*(int *)arg)++;
+	return 0;
+}
+
+int kisol_cg_remove_stale(void)
+{
+	const struct kisol_cg_layout *l;
+	int n = 0, r = kisol_cg_layout(&l);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < l->n; i++) {
+		_cleanup_close_ int fd = -EBADF;
+
+		if (!l->h[i].own_dir[0])
+			continue;
+		fd = open(l->h[i].own_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			for_each_subdir(fd, l->h[i].version, stale_sub, &n);
+	}
+	return n;
 }
 
 static void run_release(int idx)

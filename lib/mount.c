@@ -61,7 +61,8 @@ int kisol_mnt_mkdtemp(const char *parent, const char *prefix, char *ret_path, si
 		if (r < 0)
 			return r;
 	}
-	n = snprintf(tmpl, sizeof(tmpl), "%s/kisol-%s-XXXXXX", base, prefix ? prefix : "tmp");
+	n = snprintf(tmpl, sizeof(tmpl), "%s/kisol-%s-p%d-XXXXXX", base, prefix ? prefix : "tmp",
+		     (int)kisol_owner());
 	if (n < 0 || (size_t)n >= sizeof(tmpl) || (size_t)n >= size)
 		return -ENAMETOOLONG;
 	if (!mkdtemp(tmpl))
@@ -185,6 +186,32 @@ int kisol_mnt_rm_rf(const char *path)
 	if (rmdir(real) < 0)
 		return r ?: kisol_negerrno();
 	return r;
+}
+
+int kisol_mnt_remove_stale(void)
+{
+	char base[PATH_MAX], path[PATH_MAX * 2];
+	struct dirent *e;
+	DIR *d;
+	int n = 0, r;
+
+	r = kisol_mnt_scratch_base(base, sizeof(base));
+	if (r < 0)
+		return r;
+	d = opendir(base);
+	if (!d)
+		return kisol_negerrno();
+	while ((e = readdir(d))) {
+		pid_t o = kisol_name_owner(e->d_name);
+
+		if (!o || kisol_pid_alive(o) || e->d_type != DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", base, e->d_name);
+		if (kisol_mnt_rm_rf(path) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int kisol_mnt_scratch_tmpfs(const char *prefix, const char *options, char *ret_path, size_t size)

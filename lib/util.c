@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -143,4 +144,60 @@ size_t kisol_chomp(char *s)
 	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
 		s[--n] = '\0';
 	return n;
+}
+
+static pid_t owner;
+
+pid_t kisol_owner(void)
+{
+	if (!owner)
+		owner = getpid();
+	return owner;
+}
+
+void kisol_owner_set(pid_t pid)
+{
+	owner = pid;
+}
+
+/* "-p<digits>" from s to end, or to a "-<alnum>+" suffix; the pid, else 0. */
+static pid_t owner_at(const char *s, bool suffix)
+{
+	const char *d = s + 2;
+	long v = 0;
+
+	if (s[0] != '-' || s[1] != 'p' || *d < '1' || *d > '9')
+		return 0;
+	for (; *d >= '0' && *d <= '9'; d++)
+		if ((v = v * 10 + (*d - '0')) > INT32_MAX)
+			return 0;
+	if (!suffix)
+		return *d ? 0 : (pid_t)v;
+	if (*d != '-' || !d[1])
+		return 0;
+	for (d++; *d; d++)
+		if (!((*d >= '0' && *d <= '9') || (*d >= 'a' && *d <= 'z') || (*d >= 'A' && *d <= 'Z')))
+			return 0;
+	return (pid_t)v;
+}
+
+pid_t kisol_name_owner(const char *name)
+{
+	const char *p;
+	pid_t pid;
+
+	if (!name || strncmp(name, "kisol-", 6))
+		return 0;
+	/* "-p<pid>" at the end first, then "-p<pid>-<suffix>" (mkdtemp) */
+	p = strrchr(name, '-');
+	if ((pid = owner_at(p, false)))
+		return pid;
+	for (p = p - 1; p > name + 4 && *p != '-'; p--)
+		;
+	return p > name + 4 ? owner_at(p, true) : 0;
+}
+
+bool kisol_pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }

@@ -58,10 +58,39 @@ TEST_F(lm, mkdtemp_creates_and_errors)
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_TRUE(S_ISDIR(st.st_mode));
 	EXPECT_NE(NULL, strstr(p, "/kisol-x-"));
+	EXPECT_EQ(kisol_owner(), kisol_name_owner(strrchr(p, '/') + 1));
 	sub(missing, sizeof(missing), self->dir, "missing");
 	EXPECT_EQ(-ENOENT, kisol_mnt_mkdtemp(missing, "x", p, sizeof(p)));
 	EXPECT_EQ(-EINVAL, kisol_mnt_mkdtemp(self->dir, "x", NULL, 0));
 	EXPECT_EQ(-ENAMETOOLONG, kisol_mnt_mkdtemp(self->dir, "x", p, 8));
+}
+
+/* The names owners are read from (scripts/kisol/sandbox.py name_owner() reads the same). */
+TEST(name_owner)
+{
+	EXPECT_EQ(12, kisol_name_owner("kisol-p12"));
+	EXPECT_EQ(12, kisol_name_owner("kisol-run-20261205T1-host-p12"));
+	EXPECT_EQ(12, kisol_name_owner("kisol-ovl-p12-aB3xYz"));
+	EXPECT_EQ(12, kisol_name_owner("kisol-bench-p12-7"));
+	EXPECT_EQ(0, kisol_name_owner("kisol-mntns-pRCEy0"));
+	EXPECT_EQ(0, kisol_name_owner("kisol-mntns-aB3xYz"));
+	EXPECT_EQ(0, kisol_name_owner("other-p12"));
+	EXPECT_EQ(0, kisol_name_owner("kisol-p0"));
+	EXPECT_EQ(0, kisol_name_owner("kisol-p99999999999"));
+	EXPECT_EQ(0, kisol_name_owner("kisol-p12-"));
+	EXPECT_EQ(0, kisol_name_owner("kisol-p12-a-b"));
+}
+
+TEST(pid_alive)
+{
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);
+	EXPECT_TRUE(kisol_pid_alive(getpid()));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	EXPECT_FALSE(kisol_pid_alive(pid));
 }
 
 TEST_F(lm, rm_rf_detaches_mounts_below)

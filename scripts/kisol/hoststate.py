@@ -6,8 +6,11 @@ difference fails the run. Values that change on their own (counters,
 random numbers, pid allocation) are left out.
 """
 import os
-import re
+import shutil
 import socket
+import subprocess
+
+from kisol import sandbox
 
 # /proc/sys entries that change without anyone writing them.
 VOLATILE_SYSCTLS = {
@@ -85,15 +88,14 @@ def _cgroup_dirs():
     ours are compared. Each run's own kisol-run-<id> tree is checked and
     removed by the driver itself.
     """
-    from kisol.sandbox import cgroup_mounts, own_cgroups
     out = []
-    mounts, own = cgroup_mounts(), own_cgroups()
+    mounts, own = sandbox.cgroup_mounts(), sandbox.own_cgroups()
     for key, mp in mounts.items():
         for r, ds, _ in os.walk(mp):
             for d in list(ds):
                 if d.startswith("kisol"):
                     ds.remove(d)
-                    if not d.startswith("kisol-run-"):
+                    if not d.startswith("kisol-run-") and not sandbox.live_other(d):
                         out.append(os.path.join(r, d))
         if key in own:
             path = os.path.join(mp, own[key].lstrip("/"))
@@ -125,32 +127,39 @@ def _listdir(path):
         return []
 
 
-_RUN_SCRATCH = re.compile(r"^kisol-.+-p(?P<pid>\d+)$")
+SCRATCH_BASES = ("/tmp", "/var/tmp", "/dev/shm")
 
 
-def _other_live_run(name):
-    """Scratch directory of another driver run that is still going on."""
-    m = _RUN_SCRATCH.match(name)
-    return bool(m) and int(m.group("pid")) != os.getpid() and os.path.exists(f"/proc/{m.group('pid')}")
+def _mounts_below(path):
+    pre = path.rstrip("/") + "/"
+    return sorted((mp for mp, _, _ in sandbox._mounts() if mp == path or mp.startswith(pre)),
+                  key=len, reverse=True)
 
 
 def remove_stale_scratch():
-    """Scratch directories of driver runs that were killed (pid gone)."""
-    import shutil
+    """Scratch directories whose owner is gone (killed drivers and case
+    binaries): mounts below them are detached first, and a directory with a
+    mount that cannot be detached is left alone (never delete through it)."""
     removed = []
-    for n in _listdir("/var/tmp"):
-        m = _RUN_SCRATCH.match(n)
-        if m and not os.path.exists(f"/proc/{m.group('pid')}"):
-            shutil.rmtree(f"/var/tmp/{n}", ignore_errors=True)
-            removed.append(f"/var/tmp/{n}")
+    for base in SCRATCH_BASES:
+        for n in _listdir(base):
+            p = f"{base}/{n}"
+            if not n.startswith("kisol-") or not sandbox.stale(n) or not os.path.isdir(p):
+                continue
+            for mp in _mounts_below(p):
+                subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL, check=False)
+            if _mounts_below(p):
+                continue
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
     return removed
 
 
 def _scratch():
     out = []
-    for base in ("/tmp", "/var/tmp", "/dev/shm"):
+    for base in SCRATCH_BASES:
         out += [f"{base}/{n}" for n in _listdir(base)
-                if n.startswith("kisol") and not _other_live_run(n)]
+                if n.startswith("kisol") and not sandbox.live_other(n)]
     return sorted(out)
 
 

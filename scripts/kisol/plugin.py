@@ -288,7 +288,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             tr.write_line(f"{area:16s} " + "  ".join(f"{v}:{n}" for v, n in sorted(counts[area].items())))
     tr.section("kisol host state")
     for l in k.get("stale", []):
-        tr.write_line(f"removed before the run, left by a driver that was killed: {l}", yellow=True)
+        tr.write_line(f"removed before the run, left by a killed kisol run (owner gone): {l}",
+                      yellow=True)
     if "before" not in k:
         tr.write_line("leak check DISABLED (--kisol-no-leak-check)")
     elif k["leaks"]:

@@ -196,29 +196,59 @@ def _wait_pidfd(proc, timeout):
     return proc.wait()
 
 
-def _dead_run(name):
-    """kisol-run-<id>-p<pid> (cgroup) of a driver that no longer runs?"""
-    m = re.match(r"^kisol-run-.+-p(?P<pid>\d+)$", name)
-    return bool(m) and not os.path.exists(f"/proc/{m.group('pid')}")
+_OWNER = (re.compile(r"^kisol-(?:.*-)?p(?P<pid>[1-9]\d*)$"),
+          re.compile(r"^kisol-(?:.*-)?p(?P<pid>[1-9]\d*)-[A-Za-z0-9]+$"))
+
+
+def name_owner(name):
+    """Owner pid in a kisol name, 0 if none (as kisol_name_owner() in lib/util.c).
+
+    kisol-run-<id>-p<pid> and kisol-<id>-p<pid> (driver), kisol-p<pid>
+    (case binary run alone), kisol-<prefix>-p<pid>-XXXXXX (scratch),
+    kisol-bench-p<pid>-<n> (benchmark cgroups)."""
+    for rx in _OWNER:
+        m = rx.match(name)
+        if m:
+            return int(m.group("pid"))
+    return 0
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def stale(name):
+    """A kisol object whose owner is gone (a killed driver or case binary)?"""
+    pid = name_owner(name)
+    return pid > 0 and not pid_alive(pid)
+
+
+def live_other(name):
+    """A kisol object of another run that is still going on (not ours)."""
+    pid = name_owner(name)
+    return pid > 0 and pid != os.getpid() and pid_alive(pid)
 
 
 def remove_stale_runs():
-    """Remove the cgroup directories of driver runs that were killed before
-    they could clean up (their pid is gone). Returns what was removed."""
-    mounts, own = cgroup_mounts(), own_cgroups()
+    """Remove the kisol cgroup directories, anywhere in every hierarchy,
+    whose owner is gone: drivers and case binaries killed before they
+    could clean up. Processes left in them are killed. Returns what was
+    removed."""
     removed = []
-    for key, mp in mounts.items():
-        if key not in own:
-            continue
-        parent = os.path.join(mp, own[key].lstrip("/"))
-        try:
-            names = os.listdir(parent)
-        except OSError:
-            continue
-        for n in names:
-            d = os.path.join(parent, n)
-            if _dead_run(n) and os.path.isdir(d) and not remove_tree(d, key == "v2"):
-                removed.append(d)
+    for key, mp in cgroup_mounts().items():
+        for r, ds, _ in os.walk(mp):
+            for d in list(ds):
+                if d.startswith("kisol"):
+                    ds.remove(d)
+                    p = os.path.join(r, d)
+                    if stale(d) and not remove_tree(p, key == "v2"):
+                        removed.append(p)
     return sorted(set(removed))
 
 

@@ -444,7 +444,7 @@ def test_binary_bad_options_exit_2(name, args):
 
 @root
 def test_no_cgroup_outlives_its_benchmark():
-    # kisol-bench-<pid>-<n>: the process that made it must still be running
+    # kisol-bench-p<pid>-<n>: the process that made it must still be running
     for path in glob.glob("/sys/fs/cgroup/*/**/kisol-bench-*", recursive=True):
-        pid = os.path.basename(path).split("-")[2]
+        pid = os.path.basename(path).split("-")[2].lstrip("p")
         assert os.path.exists(f"/proc/{pid}"), f"leaked benchmark cgroup {path}"

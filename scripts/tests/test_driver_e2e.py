@@ -235,4 +235,4 @@ def test_stale_runs_of_a_killed_driver_are_removed(demo):
     os.makedirs(os.path.join(scratch, "x"))
     p = run_pytest(demo, "cases/demo", "-q", "-k", "passes")
     assert not os.path.exists(cg) and not os.path.exists(scratch)
-    assert f"left by a driver that was killed: {cg}" in p.stdout, p.stdout
+    assert f"left by a killed kisol run (owner gone): {cg}" in p.stdout, p.stdout

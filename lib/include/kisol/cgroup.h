@@ -12,8 +12,9 @@
  *  - v1 with KISOL_RUN_ID set: <own cgroup>/kisol-run-<run id>, shared by the
  *    concurrent tests of the run and removed by the driver, never by a test;
  *  - otherwise (binary run alone, install tree, VM guest): a per-process
- *    <own cgroup>/kisol-p<pid> that the library removes with the last test
- *    cgroup of the process.
+ *    <own cgroup>/kisol-p<owner> (kisol_owner(): the case binary's main
+ *    process) that the library removes with the last test cgroup of the
+ *    process.
  * Per-test cgroups are t<pid>-<n> below it; kisol_cg_destroy() kills,
  * drains and removes them (descendants first).
  *
@@ -192,6 +193,12 @@ int kisol_cg_freeze(const struct kisol_cg *cg, bool freeze, int timeout_ms);
 int kisol_cg_kill(const struct kisol_cg *cg);
 /* Kill, drain and rmdir (descendants first) if owned; always close. */
 int kisol_cg_destroy(struct kisol_cg *cg);
+/*
+ * Kill and remove the kisol cgroups next to the own cgroup (in every
+ * hierarchy) whose owner is gone (kisol_name_owner: "kisol-p<pid>", a dead
+ * driver's "kisol-run-...-p<pid>"). Returns how many were removed.
+ */
+int kisol_cg_remove_stale(void);
 void kisol_cg_cleanup(struct kisol_cg *cg);
 #define _cleanup_cg_ _cleanup_(kisol_cg_cleanup)
 

@@ -32,10 +32,17 @@ struct mount_attr;
  */
 int kisol_mnt_scratch_base(char *buf, size_t size);
 /*
- * mkdtemp "<base>/kisol-<prefix>-XXXXXX" (base as above, or parent when not
- * NULL). The new directory's path is written into ret_path.
+ * mkdtemp "<base>/kisol-<prefix>-p<owner>-XXXXXX" (base as above, or parent
+ * when not NULL; owner: kisol_owner()). The new directory's path is written
+ * into ret_path.
  */
 int kisol_mnt_mkdtemp(const char *parent, const char *prefix, char *ret_path, size_t size);
+/*
+ * Remove the scratch directories in the scratch base whose owner is gone
+ * (a killed earlier instance), mounts below them detached first. Returns
+ * how many were removed.
+ */
+int kisol_mnt_remove_stale(void);
 /*
  * Remove a directory tree. Never crosses into another mount: anything
  * mounted below path is detached (MNT_DETACH) first; entries on other

@@ -80,4 +80,19 @@ int kisol_keyed_int64(const char *text, const char *key, int64_t *ret);
 /* Strip trailing newlines in place; returns the new length. */
 size_t kisol_chomp(char *s);
 
+/*
+ * Owner of the host-side objects a process names (scratch directories,
+ * per-process cgroup directories): the case binary's main process
+ * (kisol_owner_set() from KISOL_MAIN), else the first caller's pid. Names
+ * end in "-p<owner>" or "-p<owner>-<suffix>". An object is stale, and may be
+ * removed by another kisol process, only when its owner is gone: two suites
+ * running at once never take each other's live objects for leftovers.
+ */
+pid_t kisol_owner(void);
+void kisol_owner_set(pid_t pid);
+/* Owner pid in a kisol name ("kisol-...-p<pid>[-<alnum>]"), 0 if none. */
+pid_t kisol_name_owner(const char *name);
+/* Does pid still run (kill(pid, 0), EPERM counts as running)? */
+bool kisol_pid_alive(pid_t pid);
+
 #endif
