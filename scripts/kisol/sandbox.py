@@ -197,7 +197,8 @@ def _wait_pidfd(proc, timeout):
 
 
 _OWNER = (re.compile(r"^kisol-(?:.*-)?p(?P<pid>[1-9]\d*)$"),
-          re.compile(r"^kisol-(?:.*-)?p(?P<pid>[1-9]\d*)-[A-Za-z0-9]+$"))
+          re.compile(r"^kisol-(?:.*-)?p(?P<pid>[1-9]\d*)-[A-Za-z0-9]+$"),
+          re.compile(r"^kisol-bench-(?P<pid>[1-9]\d*)-\d+$"))  # benchmarks built before -p<pid>
 
 
 def name_owner(name):

@@ -4,3 +4,20 @@ import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "scripts"))
+
+import pytest
+
+from testlock import stale_lock
+
+
+@pytest.fixture
+def stale_exclusive():
+    """Asked for by a test that checks which run removes stale kisol objects:
+    no other test starts a driver or a case binary meanwhile (each of those
+    removes the stale objects of dead owners it sees)."""
+
+
+@pytest.fixture(autouse=True)
+def _stale_lock(request):
+    with stale_lock("stale_exclusive" in request.fixturenames):
+        yield

@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from testlock import stale_lock
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 DEMO = r'''
@@ -105,9 +107,10 @@ def run_pytest(tmp, *args, leak_check=False):
         args = ("--kisol-no-leak-check",) + args
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KISOL_", "PYTEST_"))}
     env["PYTHONPATH"] = os.path.join(TOP, "scripts")
-    return subprocess.run([sys.executable, "-m", "pytest", "-c", f"{TOP}/scripts/pytest.ini",
-                           f"--rootdir={tmp}", "-p", "no:cacheprovider", *args],
-                          cwd=tmp, env=env, capture_output=True, text=True, timeout=120)
+    with stale_lock():
+        return subprocess.run([sys.executable, "-m", "pytest", "-c", f"{TOP}/scripts/pytest.ini",
+                               f"--rootdir={tmp}", "-p", "no:cacheprovider", *args],
+                              cwd=tmp, env=env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +222,7 @@ def test_hoststate_sees_a_mount(tmp_path):
     assert "scratch: + /tmp/kisol-hs-probe" in p.stdout
 
 
-def test_stale_runs_of_a_killed_driver_are_removed(demo):
+def test_stale_runs_of_a_killed_driver_are_removed(demo, stale_exclusive):
     """A driver killed before its teardown leaves its run directories; the
     next run removes them (their pid is gone) and says so."""
     from kisol import sandbox

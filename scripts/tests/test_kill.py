@@ -25,6 +25,7 @@ from test_driver_e2e import TOP, build, run_pytest
 HOLD = r'''
 // SPDX-License-Identifier: GPL-2.0-only
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/shm.h>
 #include "kisol_test.h"
 
@@ -44,10 +45,13 @@ TEST(hold)
 	struct kisol_cg cg = KISOL_CG_INIT;
 	struct kisol_child kid = KISOL_CHILD_INIT;
 	char dir[PATH_MAX];
-	const char *ready = getenv("HOLD_READY");
+	const char *ready = getenv("HOLD_READY"), *release = getenv("HOLD_RELEASE");
+	struct pollfd rel = { .fd = -1, .events = POLLIN };
 	int fd;
 
 	ASSERT_NE(NULL, ready);
+	if (release) /* opened before the report: the test can write to it at once */
+		ASSERT_LE(0, rel.fd = open(release, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_PIDS, KISOL_CG_ANY, &cg));
 	ASSERT_EQ(0, kisol_cg_spawn(&cg, CLONE_NEWNET | CLONE_NEWIPC, holder, NULL, &kid));
 	ASSERT_EQ(0, kisol_rx(_metadata, kid.sock));
@@ -56,8 +60,15 @@ TEST(hold)
 	ASSERT_LE(0, fd);
 	dprintf(fd, "%d %d %s %s\n", getpid(), kid.pid, cg.path, dir);
 	close(fd);
-	for (;;)
-		pause();
+	if (!release)
+		for (;;)
+			pause();
+	ASSERT_EQ(1, poll(&rel, 1, -1));
+	close(rel.fd);
+	EXPECT_EQ(0, kisol_child_kill(&kid, SIGKILL));
+	kisol_child_wait(&kid, KISOL_TIMEOUT_MS, NULL);
+	EXPECT_EQ(0, kisol_cg_destroy(&cg));
+	EXPECT_EQ(0, kisol_mnt_scratch_release(dir));
 }
 
 TEST(noop) { ASSERT_EQ(1, 1); }
@@ -260,7 +271,7 @@ def test_binary_stopped_by_ptrace_attach_killed(tree, fifo):
     assert_nothing_left(held)
 
 
-def test_driver_killed(tree, fifo):
+def test_driver_killed(tree, fifo, stale_exclusive):
     """SIGKILL of the driver while a case runs: its case processes, run
     cgroups and scratch stay until the next driver run removes them."""
     env = {"HOLD_READY": str(fifo)}
@@ -283,9 +294,9 @@ def driver_env():
     return env
 
 
-def driver_argv(tmp, *args):
+def driver_argv(tmp, *args, leak_check=False):
     return [sys.executable, "-m", "pytest", "-c", f"{TOP}/scripts/pytest.ini", f"--rootdir={tmp}",
-            "-p", "no:cacheprovider", "--kisol-no-leak-check", *args]
+            "-p", "no:cacheprovider", *args] + ([] if leak_check else ["--kisol-no-leak-check"])
 
 
 @pytest.mark.parametrize("name,pid", [
@@ -296,3 +307,46 @@ def test_name_owner_as_the_library_reads_it(name, pid):
     """Same table as cases/lib_mount/mount.c name_owner."""
     from kisol import sandbox
     assert sandbox.name_owner(name) == pid
+
+
+def release(path):
+    fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    os.write(fd, b"x")
+    os.close(fd)
+
+
+def start_driver_holding(tree, ready, rel):
+    env = dict(driver_env(), HOLD_READY=str(ready), HOLD_RELEASE=str(rel))
+    proc = subprocess.Popen(driver_argv(tree, "cases/hold", "-q", "-n", "0", "-k", "hold",
+                                        leak_check=True), env=env, cwd=tree,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return proc, wait_ready(ready, proc)
+
+
+def test_two_suites_at_once(tree, tmp_path):
+    """Two driver runs (leak check on) overlap, and a case binary run by
+    hand starts while both hold live cgroups, scratch and mounts: the run
+    that ends first sees the objects of the binary and of the other run
+    appear, and must not take them for its own leaks; both pass."""
+    f = {}
+    for n in ("ready1", "rel1", "ready2", "rel2", "ready3", "rel3"):
+        f[n] = tmp_path / n
+        os.mkfifo(f[n])
+    run2, held2 = start_driver_holding(tree, f["ready2"], f["rel2"])
+    run1, held1 = start_driver_holding(tree, f["ready1"], f["rel1"])
+    env3 = dict(alone_env(f["ready3"]), HOLD_RELEASE=str(f["rel3"]))
+    alone = subprocess.Popen([str(tree / "cases/hold/hold"), "-r", "global.hold"], env=env3,
+                             cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    held3 = wait_ready(f["ready3"], alone)
+    assert os.path.basename(held3.scratch).startswith(f"kisol-hold-p{alone.pid}-")
+
+    for proc, rel, others in ((run1, "rel1", (held2, held3)), (alone, "rel3", (held2,)),
+                              (run2, "rel2", ())):
+        release(f[rel])
+        out = proc.communicate(timeout=120)[0]
+        assert proc.returncode == 0, out
+        assert proc is alone or "unchanged (mounts, cgroups" in out, out
+        for h in others:        # the live objects of the others were left alone
+            assert os.path.isdir(h.cg) and os.path.isdir(h.scratch)
+    for h in (held1, held2, held3):
+        assert not os.path.exists(h.cg) and not os.path.exists(h.scratch)
