@@ -251,6 +251,8 @@ TEST_F(usec, only_user_markers_count)
 	snprintf(p, sizeof(p), "%s/d", self->o.upper);
 	/* trusted marker: must be ignored (d/a from lower stays visible) */
 	ASSERT_EQ(0, kisol_ovl_set_marker(AT_FDCWD, p, "opaque", false, "y", 1));
+	/* it is really there: ignoring it is the overlay's doing, not a missing xattr */
+	ASSERT_EQ(1, kisol_ovl_is_opaque(AT_FDCWD, p, false));
 	ASSERT_EQ(0, nftw(self->o.root, chown_cb, 16, FTW_PHYS));
 	ASSERT_EQ(0, kisol_spawn(&so, inside, &a, &self->child));
 	ASSERT_LT(0, kisol_recv_str(self->child.sock, msg, sizeof(msg), KISOL_TIMEOUT_MS));
