@@ -39,6 +39,8 @@ unsigned long mem_push(struct call *c, const void *buf, size_t len);
 /* What a file descriptor of the tracee is: its basename, and whether it is on a cgroup fs. */
 int fd_cgroup_file(pid_t tid, int fd, char *name, size_t size);
 
+/* 1 if the cgroup of the cgroup file fd has processes (cgroup.events), 0 if not, -errno. */
+int fd_cgroup_populated(pid_t tid, int fd);
 /* 1 if fd is an nsfs file of a namespace the tracer itself is in, 0 if not. */
 int fd_is_home_ns(pid_t tid, int fd);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Registers, memory and file descriptors of a tracee stopped at syscall entry. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,4 +145,33 @@ int fd_is_home_ns(pid_t tid, int fd)
 		return 0;
 	own[n] = 0;
 	return !strcmp(own, target);
+}
+
+int fd_cgroup_populated(pid_t tid, int fd)
+{
+	char link[64], target[PATH_MAX], events[PATH_MAX + 64], buf[256];
+	char *slash;
+	ssize_t n;
+	int efd;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	slash = strrchr(target, '/');
+	if (target[0] != '/' || !slash)
+		return -EINVAL;
+	*slash = 0;
+	/* the path is the tracee's: look it up from its root, in its mount namespace */
+	snprintf(events, sizeof(events), "/proc/%d/root%s/cgroup.events", tid, target);
+	efd = open(events, O_RDONLY | O_CLOEXEC);
+	if (efd < 0)
+		return -errno;
+	n = read(efd, buf, sizeof(buf) - 1);
+	close(efd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return strstr(buf, "populated 1") ? 1 : 0;
 }

@@ -304,3 +304,15 @@ def test_report_section_shows_rates_survivors_and_reasons(tmp_path):
     # make report picks the newest mutation run of the same kernel
     assert report_data.latest_mutation(str(tmp_path.parent), "k")["run_id"] == "r1"
     assert report_data.latest_mutation(str(tmp_path.parent), "other kernel") is None
+
+
+def test_cgroup_kill_ignored_only_where_there_is_something_to_kill(cgdir):
+    d = cgdir()
+    out, rep = supervise("cgroup.kill", "/bin/sh", "-c",
+                         f"sleep 600 & echo $! > {d}/cgroup.procs; echo 1 > {d}/cgroup.kill; "
+                         f"kill -0 $! && echo alive=yes; cat {d}/cgroup.procs | wc -l | sed 's/^/procs=/'; "
+                         f"kill -9 $!")
+    assert rep["touched"] == 1 and out["alive"] == ["yes"] and out["procs"] == ["1"]
+    # an empty cgroup (what teardowns kill) is not touched: killing it changes nothing
+    _, rep = supervise("cgroup.kill", PROBE, "cgwrite", cgdir(), "cgroup.kill", "1")
+    assert rep["touched"] == 0
