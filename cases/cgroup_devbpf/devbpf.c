@@ -35,14 +35,12 @@ struct ops_report {
 
 static int64_t mknod_in_scratch(unsigned maj, unsigned min)
 {
-	char base[256], dir[300], node[320];
+	char dir[PATH_MAX], node[PATH_MAX + 8];
 	int64_t r;
 
-	if (kisol_mnt_scratch_base(base, sizeof(base)) < 0)
-		return -EIO;
-	snprintf(dir, sizeof(dir), "%s/kisol-devbpf-XXXXXX", base);
-	if (!mkdtemp(dir))
-		return -errno;
+	r = kisol_mnt_mkdtemp(NULL, "devbpf", dir, sizeof(dir));
+	if (r < 0)
+		return r;
 	snprintf(node, sizeof(node), "%s/n", dir);
 	r = mknod(node, S_IFCHR | 0600, makedev(maj, min)) ? -errno : 0;
 	unlink(node);

@@ -29,13 +29,10 @@ static int do_op(int sock, void *p)
 	if (kisol_recv_int(sock, &v, -1) < 0)
 		return 1;
 	if (o->mknod_) {
-		const char *base = getenv("KISOL_SCRATCH");
-		char dir[256], node[300];
+		char dir[PATH_MAX], node[PATH_MAX + 8];
 
-		snprintf(dir, sizeof(dir), "%s/kisol-dev-XXXXXX", base && *base ? base : "/tmp");
-		if (!mkdtemp(dir)) {
-			r = -errno;
-		} else {
+		r = kisol_mnt_mkdtemp(NULL, "dev", dir, sizeof(dir));
+		if (r == 0) {
 			snprintf(node, sizeof(node), "%s/n", dir);
 			r = mknod(node, S_IFCHR | 0600, makedev(o->maj, o->min)) ? -errno : 0;
 			unlink(node);

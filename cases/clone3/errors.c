@@ -110,7 +110,6 @@ V(unpriv_clone3_user, CLONE_NEWUSER, CLONE3, UNPRIV, 0)
 static void fix_setup(struct __test_metadata *_metadata, struct fix *self, const struct spec *v)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
-	const char *base = getenv("KISOL_SCRATCH");
 	int type = kisol_ns_from_flag(v->flags & ~(uint64_t)CLONE_NEWUSER);
 
 	self->child = init;
@@ -120,9 +119,7 @@ static void fix_setup(struct __test_metadata *_metadata, struct fix *self, const
 	if (v->ctx == UNPRIV && !v->err)
 		KISOL_NEED_ARG(kisol_need_userns_unpriv, type >= 0 ? type : -1);
 	if (v->ctx == CHROOTED) {
-		snprintf(self->dir, sizeof(self->dir), "%s/kisol-chroot-XXXXXX",
-			 base && *base ? base : "/tmp");
-		ASSERT_NE(NULL, mkdtemp(self->dir));
+		ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "chroot", self->dir, sizeof(self->dir)));
 	}
 }
 

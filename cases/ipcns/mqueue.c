@@ -41,7 +41,6 @@ FIXTURE_SETUP(mq)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
 	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 64 };
-	const char *base = getenv("KISOL_SCRATCH");
 
 	self->child = init;
 	self->q = (mqd_t)-1;
@@ -56,8 +55,7 @@ FIXTURE_SETUP(mq)
 	self->q = mq_open(QNAME, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &a);
 	ASSERT_NE((mqd_t)-1, self->q) TH_LOG("mq_open: %s", strerror(errno));
 	ASSERT_EQ(0, mq_send(self->q, "outer", 5, 0));
-	snprintf(self->dir, sizeof(self->dir), "%s/kisol-mq-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "mq", self->dir, sizeof(self->dir)));
 	/* world-accessible, so that the unprivileged child can mount on it */
 	ASSERT_EQ(0, chmod(self->dir, 0755));
 }

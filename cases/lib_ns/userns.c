@@ -290,10 +290,8 @@ FIXTURE(files) {
 
 FIXTURE_SETUP(files)
 {
-	const char *base = getenv("KISOL_SCRATCH");
 
-	snprintf(self->dir, sizeof(self->dir), "%s/libns-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "libns", self->dir, sizeof(self->dir)));
 }
 
 FIXTURE_TEARDOWN(files)

@@ -399,7 +399,6 @@ FIXTURE_VARIANT_ADD(unix_sk, seqpacket) { SOCK_SEQPACKET };
 
 FIXTURE_SETUP(unix_sk)
 {
-	const char *base = getenv("KISOL_SCRATCH");
 
 	self->a = self->b = -EBADF;
 	self->dir[0] = '\0';
@@ -409,8 +408,7 @@ FIXTURE_SETUP(unix_sk)
 	self->b = net_new_ns_fd();
 	ASSERT_LE(0, self->a);
 	ASSERT_LE(0, self->b);
-	snprintf(self->dir, sizeof(self->dir), "%s/kisol-unix-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "unix", self->dir, sizeof(self->dir)));
 }
 
 FIXTURE_TEARDOWN(unix_sk)

@@ -49,7 +49,6 @@ FIXTURE_VARIANT_ADD(loop, older) { .theirs_newer = false };
 
 FIXTURE_SETUP(loop)
 {
-	const char *base = getenv("KISOL_SCRATCH");
 	cpu_set_t set;
 	int n = 0;
 
@@ -60,8 +59,7 @@ FIXTURE_SETUP(loop)
 			self->cpus[n++] = c;
 	if (n < 2)
 		SKIP(return, "needs two CPUs to create the namespaces on (have %d allowed)", n);
-	snprintf(self->dir, sizeof(self->dir), "%s/kisol-loop-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "loop", self->dir, sizeof(self->dir)));
 }
 
 FIXTURE_TEARDOWN(loop)

@@ -322,7 +322,6 @@ KISOL_META(nsfs, lifetime_by_fd, "sides=one: after the last process left there i
 
 TEST_F(nsfs, lifetime_by_bind_mount)
 {
-	const char *base = getenv("KISOL_SCRATCH");
 	char p[PATH_MAX + 8], src[64];
 	_cleanup_close_ int fd = -EBADF;
 	struct kisol_ns_id held;
@@ -346,8 +345,7 @@ TEST_F(nsfs, lifetime_by_bind_mount)
 	ASSERT_EQ(0, spawn_ns(variant, &self->child, &self->in));
 	assert_new(_metadata, variant, &self->in);
 	self->pid = (pid_t)self->in.outer_pid;
-	snprintf(self->dir, sizeof(self->dir), "%s/kisol-nsfs-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "nsfs", self->dir, sizeof(self->dir)));
 	snprintf(p, sizeof(p), "%s/ns", self->dir);
 	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	ASSERT_LE(0, fd);
@@ -388,7 +386,6 @@ TEST(mntns_bind_of_older_ns_is_einval)
 {
 	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
 	struct kisol_spawn_opts o = { .flags = CLONE_NEWNS, .cgroup_fd = -1 };
-	const char *base = getenv("KISOL_SCRATCH");
 	char dir[PATH_MAX], p[PATH_MAX + 8], src[64];
 	struct kisol_ns_id before, its, now;
 	int64_t ready;
@@ -411,8 +408,7 @@ TEST(mntns_bind_of_older_ns_is_einval)
 	ASSERT_FALSE(kisol_ns_id_eq(&before, &now)) TH_LOG("unshare made no mount namespace");
 	ASSERT_FALSE(kisol_ns_id_eq(&before, &its)) TH_LOG("the child is in our old namespace");
 	ASSERT_FALSE(kisol_ns_id_eq(&its, &now));
-	snprintf(dir, sizeof(dir), "%s/kisol-loop-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "loop", dir, sizeof(dir)));
 	snprintf(p, sizeof(p), "%s/ns", dir);
 	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	ASSERT_LE(0, fd);

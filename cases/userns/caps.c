@@ -217,7 +217,6 @@ static int helper_body(int sock, void *arg)
 FIXTURE_SETUP(no_outside_caps)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
-	const char *base = getenv("KISOL_SCRATCH");
 	int64_t ready;
 	int fd;
 
@@ -227,8 +226,7 @@ FIXTURE_SETUP(no_outside_caps)
 	NEED_NS(KISOL_NS_USER);
 	if (variant->mode == UNPRIV)
 		KISOL_NEED_ARG(kisol_need_userns_unpriv, -1);
-	snprintf(self->s.dir, sizeof(self->s.dir), "%s/kisol-caps-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->s.dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "caps", self->s.dir, sizeof(self->s.dir)));
 	ASSERT_EQ(0, chmod(self->s.dir, 0777)); /* even writable: caps, not modes, decide */
 	snprintf(self->s.file, sizeof(self->s.file), "%s/secret", self->s.dir);
 	fd = open(self->s.file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
@@ -408,7 +406,6 @@ FIXTURE(owner) {
 FIXTURE_SETUP(owner)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
-	const char *base = getenv("KISOL_SCRATCH");
 	static const struct { const char *n; uid_t u; } files[] = {
 		{ "a", MAPPED }, { "b", MAPPED + 5 }, { "c", 0 }, { "d", 200000 },
 	};
@@ -416,8 +413,7 @@ FIXTURE_SETUP(owner)
 
 	self->child = init;
 	NEED_NS(KISOL_NS_USER);
-	snprintf(self->dir, sizeof(self->dir), "%s/kisol-own-XXXXXX", base && *base ? base : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "own", self->dir, sizeof(self->dir)));
 	ASSERT_EQ(0, chown(self->dir, MAPPED, MAPPED));
 	for (size_t i = 0; i < KISOL_ARRAY_SIZE(files); i++) {
 		int fd;

@@ -379,7 +379,6 @@ static void kept_alive(struct __test_metadata *_metadata, FIXTURE_DATA(uts_iso) 
 	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
 	_cleanup_close_ int fd = -EBADF, again = -EBADF;
 	char buf[HOST_NAME_MAX + 2], path[PATH_MAX + 16], src[64];
-	const char *base = getenv("KISOL_SCRATCH");
 	struct kisol_ns_id id, id2, mine;
 
 	F = variant->f;
@@ -396,9 +395,7 @@ static void kept_alive(struct __test_metadata *_metadata, FIXTURE_DATA(uts_iso) 
 	if (by_mount) {
 		ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWNS));
 		ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-		snprintf(self->dir, sizeof(self->dir), "%s/kisol-uts-XXXXXX",
-			 base && *base ? base : "/tmp");
-		ASSERT_NE(NULL, mkdtemp(self->dir));
+		ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "uts", self->dir, sizeof(self->dir)));
 		snprintf(path, sizeof(path), "%s/uts", self->dir);
 		fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 		ASSERT_LE(0, fd);
