@@ -204,15 +204,22 @@ FIXTURE_SETUP(idtree)
 	ASSERT_EQ(0, r);
 }
 
+/* Teardown shared by the idmapped-tree fixtures. */
+static void id_release(struct __test_metadata *_metadata, int tree, int userns,
+		       struct kisol_child *child, const char *dir)
+{
+	if (tree >= 0)
+		close(tree);
+	if (userns >= 0)
+		close(userns);
+	kisol_child_release(child);
+	if (dir[0])
+		EXPECT_EQ(0, kisol_mnt_scratch_release(dir));
+}
+
 FIXTURE_TEARDOWN(idtree)
 {
-	if (self->tree >= 0)
-		close(self->tree);
-	if (self->userns >= 0)
-		close(self->userns);
-	kisol_child_release(&self->child);
-	if (self->dir[0])
-		EXPECT_EQ(0, kisol_mnt_scratch_release(self->dir));
+	id_release(_metadata, self->tree, self->userns, &self->child, self->dir);
 }
 
 static int owner_in(int tree, const char *name)
@@ -323,13 +330,7 @@ FIXTURE_SETUP(idbad)
 
 FIXTURE_TEARDOWN(idbad)
 {
-	if (self->tree >= 0)
-		close(self->tree);
-	if (self->userns >= 0)
-		close(self->userns);
-	kisol_child_release(&self->child);
-	if (self->dir[0])
-		EXPECT_EQ(0, kisol_mnt_scratch_release(self->dir));
+	id_release(_metadata, self->tree, self->userns, &self->child, self->dir);
 }
 
 TEST_F(idbad, refused_then_valid_one_applies)

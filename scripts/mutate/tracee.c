@@ -103,18 +103,29 @@ unsigned long mem_push(struct call *c, const void *buf, size_t len)
 	return at;
 }
 
+/* Where the tracee's fd points: its /proc link in link, the target in target. */
+static int fd_target(pid_t tid, int fd, char *link, size_t lsize, char *target, size_t size)
+{
+	ssize_t n;
+
+	snprintf(link, lsize, "/proc/%d/fd/%d", tid, fd);
+	n = readlink(link, target, size - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	return 0;
+}
+
 int fd_cgroup_file(pid_t tid, int fd, char *name, size_t size)
 {
 	char link[64], target[PATH_MAX];
 	struct statfs sf;
 	const char *base;
-	ssize_t n;
+	int r;
 
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
+	r = fd_target(tid, fd, link, sizeof(link), target, sizeof(target));
+	if (r < 0)
+		return r;
 	base = strrchr(target, '/');
 	base = base ? base + 1 : target;
 	if (statfs(link, &sf) < 0)
@@ -131,11 +142,9 @@ int fd_is_home_ns(pid_t tid, int fd)
 	const char *colon;
 	ssize_t n;
 
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, fd);
-	n = readlink(link, target, sizeof(target) - 1);
+	n = fd_target(tid, fd, link, sizeof(link), target, sizeof(target));
 	if (n < 0)
-		return -errno;
-	target[n] = 0;
+		return n;
 	colon = strchr(target, ':');
 	if (!colon || colon - target > 16 || strncmp(colon, ":[", 2))
 		return 0;
@@ -154,11 +163,9 @@ int fd_cgroup_populated(pid_t tid, int fd)
 	ssize_t n;
 	int efd;
 
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, fd);
-	n = readlink(link, target, sizeof(target) - 1);
+	n = fd_target(tid, fd, link, sizeof(link), target, sizeof(target));
 	if (n < 0)
-		return -errno;
-	target[n] = 0;
+		return n;
 	slash = strrchr(target, '/');
 	if (target[0] != '/' || !slash)
 		return -EINVAL;
