@@ -118,7 +118,9 @@ static inline int64_t kisol_rx(struct __test_metadata *_metadata, int sock)
  * every test of a fixture the same pairs (before the test's own).
  *
  * "sides=both": the isolation property is asserted from inside and from
- * outside; "sides=one: <why one side suffices>" otherwise (no ';' in why).
+ * outside; "sides=one: <why one side suffices>" otherwise (no ';' in why);
+ * "sides=none: <why>" for a test of kisol itself that checks no isolation
+ * property (counted in neither column).
  *
  * "mutant_immune=<mutation>: <why>" (repeatable, all are kept) says why the
  * test passes with that mutation of `make mutate` active (no ';' in why).

@@ -508,12 +508,14 @@ TEST_F(into, clone_from_fresh_cgroup)
 	ASSERT_LE(0, res);
 	EXPECT_TRUE(WIFEXITED((int)res) && WEXITSTATUS((int)res) == 42);
 }
+KISOL_META(into, clone_from_fresh_cgroup,
+	   "sides=one: the child's wait status, seen by the process that cloned it")
 
 KISOL_META(into, survives_parent_cgroup_kill_seq,
-	   "bug=CLONE_INTO_CGROUP child killed by the parent cgroup's kill_seq;"
+	   "sides=one: the child's wait status, seen by the process that cloned it;bug=CLONE_INTO_CGROUP child killed by the parent cgroup's kill_seq;"
 	   "introduced=b69bb476dee9;commit=8e3599202166")
 KISOL_META(into, survives_target_cgroup_kill_seq,
-	   "bug=CLONE_INTO_CGROUP child killed after an earlier cgroup.kill of the target;"
+	   "sides=one: the child's wait status, seen by the process that cloned it;bug=CLONE_INTO_CGROUP child killed after an earlier cgroup.kill of the target;"
 	   "introduced=b69bb476dee9;commit=8e3599202166;ref=selftest 3f4b7d1a49c5")
 
 /* ---- PSI ---- */

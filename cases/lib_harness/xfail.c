@@ -94,4 +94,6 @@ TEST(failure_after_signature_is_fail)
 	EXPECT_EQ(KSFT_FAIL, in.md.exit_code);
 }
 
+KISOL_META_FIXTURE(global, "sides=none: checks kisol_test.h's verdict logic, no isolation property")
+
 KISOL_MAIN

@@ -380,6 +380,16 @@ TEST_F(locked, cannot_clear_in_user_namespace)
 					  variant->ms == MS_NOEXEC ? "noexec" : "noatime"))
 		TH_LOG("%s", mi.options);
 }
-KISOL_META(locked, cannot_clear_in_user_namespace, "cve=CVE-2014-5207;commit=9566d6742852;ref=CVE-2014-5206 (MNT_LOCK_READONLY kept across bind remount)")
+KISOL_META(lm, bind_directory, "sides=both")
+KISOL_META(lm, bind_file, "sides=one: the bound file read through the bind, the source is the test's own input")
+KISOL_META(lm, plain_bind_omits_submounts, "sides=one: the bind's view, the submount stays in the source by construction")
+KISOL_META(lm, recursive_bind_carries_submounts, "sides=one: the bind's view, the submount stays in the source by construction")
+KISOL_META(lm, readonly_bind_remount, "sides=both")
+KISOL_META(lm, detach_keeps_open_files_usable, "sides=both")
+KISOL_META(prop, mount_under_source, "sides=one: one direction of propagation (mount_under_bind is the other)")
+KISOL_META(prop, mount_under_bind, "sides=one: one direction of propagation (mount_under_source is the other)")
+KISOL_META(prop, mountinfo_fields, "sides=one: propagation tags of our own mount table")
+KISOL_META(prop, unbindable_refuses_bind, "sides=one: the bind's tags, nothing propagated into it, and a refusal (EINVAL)")
+KISOL_META(locked, cannot_clear_in_user_namespace, "sides=both;cve=CVE-2014-5207;commit=9566d6742852;ref=CVE-2014-5206 (MNT_LOCK_READONLY kept across bind remount)")
 
 KISOL_MAIN

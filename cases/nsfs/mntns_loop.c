@@ -195,6 +195,8 @@ TEST_F(loop, bind_follows_creation_order)
 }
 
 KISOL_META(loop, bind_follows_creation_order,
+	   "sides=one: the kernel's answer to the bind (accepted or EINVAL) is the whole property, "
+	   "seen by the binder;"
 	   "ref=mnt_ns_loop() vs ns_tree_gen_id() per-CPU ids (Linux 6.18); util-linux unshare --mount=FILE;"
 	   "workaround=canonical/snapd#17376")
 

@@ -231,7 +231,7 @@ TEST_F(uovl, model_in_user_namespace)
 	EXPECT_EQ(0, nftw(self->o.upper, trusted_cb, 16, FTW_PHYS))
 		TH_LOG("a trusted.overlay.* xattr appeared in upper under userxattr");
 }
-KISOL_META(uovl, model_in_user_namespace, "commit=459c7c565ac3;ref=userxattr 2d2f2d7322ff")
+KISOL_META(uovl, model_in_user_namespace, "sides=both;commit=459c7c565ac3;ref=userxattr 2d2f2d7322ff")
 
 /* A trusted.overlay.opaque marker is not honoured with userxattr; user.overlay.opaque is. */
 TEST_F(usec, only_user_markers_count)
@@ -260,7 +260,8 @@ TEST_F(usec, only_user_markers_count)
 		SKIP(return, "%s", msg + 5);
 	ASSERT_STREQ("ok", msg);
 }
-KISOL_META(usec, only_user_markers_count, "commit=2d2f2d7322ff")
+KISOL_META(usec, only_user_markers_count,
+	   "sides=one: the merged view in the user namespace, the marker is the test's own input;commit=2d2f2d7322ff")
 
 /* ------------------------------------------------------------------ */
 /* Security regressions                                                */
@@ -344,7 +345,7 @@ TEST_F(usec, cve_2023_0386_unmapped_owner_not_copied_up)
 	EXPECT_EQ(0, nftw(self->o.upper, suid_root_cb, 16, FTW_PHYS))
 		TH_LOG("a setuid root file landed in the upper layer");
 }
-KISOL_META(usec, cve_2023_0386_unmapped_owner_not_copied_up, "cve=CVE-2023-0386;commit=4f11ada10d0a")
+KISOL_META(usec, cve_2023_0386_unmapped_owner_not_copied_up, "sides=both;cve=CVE-2023-0386;commit=4f11ada10d0a")
 
 /*
  * CVE-2021-3493: file capabilities set through an unprivileged overlay
@@ -373,7 +374,7 @@ TEST_F(usec, cve_2021_3493_file_caps_namespaced)
 	EXPECT_EQ((uint32_t)VFS_CAP_REVISION_3, c.magic_etc & VFS_CAP_REVISION_MASK);
 	EXPECT_EQ((uint32_t)OUTSIDE_ID, c.rootid);
 }
-KISOL_META(usec, cve_2021_3493_file_caps_namespaced, "cve=CVE-2021-3493;commit=7c03e2cda4a5")
+KISOL_META(usec, cve_2021_3493_file_caps_namespaced, "sides=both;cve=CVE-2021-3493;commit=7c03e2cda4a5")
 
 /* ------------------------------------------------------------------ */
 /* st_ino of a copied-up file in an unprivileged overlay               */
@@ -506,6 +507,6 @@ TEST_F(uino, st_ino_persistent_in_user_namespace)
 	       origin, origin < 0 ? strerror(errno) : "present");
 }
 KISOL_META(uino, st_ino_persistent_in_user_namespace,
-	   "commit=c846af050f94;ref=overlayfs.rst Inode properties")
+	   "sides=both;commit=c846af050f94;ref=overlayfs.rst Inode properties")
 
 KISOL_MAIN

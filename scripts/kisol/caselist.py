@@ -47,15 +47,17 @@ def parse_meta(text):
 def sides_of(meta):
     """Which sides of its property a case asserts, from its sides= metadata:
     "both" (inside and outside), "one" (one side, with the reason given
-    after "one:"), or None when it declares neither."""
+    after "one:"), "none" (no isolation property: a test of kisol itself,
+    with the reason after "none:"), or None when it declares none of them."""
     v = (meta or {}).get("sides", "")
     if isinstance(v, list):  # a test's own declaration follows its fixture's
         v = v[-1]
     v = str(v).strip()
     if v == "both":
         return "both"
-    if v.startswith("one:") and v[4:].strip():
-        return "one"
+    for kind in ("one", "none"):
+        if v.startswith(kind + ":") and v[len(kind) + 1:].strip():
+            return kind
     return None
 
 

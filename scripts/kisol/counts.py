@@ -38,7 +38,7 @@ def table(cases):
         a[c["verdict"]] += 1
         bodies.setdefault(area, set()).add(body_of(c, i))
         side = sides_of(c.get("meta"))
-        if side:
+        if side in SIDES:
             a[side] += 1
     total = dict.fromkeys(COLS, 0)
     lines = ["| area | cases | bodies | " + " | ".join(VERDICTS) + " | both sides | one side |",

@@ -72,6 +72,8 @@ def test_case_list_and_names():
     ({"sides": "one: the refusal is the property; nothing exists inside"}, "one"),
     ({"sides": "one:"}, None),       # one side without a reason is not a declaration
     ({"sides": "inside"}, None),
+    ({"sides": "none: a test of the harness itself"}, "none"),
+    ({"sides": "none"}, None),       # nor is none without one
     ({}, None), (None, None),
     ({"sides": ["both", "one: the test's own reason"]}, "one")])
 def test_sides_of(meta, kind):
@@ -82,12 +84,13 @@ def test_counts_table_counts_both_kinds():
     cases = [{"area": "utsns", "verdict": "pass", "meta": {"sides": "both"}},
              {"area": "utsns", "verdict": "skip", "meta": {"sides": "one: errno only"}},
              {"area": "utsns", "verdict": "pass", "meta": {}},
+             {"area": "utsns", "verdict": "pass", "meta": {"sides": "none: a harness test"}},
              {"area": "pidns", "verdict": "fail", "meta": {"sides": "both"}}]
     lines = counts.table(cases).splitlines()
     assert lines[0].endswith("| both sides | one side |")
     assert lines[2] == "| pidns | 1 | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 1 | 0 |"
-    assert lines[3] == "| utsns | 3 | 3 | 2 | 0 | 1 | 0 | 0 | 0 | 1 | 1 |"
-    assert lines[4] == "| **all** | **4** | **4** | 2 | 1 | 1 | 0 | 0 | 0 | 2 | 1 |"
+    assert lines[3] == "| utsns | 4 | 4 | 3 | 0 | 1 | 0 | 0 | 0 | 1 | 1 |"
+    assert lines[4] == "| **all** | **5** | **5** | 3 | 1 | 1 | 0 | 0 | 0 | 2 | 1 |"
 
 
 def test_counts_bodies_count_a_test_once_over_its_variants():
