@@ -460,6 +460,22 @@ int kisol_cg_has_pid(const struct kisol_cg *cg, pid_t pid)
 	return 0;
 }
 
+int kisol_cg_is_member(const struct kisol_cg *cg, pid_t pid)
+{
+	const struct kisol_cg_hier *h;
+	char path[KISOL_CG_PATH];
+	int r;
+
+	if (!cg || cg->dfd < 0 || pid <= 0)
+		return -EINVAL;
+	r = kisol_cg_has_pid(cg, pid);
+	h = kisol_cg__hier(cg->hier_idx);
+	if (r <= 0 || !h || !cg->rel[0])
+		return r;
+	r = kisol_cg_proc_path(pid, h->hier_id, path, sizeof(path));
+	return r < 0 ? r : !strcmp(path, cg->rel);
+}
+
 /* Call fn on every child cgroup directory of dfd (name relative). */
 typedef int (*subdir_fn)(int parent_dfd, const char *name, int version, void *arg);
 
@@ -692,7 +708,29 @@ int kisol_cg_kill(const struct kisol_cg *cg)
 	return kill_tree_v1(cg->dfd); /* v1, or v2 before cgroup.kill (5.14) */
 }
 
-/* Thaw (v1), kill, drain, recurse, rmdir one directory. */
+/*
+ * Thaw a frozen cgroup before its tasks are signalled: v1 frozen tasks
+ * die only once thawed. Only a frozen one is written to: the teardown of
+ * a cgroup never frozen writes nothing.
+ */
+static void thaw_if_frozen(int fd, int version)
+{
+	char buf[32];
+	int64_t v;
+
+	if (version == 2) {
+		if (kisol_read_int64at(fd, "cgroup.freeze", &v) == 0 && v == 1)
+			kisol_write_fileat(fd, "cgroup.freeze", "0");
+		return;
+	}
+	if (kisol_read_fileat(fd, "freezer.state", buf, sizeof(buf)) < 0)
+		return;
+	kisol_chomp(buf);
+	if (strcmp(buf, "THAWED"))
+		v1_freezer_state(fd, "THAWED", DRAIN_MS);
+}
+
+/* Thaw, kill, drain, recurse, rmdir one directory. */
 static int destroy_sub(int parent, const char *name, int version, void *arg);
 
 static int destroy_dir(int parent, const char *name, int version)
@@ -703,10 +741,10 @@ static int destroy_dir(int parent, const char *name, int version)
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : kisol_negerrno();
-	if (faccessat(fd, "freezer.state", F_OK, 0) == 0)
-		v1_freezer_state(fd, "THAWED", DRAIN_MS);
+	if (version == 1)
+		thaw_if_frozen(fd, 1);
 	if (version == 2 && kisol_write_fileat(fd, "cgroup.kill", "1") < 0)
-		kisol_write_fileat(fd, "cgroup.freeze", "0"); /* no cgroup.kill: thaw, signal below */
+		thaw_if_frozen(fd, 2); /* no cgroup.kill: thaw, signal below */
 	q = for_each_subdir(fd, version, destroy_sub, NULL);
 	if (q < 0)
 		r = q;
@@ -871,6 +909,10 @@ int kisol_cg_spawn(const struct kisol_cg *cg, uint64_t flags, kisol_child_fn fn,
 	if (r < 0)
 		return r;
 	r = kisol_cg_attach(cg, c.pid);
+	if (r >= 0)
+		r = kisol_cg_is_member(cg, c.pid);
+	if (r == 0)
+		r = -EIO; /* the attach reported success, the child is elsewhere */
 	if (r >= 0)
 		r = kisol_send_int(c.sock, 1);
 	if (r < 0) {

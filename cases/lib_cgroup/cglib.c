@@ -194,6 +194,21 @@ TEST_F(cg, spawn_lands_inside)
 	EXPECT_STREQ(self->cg.rel, path);
 }
 
+/* is_member: 1 only for the cgroup the task is in (not its parent), -EINVAL for bad arguments. */
+TEST_F(cg, is_member_one_cgroup)
+{
+	struct kisol_cg sub = KISOL_CG_INIT, none = KISOL_CG_INIT;
+
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
+	ASSERT_EQ(0, cg_spawn_park(&sub, &self->kid));
+	EXPECT_EQ(1, kisol_cg_is_member(&sub, self->kid.pid));
+	EXPECT_EQ(0, kisol_cg_is_member(&self->cg, self->kid.pid));
+	EXPECT_EQ(0, kisol_cg_is_member(&sub, getpid()));
+	EXPECT_EQ(-EINVAL, kisol_cg_is_member(&none, self->kid.pid));
+	EXPECT_EQ(-EINVAL, kisol_cg_is_member(&sub, 0));
+	kisol_cg_destroy(&sub);
+}
+
 /* kill empties the cgroup; wait_empty returns; destroy removes it. */
 TEST_F(cg, kill_then_wait_empty)
 {

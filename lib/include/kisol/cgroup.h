@@ -176,6 +176,12 @@ int kisol_cg_attach_thread(const struct kisol_cg *cg, pid_t tid);
 int kisol_cg_nr_procs(const struct kisol_cg *cg);
 /* 1 if pid is listed in cgroup.procs, 0 if not. */
 int kisol_cg_has_pid(const struct kisol_cg *cg, pid_t pid);
+/*
+ * pid is in cg, seen from both sides: cg's cgroup.procs lists it and the
+ * line of cg's hierarchy in /proc/PID/cgroup names cg (that side only
+ * when cg's hierarchy is known). 1/0 or -errno.
+ */
+int kisol_cg_is_member(const struct kisol_cg *cg, pid_t pid);
 /* Populated: v2 cgroup.events, v1 any task in it or below. 1/0. */
 int kisol_cg_populated(const struct kisol_cg *cg);
 
@@ -224,8 +230,10 @@ int kisol_cg_need_file(const struct kisol_cg *cg, const char *file, char *why, s
 
 /*
  * kisol_spawn() a child (flags: CLONE_NEW*) that runs fn(sock, arg) only
- * once it is in cg: the parent attaches it, then sends a go message
- * (CLONE_INTO_CGROUP is left to kisol_cg_clone_into(), see there).
+ * once it is in cg: the parent attaches it, checks that it is there
+ * (kisol_cg_is_member(); -EIO when the attach reported success but the
+ * child is not in cg), then sends a go message (CLONE_INTO_CGROUP is left
+ * to kisol_cg_clone_into(), see there).
  */
 struct kisol_child;
 typedef int (*kisol_cg_child_fn)(int sock, void *arg);
