@@ -140,6 +140,7 @@ TEST_F(core2, freeze_migrate_in)
 	ASSERT_EQ(0, cg_spawn_fn(&out, cg_fn_count, (void *)c, &self->kid[0]));
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_cg_attach(&self->cg, self->kid[0].pid));
+	ASSERT_EQ(1, kisol_cg_is_member(&self->cg, self->kid[0].pid));
 	ASSERT_EQ(0, kisol_cg_wait_event(&self->cg, "frozen", 1, KISOL_TIMEOUT_MS));
 	EXPECT_TRUE(cg_counter_still(c, 20));
 	kisol_cg_destroy(&out);
@@ -156,6 +157,7 @@ TEST_F(core2, freeze_migrate_out)
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &out));
 	ASSERT_EQ(0, kisol_cg_attach(&out, self->kid[0].pid));
+	ASSERT_EQ(1, kisol_cg_is_member(&out, self->kid[0].pid));
 	EXPECT_TRUE(cg_counter_moves(c, 2000));
 	kisol_cg_destroy(&out);
 }

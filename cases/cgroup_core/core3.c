@@ -423,7 +423,10 @@ TEST_F(into, dead_cgroup_refused)
  * killed it after it was born. A SIGKILL at birth is XFAIL; anything else
  * that is not a clean exit fails.
  */
-/* Helper process: moves into src, clones into dst, reports the wait status (or -errno). */
+/*
+ * Helper process: moves into src, clones into dst, reports the wait status
+ * (or -errno). The child exits 42 when it finds itself in dst, 43 elsewhere.
+ */
 static int64_t clone_into_from(const struct kisol_cg *src, const struct kisol_cg *dst)
 {
 	int sv[2], pidfd = -1, st;
@@ -441,8 +444,12 @@ static int64_t clone_into_from(const struct kisol_cg *src, const struct kisol_cg
 		if (kisol_cg_move_self(src, NULL, 0) < 0)
 			_exit(3);
 		pid = kisol_cg_clone_into(dst, &pidfd);
-		if (pid == 0)
-			_exit(42);
+		if (pid == 0) {
+			char buf[KISOL_CG_PATH];
+
+			_exit(kisol_cg_proc_path(0, 0, buf, sizeof(buf)) == 0 &&
+			      !strcmp(buf, dst->rel) ? 42 : 43);
+		}
 		if (pid > 0)
 			waitpid(pid, &st, 0);
 		kisol_send_int(sv[1], pid < 0 ? pid : st);
@@ -457,7 +464,7 @@ static int64_t clone_into_from(const struct kisol_cg *src, const struct kisol_cg
 
 /*
  * From a fresh cgroup src into dst, after cgroup.kill on the empty cgroup
- * kill_src (src) or kill_dst (dst) before the fork; the child must exit 42.
+ * kill_src (src) or kill_dst (dst) before the fork; the child must exit 42 (born in dst).
  */
 static void check_clone_after_kill(struct __test_metadata *_metadata, struct kisol_cg *dst,
 				   bool kill_src)
@@ -597,7 +604,10 @@ static bool v2_nsdelegate(void)
 	return false;
 }
 
-/* Child: unshare a cgroupns (rooted where we are), then move ourselves to arg, report -errno. */
+/*
+ * Child: unshare a cgroupns (rooted where we are), then move ourselves to
+ * arg; report -errno, then our cgroup path as we read it inside.
+ */
 static int escape_ns(int sock, void *arg)
 {
 	const char *dst = arg;
@@ -606,15 +616,21 @@ static int escape_ns(int sock, void *arg)
 
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		kisol_send_int(sock, -errno);
+		kisol_send_str(sock, "no cgroupns");
 		return 1;
 	}
 	snprintf(p, sizeof(p), "%s/cgroup.procs", dst);
 	kisol_send_int(sock, kisol_write_file(p, "0"));
+	if (kisol_cg_proc_path(0, 0, p, sizeof(p)) < 0)
+		snprintf(p, sizeof(p), "error");
+	kisol_send_str(sock, p);
 	kisol_recv_int(sock, &v, -1);
 	return 0;
 }
 
-static int try_escape(struct kisol_cg *from, struct kisol_cg *to, struct kisol_child *k)
+/* The move's -errno; inside: the child's path as it reads it afterwards. */
+static int try_escape(struct kisol_cg *from, struct kisol_cg *to, struct kisol_child *k,
+		      char *inside, size_t size)
 {
 	int64_t r;
 	int e = kisol_cg_spawn(from, 0, escape_ns, to->path, k);
@@ -622,6 +638,8 @@ static int try_escape(struct kisol_cg *from, struct kisol_cg *to, struct kisol_c
 	if (e < 0)
 		return e;
 	e = kisol_recv_int(k->sock, &r, KISOL_TIMEOUT_MS);
+	if (e >= 0)
+		e = kisol_recv_str(k->sock, inside, size, KISOL_TIMEOUT_MS);
 	return e < 0 ? e : (int)r;
 }
 
@@ -631,12 +649,16 @@ TEST_F(into, nsdelegate_boundary)
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	struct kisol_child k = KISOL_CHILD_INIT;
 
+	char inside[KISOL_CG_PATH];
+
 	if (!v2_nsdelegate())
 		SKIP(return, "cgroup2 is mounted without nsdelegate");
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
-	EXPECT_EQ(-ENOENT, try_escape(&a, &b, &k));
-	EXPECT_EQ(1, kisol_cg_has_pid(&a, k.pid));
+	EXPECT_EQ(-ENOENT, try_escape(&a, &b, &k, inside, sizeof(inside)));
+	EXPECT_EQ(0, cg_ns_new(k.pid, CLONE_NEWCGROUP));
+	EXPECT_STREQ("/", inside); /* still at its namespace root */
+	EXPECT_EQ(1, kisol_cg_is_member(&a, k.pid));
 	kisol_child_release(&k);
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);
@@ -648,12 +670,17 @@ TEST_F(into, no_nsdelegate_no_boundary)
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	struct kisol_child k = KISOL_CHILD_INIT;
 
+	char inside[KISOL_CG_PATH];
+
 	if (v2_nsdelegate())
 		SKIP(return, "cgroup2 is mounted with nsdelegate");
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
-	EXPECT_EQ(0, try_escape(&a, &b, &k));
-	EXPECT_EQ(1, kisol_cg_has_pid(&b, k.pid));
+	EXPECT_EQ(0, try_escape(&a, &b, &k, inside, sizeof(inside)));
+	/* it really was in a cgroupns rooted at a: b reads as outside its root */
+	EXPECT_EQ(0, cg_ns_new(k.pid, CLONE_NEWCGROUP));
+	EXPECT_STREQ("/../b", inside);
+	EXPECT_EQ(1, kisol_cg_is_member(&b, k.pid));
 	kisol_child_release(&k);
 	kisol_cg_destroy(&a);
 	kisol_cg_destroy(&b);

@@ -49,10 +49,11 @@ static int dchild(int sock, void *p)
 		kisol_send_int(sock, -errno);
 		return 1;
 	}
-	if ((a->flags2 & CLONE_NEWNS) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		kisol_send_int(sock, -errno);
-		return 1;
-	}
+	/*
+	 * No private remount of / needed: a mount namespace owned by a new
+	 * user namespace gets the outer shared mounts as slaves
+	 * (mount_namespaces(7)), so nothing mounted in it propagates out.
+	 */
 	kisol_send_int(sock, 0);
 	while (kisol_recv_str(sock, req, sizeof(req), -1) > 0) {
 		char *arg = strchr(req, ' '), *arg2;
@@ -109,7 +110,7 @@ static int start_dchild(const struct kisol_cg *cg, uint64_t flags2, struct kisol
 		return e;
 	if ((e = kisol_send_int(k->sock, 1)) < 0 || (e = kisol_recv_int(k->sock, &r, KISOL_TIMEOUT_MS)) < 0)
 		return e;
-	return (int)r;
+	return r < 0 ? (int)r : cg_ns_new(k->pid, CLONE_NEWUSER | flags2);
 }
 
 static int req(struct kisol_child *k, const char *fmt, ...)
@@ -153,16 +154,20 @@ static int delegate(const struct kisol_cg *cg)
 /* Root of the user namespace makes a child cgroup and moves itself into it. */
 TEST_F(deleg, manages_subtree)
 {
-	char x[KISOL_CG_PATH + 8];
+	struct kisol_cg x = KISOL_CG_INIT;
+	char p[KISOL_CG_PATH + 8];
 	struct stat st;
 
 	SETUP_DELEG(0);
-	snprintf(x, sizeof(x), "%s/x", self->cg.path);
-	ASSERT_EQ(0, req(&self->kid[0], "mkdir %s", x));
-	ASSERT_EQ(0, stat(x, &st));
+	snprintf(p, sizeof(p), "%s/x", self->cg.path);
+	ASSERT_EQ(0, req(&self->kid[0], "mkdir %s", p));
+	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(NOBODY, (int)st.st_uid); /* seen from outside: the mapped uid */
-	EXPECT_EQ(0, req(&self->kid[0], "move %s", x));
+	EXPECT_EQ(0, req(&self->kid[0], "move %s", p));
 	EXPECT_EQ(0, kisol_cg_nr_procs(&self->cg));
+	ASSERT_EQ(0, kisol_cg_open(p, variant->version, &x));
+	EXPECT_EQ(1, kisol_cg_is_member(&x, self->kid[0].pid)) TH_LOG("not in %s", x.rel);
+	kisol_cg_destroy(&x);
 }
 
 /* It cannot move itself into a cgroup outside the delegated subtree. */
@@ -205,15 +210,22 @@ TEST_F(deleg, foreign_writable_procs)
 TEST_F(deleg, knobs_root_vs_children)
 {
 	const char *knob = variant->version == 2 ? "cgroup.max.depth" : "notify_on_release";
-	char p[KISOL_CG_PATH + 64], x[KISOL_CG_PATH + 8];
+	char p[KISOL_CG_PATH + 64], x[KISOL_CG_PATH + 8], buf[32];
+	int64_t before, v;
 
 	SETUP_DELEG(0);
+	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, knob, &before));
 	snprintf(p, sizeof(p), "%s/%s", self->cg.path, knob);
 	EXPECT_EQ(-EACCES, req(&self->kid[0], "write %s 1", p));
+	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, knob, &v));
+	EXPECT_EQ(before, v) TH_LOG("the delegated root's %s changed", knob);
 	snprintf(x, sizeof(x), "%s/x", self->cg.path);
 	ASSERT_EQ(0, req(&self->kid[0], "mkdir %s", x));
 	snprintf(p, sizeof(p), "%s/%s", x, knob);
 	EXPECT_EQ(0, req(&self->kid[0], "write %s 1", p));
+	/* seen from outside: the child's knob holds the value written inside */
+	ASSERT_LT(0, kisol_read_file(p, buf, sizeof(buf)));
+	EXPECT_STREQ("1\n", buf);
 }
 
 /* It cannot make cgroups next to the delegated one (parent not delegated). */

@@ -195,15 +195,20 @@ TEST_F(pids, limit_below_current)
 TEST_F(pids, migration_not_limited)
 {
 	struct kisol_cg other = KISOL_CG_INIT;
-	int64_t cur;
+	int64_t cur, ok, err;
 
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "pids.max", "1"));
 	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid[0]));
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_PIDS, variant->version, &other));
 	ASSERT_EQ(0, cg_spawn_park(&other, &self->kid[1]));
 	EXPECT_EQ(0, kisol_cg_attach(&self->cg, self->kid[1].pid));
+	EXPECT_EQ(1, kisol_cg_is_member(&self->cg, self->kid[1].pid));
 	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, "pids.current", &cur));
 	EXPECT_EQ(2, cur);
+	/* the limit is in force all the same: a member's fork is refused */
+	ASSERT_EQ(0, run_forker(&self->cg, 1, 0, &self->kid[2], &ok, &err));
+	EXPECT_EQ(0, ok);
+	EXPECT_EQ(EAGAIN, err);
 	kisol_cg_destroy(&other);
 }
 

@@ -95,6 +95,7 @@ TEST_F(frz, migrate_into_frozen)
 	ASSERT_EQ(0, cg_spawn_fn(&out, cg_fn_count, (void *)c, &self->kid[0]));
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_cg_attach(&self->cg, self->kid[0].pid));
+	ASSERT_EQ(1, kisol_cg_is_member(&self->cg, self->kid[0].pid));
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS)); /* settles again */
 	EXPECT_TRUE(cg_counter_still(c, 20));
 	kisol_cg_destroy(&out);

@@ -111,6 +111,26 @@ static inline pid_t cg_clone_into_fresh(const struct kisol_cg *dst, int *pidfd)
 	return pid;
 }
 
+/*
+ * pid is in a new namespace of each type in flags (CLONE_NEW*), none of
+ * them ours: 0, -EEXIST when it still shares one with us, or -errno.
+ */
+static inline int cg_ns_new(pid_t pid, uint64_t flags)
+{
+	struct kisol_ns_id mine, its;
+	int e;
+
+	for (int t = 0; t < _KISOL_NS_MAX; t++) {
+		if (!(flags & kisol_ns_table[t].flag))
+			continue;
+		if ((e = kisol_ns_id(0, t, &mine)) < 0 || (e = kisol_ns_id(pid, t, &its)) < 0)
+			return e;
+		if (kisol_ns_id_eq(&mine, &its))
+			return -EEXIST;
+	}
+	return 0;
+}
+
 static inline const char *cg_vname(int v)
 {
 	return v == 1 ? "v1" : "v2";
