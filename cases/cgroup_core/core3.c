@@ -516,13 +516,13 @@ TEST_F(into, clone_from_fresh_cgroup)
 	EXPECT_TRUE(WIFEXITED((int)res) && WEXITSTATUS((int)res) == 42);
 }
 KISOL_META(into, clone_from_fresh_cgroup,
-	   "sides=one: the child's wait status, seen by the process that cloned it")
+	   "sides=one: the child's wait status, seen by the process that cloned it (exit 42 only when its own /proc/self/cgroup names the target)")
 
 KISOL_META(into, survives_parent_cgroup_kill_seq,
-	   "sides=one: the child's wait status, seen by the process that cloned it;bug=CLONE_INTO_CGROUP child killed by the parent cgroup's kill_seq;"
+	   "sides=one: the child's wait status, seen by the process that cloned it (exit 42 only when its own /proc/self/cgroup names the target);bug=CLONE_INTO_CGROUP child killed by the parent cgroup's kill_seq;"
 	   "introduced=b69bb476dee9;commit=8e3599202166")
 KISOL_META(into, survives_target_cgroup_kill_seq,
-	   "sides=one: the child's wait status, seen by the process that cloned it;bug=CLONE_INTO_CGROUP child killed after an earlier cgroup.kill of the target;"
+	   "sides=one: the child's wait status, seen by the process that cloned it (exit 42 only when its own /proc/self/cgroup names the target);bug=CLONE_INTO_CGROUP child killed after an earlier cgroup.kill of the target;"
 	   "introduced=b69bb476dee9;commit=8e3599202166;ref=selftest 3f4b7d1a49c5")
 
 /* ---- PSI ---- */
