@@ -194,7 +194,7 @@ TEST_F(core, kill_reaches_descendants)
 	ASSERT_EQ(0, kisol_cg_wait_empty(&self->cg, KISOL_TIMEOUT_MS));
 	for (int i = 0; i < 2; i++) {
 		ASSERT_EQ(0, kisol_child_wait(&self->kid[i], KISOL_TIMEOUT_MS, NULL));
-		EXPECT_TRUE(WIFSIGNALED(self->kid[i].status));
+		EXPECT_EQ(SIGKILL, cg_termsig(self->kid[i].status));
 	}
 	kisol_cg_destroy(&sub);
 }
@@ -225,7 +225,7 @@ TEST_F(core, kill_catches_forkers)
 	ASSERT_EQ(0, kisol_cg_wait_empty(&self->cg, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(0, kisol_cg_populated(&self->cg));
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
-	EXPECT_TRUE(WIFSIGNALED(self->kid[0].status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 }
 
 /* Freezing reaches the frozen state even while a member keeps forking. */

@@ -228,7 +228,7 @@ TEST_F(core2, freeze_sigkill_works)
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_child_kill(&self->kid[0], SIGKILL));
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
-	EXPECT_TRUE(WIFSIGNALED(self->kid[0].status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 }
 
 /* cgroup.kill accepts only 1; it is write-only. */
@@ -252,7 +252,7 @@ TEST_F(core2, kill_frozen)
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "cgroup.kill", "1"));
 	ASSERT_EQ(0, kisol_cg_wait_event(&self->cg, "populated", 0, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
-	EXPECT_EQ(SIGKILL, WTERMSIG(self->kid[0].status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 }
 
 /* cgroup.kill leaves tasks outside the cgroup alone. */

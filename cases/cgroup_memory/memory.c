@@ -135,8 +135,7 @@ TEST_F(mem, oom_kill_inside)
 	ASSERT_EQ(0, cg_spawn_fn(&self->cg, alloc_anon, (void *)(uintptr_t)(128 * MiB), &self->kid[0]));
 	EXPECT_EQ(-EPIPE, kisol_recv_int(self->kid[0].sock, &v, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
-	ASSERT_TRUE(WIFSIGNALED(self->kid[0].status));
-	EXPECT_EQ(SIGKILL, WTERMSIG(self->kid[0].status));
+	ASSERT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 	EXPECT_LE(1, oom_kills(&self->cg, variant->version));
 }
 
@@ -150,7 +149,7 @@ TEST_F(mem, oom_spares_outside)
 	ASSERT_EQ(0, set_limit(&self->cg, variant->version, 32 * MiB));
 	ASSERT_EQ(0, cg_spawn_fn(&self->cg, alloc_anon, (void *)(uintptr_t)(128 * MiB), &self->kid[0]));
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
-	EXPECT_TRUE(WIFSIGNALED(self->kid[0].status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&self->kid[1], 0, NULL));
 	EXPECT_EQ(0, oom_kills(&other, variant->version));
 	kisol_cg_destroy(&other);
@@ -220,7 +219,7 @@ TEST_F(mem, parent_limit_binds_child)
 	ASSERT_EQ(0, set_limit(&self->cg, variant->version, 32 * MiB));
 	ASSERT_EQ(0, cg_spawn_fn(&sub, alloc_anon, (void *)(uintptr_t)(128 * MiB), &self->kid[0]));
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
-	EXPECT_TRUE(WIFSIGNALED(self->kid[0].status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 	EXPECT_LE(1, oom_kills(variant->version == 2 ? &self->cg : &sub, variant->version));
 	kisol_cg_destroy(&sub);
 }

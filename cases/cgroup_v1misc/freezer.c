@@ -126,7 +126,7 @@ TEST_F(frz, sigkill_while_frozen)
 		ASSERT_EQ(0, kisol_cg_freeze(&self->cg, false, KISOL_TIMEOUT_MS));
 		EXPECT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
 	}
-	EXPECT_TRUE(WIFSIGNALED(self->kid[0].status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 }
 
 /* An empty cgroup freezes at once and thaws at once. */

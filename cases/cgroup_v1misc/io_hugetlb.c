@@ -302,7 +302,7 @@ TEST_F(huge, limit_enforced)
 	kisol_recv_int(self->kid[0].sock, &r, KISOL_TIMEOUT_MS);
 	if (r != -ENOMEM) {
 		ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
-		EXPECT_TRUE(WIFSIGNALED(self->kid[0].status) && WTERMSIG(self->kid[0].status) == SIGBUS);
+		EXPECT_EQ(SIGBUS, cg_termsig(self->kid[0].status));
 	}
 	snprintf(f, sizeof(f), "hugetlb.%s.%s", names[0], variant->version == 1 ? "failcnt" : "events");
 	if (variant->version == 1) {

@@ -131,6 +131,12 @@ static inline int cg_ns_new(pid_t pid, uint64_t flags)
 	return 0;
 }
 
+/* The signal that ended a child (wait status), 0 if it exited. */
+static inline int cg_termsig(int status)
+{
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
 static inline const char *cg_vname(int v)
 {
 	return v == 1 ? "v1" : "v2";

@@ -217,8 +217,7 @@ TEST_F(cg, kill_then_wait_empty)
 	ASSERT_EQ(0, kisol_cg_wait_empty(&self->cg, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(0, kisol_cg_populated(&self->cg));
 	ASSERT_EQ(0, kisol_child_wait(&self->kid, KISOL_TIMEOUT_MS, NULL));
-	EXPECT_TRUE(WIFSIGNALED(self->kid.status));
-	EXPECT_EQ(SIGKILL, WTERMSIG(self->kid.status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid.status));
 }
 
 /* destroy of a populated tree with a grandchild kills and removes all. */
@@ -236,7 +235,7 @@ TEST_F(cg, destroy_populated_tree)
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(ENOENT, errno);
 	ASSERT_EQ(0, kisol_child_wait(&self->kid, KISOL_TIMEOUT_MS, NULL));
-	EXPECT_TRUE(WIFSIGNALED(self->kid.status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid.status));
 	EXPECT_EQ(0, kisol_cg_destroy(&self->cg)); /* twice is fine */
 }
 
@@ -407,7 +406,7 @@ TEST_F(cg, cleanup_attribute)
 	EXPECT_EQ(ENOENT, errno);
 	ASSERT_EQ(0, kisol_child_wait(&self->kid, KISOL_TIMEOUT_MS, NULL));
 	EXPECT_EQ(pid, self->kid.pid);
-	EXPECT_TRUE(WIFSIGNALED(self->kid.status));
+	EXPECT_EQ(SIGKILL, cg_termsig(self->kid.status));
 }
 
 /* v1 mount options name exactly the hierarchy's controllers. */
