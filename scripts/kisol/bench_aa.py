@@ -15,10 +15,16 @@ starts). It then reports:
 - A/A: rows compare flags between q1 and q2 (the busy run in between) and
   between q2 and q3 (back to back), out of all rows and out of the median
   rows (the only ones with a significance test);
-- sensitivity: the true slowdown of every benchmark, measured from runs the
-  judged pair does not contain (median of slow2, slow3 against the median
-  of q4, q5), and whether compare(q3, slow1) flags the benchmarks slowed by
-  10% or more;
+- A/A over every pair of the five quiet runs (10 pairs), and q1 against
+  busy (does one CPU hog really move the medians?);
+- sensitivity: each slow run against the quiet run before it (q3/slow1,
+  q4/slow2, q5/slow3); the true slowdown of every benchmark is measured
+  from the runs that pair does not contain (median of the other slow runs
+  against the median of the other quiet runs); counted are the rows slowed
+  by 10% or more, and among them those whose detectable effect is at most
+  their slowdown (the rows this host's noise lets any test see);
+- noise: how much of the between-run wander the rounds inside a run see
+  (the run noise factor compare --run-noise takes);
 - repeatability: the CV of the median across q1..q5 for the benchmarks
   whose median is above 10 us;
 - the wall time of every run and the load average around it.
@@ -90,10 +96,11 @@ def run_medians(run):
     return out
 
 
-def aa(base, new, noise=None):
+def aa(base, new, noise=None, run_noise=None):
     """-> dict: flagged rows of compare(base, new) out of all and median rows."""
-    from kisol.compare import Comparison
-    c = Comparison([base, new], noise=noise or {})
+    from kisol.compare import Comparison, RUN_NOISE
+    c = Comparison([base, new], noise=noise or {},
+                   run_noise=RUN_NOISE if run_noise is None else run_noise)
     med = [r for r in c.rows if r["stat"] == "median"]
     flagged = [r for r in med if r["sig"][1]]
     return {"flagged": len(flagged), "median_rows": len(med), "rows": len(c.rows),
@@ -102,25 +109,35 @@ def aa(base, new, noise=None):
 
 
 def truth(base_runs, slow_runs):
-    """{semantic key: (label, true slowdown %)} from independent runs: the
-    median over the slow runs of the run medians against the same over the
-    base runs (positive = slower)."""
+    """{semantic key: (label, true slowdown %, its standard error %)} from
+    independent runs: the median over the slow runs of the run medians
+    against the same over the base runs (positive = slower). The standard
+    error comes from the spread of the run medians on both sides (None
+    with a single run on a side)."""
+    import math
     bm = [run_medians(r) for r in base_runs]
     sm = [run_medians(r) for r in slow_runs]
     out = {}
     for k in bm[0]:
-        b = _median([m[k][1] for m in bm if k in m])
-        s = _median([m[k][1] for m in sm if k in m])
+        bs = [m[k][1] for m in bm if k in m and m[k][1]]
+        ss = [m[k][1] for m in sm if k in m and m[k][1]]
+        b, s = _median(bs), _median(ss)
         if b and s and bm[0][k][3] != "higher":
-            out[k] = (bm[0][k][0], (s / b - 1) * 100)
+            se = None
+            if len(bs) > 1 and len(ss) > 1:
+                var = sum(statistics.variance([math.log(x) for x in xs]) / len(xs)
+                          for xs in (bs, ss))
+                se = math.sqrt(var) * 100
+            out[k] = (bm[0][k][0], (s / b - 1) * 100, se)
     return out
 
 
-def sensitivity(judge_base, judge_slow, true, threshold=10.0):
+def sensitivity(judge_base, judge_slow, true, threshold=10.0, run_noise=None):
     """Rows slowed by >= threshold% (true: from truth()) and whether
     compare(judge_base, judge_slow) flags them as significantly slower."""
-    from kisol.compare import Comparison, semantic_key
-    c = Comparison([judge_base, judge_slow])
+    from kisol.compare import Comparison, semantic_key, RUN_NOISE
+    c = Comparison([judge_base, judge_slow],
+                   run_noise=RUN_NOISE if run_noise is None else run_noise)
     rows = []
     for r in c.rows:
         if r["stat"] != "median":
@@ -131,9 +148,41 @@ def sensitivity(judge_base, judge_slow, true, threshold=10.0):
             continue
         hit = bool(r["sig"][1]) and (r["pct"][1] or 0) < 0
         rows.append({"label": r["label"], "true_pct": round(true[k][1], 1),
+                     "true_se": round(true[k][2], 1) if true[k][2] is not None else None,
                      "seen_pct": round(-(r["pct"][1] or 0), 1), "flagged": hit,
                      "detectable": round(r["mde"][1], 1) if r["mde"][1] is not None else None})
     return rows
+
+
+def run_noise_factor(runs):
+    """How much a whole run's level wanders beyond what its rounds see:
+    over the benchmarks with rounds in every run, the variance of the run
+    means of the log round medians against the within-run variance of the
+    log round medians over n (pooled over benchmarks). compare's
+    --run-noise is this factor: 0 when the rounds see all of the wander.
+    -> (factor, number of benchmarks) or None."""
+    import math
+    per = {}
+    for r in runs:
+        from kisol.compare import semantic_key, group_bench, _rekey
+        for g in _rekey(group_bench(r.bench)).values():
+            xs = [math.log(x["median"]) for x in g.records
+                  if isinstance(x.get("median"), (int, float)) and x["median"] > 0]
+            if len(xs) >= 3:
+                per.setdefault(semantic_key(g.records[0]), []).append(xs)
+    between = within = 0.0
+    nb = 0
+    for k, runs_xs in per.items():
+        if len(runs_xs) < len(runs) or len(runs) < 2:
+            continue
+        n = statistics.mean(len(x) for x in runs_xs)
+        w = statistics.mean(statistics.variance(x) for x in runs_xs)
+        between += statistics.variance([statistics.mean(x) for x in runs_xs])
+        within += w / n
+        nb += 1
+    if not nb or within <= 0:
+        return None
+    return max(0.0, between / within - 1.0), nb
 
 
 def repeatability(runs, above_ns=10000):
@@ -214,6 +263,7 @@ def headline_table(runs):
 def report(outdir, facts):
     from kisol.report_data import load_dir
     from kisol.history import noise_of
+    from kisol.compare import RUN_NOISE
     runs = {n: load_dir(os.path.join(outdir, n)) for n, _ in SEQUENCE
             if os.path.exists(os.path.join(outdir, n, "bench.jsonl"))}
     lines = []
@@ -239,21 +289,62 @@ def report(outdir, facts):
             if rn:
                 lines.append(f"  with the noise of the {len(others)} other quiet runs as calibration: "
                              f"{rn['flagged']} of {rn['median_rows']} median rows flagged")
-    if all(n in runs for n in ("q3", "slow1", "q4", "q5", "slow2", "slow3")):
-        true = truth([runs["q4"], runs["q5"]], [runs["slow2"], runs["slow3"]])
-        rows = sensitivity(runs["q3"], runs["slow1"], true)
-        hit = sum(r["flagged"] for r in rows)
-        out["sensitivity"] = rows
-        lines.append(f"sensitivity (q3 vs slow1; true slowdown from q4,q5 vs slow2,slow3): "
-                     f"{hit} of {len(rows)} median rows slowed >= 10% flagged "
-                     f"({hit / max(1, len(rows)) * 100:.1f}%)")
-        for r in rows:
+    qr = [n for n in QUIET if n in runs]
+    if len(qr) >= 2:
+        import itertools
+        pairs = [aa(runs[x], runs[y]) for x, y in itertools.combinations(qr, 2)]
+        f, m = sum(r["flagged"] for r in pairs), sum(r["median_rows"] for r in pairs)
+        out["aa_all_quiet_pairs"] = {"pairs": len(pairs), "flagged": f, "median_rows": m,
+                                     "per_pair": [r["flagged"] for r in pairs]}
+        lines.append(f"A/A over all {len(pairs)} pairs of the quiet runs: {f} of {m} median rows "
+                     f"flagged ({f / max(1, m) * 100:.2f}%); per pair "
+                     f"{', '.join(str(r['flagged']) for r in pairs)}")
+    if "q1" in runs and "busy" in runs:
+        r = aa(runs["q1"], runs["busy"])
+        slower = sum(1 for _, pct in r["which"] if pct < 0)
+        out["q1_busy"] = r
+        lines.append(f"q1 vs busy (one CPU hog during the run): {r['flagged']} of "
+                     f"{r['median_rows']} median rows flagged, {slower} of them slower under the "
+                     f"hog")
+    if len(qr) >= 3:
+        k = run_noise_factor([runs[n] for n in qr])
+        if k:
+            out["run_noise"] = {"factor": k[0], "benchmarks": k[1]}
+            lines.append(f"run noise: over {k[1]} benchmarks the variance of a quiet run's level "
+                         f"is {1 + k[0]:.2f} x what its rounds see (compare --run-noise "
+                         f"{k[0]:.2f}; default {RUN_NOISE:g})")
+    judged = [(qa, sl) for qa, sl in (("q3", "slow1"), ("q4", "slow2"), ("q5", "slow3"))
+              if qa in runs and sl in runs]
+    slows = [n for n in ("slow1", "slow2", "slow3") if n in runs]
+    if judged and len(slows) >= 2:
+        allrows = []
+        for qa, sl in judged:
+            base = [runs[n] for n in qr if n != qa]
+            other = [runs[n] for n in slows if n != sl]
+            rows = sensitivity(runs[qa], runs[sl], truth(base, other))
+            for r in rows:
+                r["pair"] = f"{qa}/{sl}"
+            allrows += rows
+        hit = sum(r["flagged"] for r in allrows)
+        able = [r for r in allrows if r["detectable"] is not None
+                and r["detectable"] <= r["true_pct"]]
+        hit_able = sum(r["flagged"] for r in able)
+        sure = [r for r in allrows if r["true_se"] is not None
+                and r["true_pct"] - 2 * r["true_se"] >= 10]
+        hit_sure = sum(r["flagged"] for r in sure)
+        out["sensitivity"] = allrows
+        lines.append(f"sensitivity ({', '.join(f'{a} vs {b}' for a, b in judged)}; true slowdown "
+                     f"of each from the runs that pair does not contain): {hit} of {len(allrows)} "
+                     f"median rows slowed >= 10% flagged ({hit / max(1, len(allrows)) * 100:.1f}%)")
+        lines.append(f"  of those whose detectable effect is at most their slowdown: {hit_able} "
+                     f"of {len(able)} ({hit_able / max(1, len(able)) * 100:.1f}%)")
+        lines.append(f"  of those slowed >= 10% beyond doubt (true slowdown - 2 standard errors "
+                     f">= 10%): {hit_sure} of {len(sure)}")
+        for r in allrows:
             if not r["flagged"]:
-                lines.append(f"    missed: {r['label']}: true {r['true_pct']:+.1f}%, seen "
-                             f"{r['seen_pct']:+.1f}%, detectable {r['detectable']}%")
-        slowed = sorted(v[1] for v in true.values())
-        lines.append(f"  true slowdowns: {sum(s >= 10 for s in slowed)} of {len(slowed)} benchmarks "
-                     f">= 10%, median {_median(slowed):.1f}%")
+                se = f" +-{r['true_se']}" if r["true_se"] is not None else ""
+                lines.append(f"    missed {r['pair']}: {r['label']}: true {r['true_pct']:+.1f}%{se}, "
+                             f"seen {r['seen_pct']:+.1f}%, detectable {r['detectable']}%")
     q = [runs[n] for n in QUIET if n in runs]
     if len(q) >= 3:
         rep = repeatability(q)

@@ -9,12 +9,18 @@ One row per benchmark and statistic; a column per run; the first run is the
 baseline and every other cell reads `value (+pct%)` where a positive
 percentage always means better.
 
-Significance rule (the median row of each benchmark): the difference is
-significant when a two-sided Mann-Whitney U test on the raw samples gives
-p < --alpha (default 0.01) AND the medians differ by at least --min-effect
-percent (default 5). Without raw samples the 95% confidence intervals of the
-medians must not overlap instead. A significant change worse than
---threshold percent (default 5) is a regression. Exit status: 1 on any
+Significance rule (the median row of each benchmark): the units are the
+medians of the rounds a run spreads every benchmark over (else of blocks of
+raw samples), on a log scale. The difference of the two runs' mean log
+unit is significant when it exceeds the t quantile (two-sided --alpha,
+default 0.01) times its standard error AND the medians differ by at least
+--min-effect percent (default 5). The standard error has two parts: the
+spread of the rounds inside each run (s^2/na + s^2/nb) and the wander of a
+whole run's level that no round sees, taken as --run-noise (default 1)
+times the first part, or measured directly when the history holds
+calibration runs. Without units the 95% confidence intervals of the medians
+must not overlap instead. A significant change worse than --threshold
+percent (default 5) is a regression. Exit status: 1 on any
 regression or on a case that passed in the baseline and fails (or errors)
 in a later run, 2 on bad input, 0 otherwise.
 """
@@ -163,27 +169,44 @@ def _log_sd(units):
 
 
 Z_POWER = 0.8416       # 80% power
-MWU_EFFICIENCY = 0.955  # asymptotic relative efficiency of the U test (normal data)
+RUN_NOISE = 1.0        # default --run-noise (measured 0.85 here: scripts/bench-aa)
 
 
-def detectable(gb, gn, alpha, min_effect, noise_pct=None):
-    """Minimum detectable effect in percent for one row: the change the
-    rank test on the rounds finds with 80% power at alpha given the spread
-    of the rounds of both runs, never below min_effect nor the between-run
-    noise of this host (noise_pct, from the history). None when neither run
-    has rounds to judge from."""
-    from statistics import NormalDist
-    sds = [(g.log_sd, len(g.units)) for g in (gb, gn) if g is not None and g.log_sd is not None]
-    out = max(min_effect, noise_pct or 0.0)
-    if not sds:
-        return out if noise_pct else None
-    df = sum(n - 1 for _, n in sds)
-    pooled = math.sqrt(sum((n - 1) * sd * sd for sd, n in sds) / df) if df > 0 else sds[0][0]
-    na = len(gb.units) if gb is not None and gb.units else sds[0][1]
-    nb = len(gn.units) if gn is not None and gn.units else sds[-1][1]
-    z = NormalDist().inv_cdf(1 - alpha / 2) + Z_POWER
-    shift = z * pooled * math.sqrt(1.0 / na + 1.0 / nb) / math.sqrt(MWU_EFFICIENCY)
-    return max(out, (math.exp(shift) - 1) * 100.0)
+def _mean_log(units):
+    xs = [math.log(x) for x in (units or ()) if isinstance(x, (int, float)) and x > 0]
+    return sum(xs) / len(xs) if xs else None
+
+
+def standard_error(gb, gn, run_noise=RUN_NOISE, between_cv=None):
+    """Standard error of the difference of two runs' mean log units, and
+    its degrees of freedom: the pooled spread s of the rounds inside the
+    runs gives s^2 (1/na + 1/nb); the wander of a whole run's level, which
+    rounds inside one run cannot see, adds run_noise times that much, or,
+    when the history measured this benchmark's between-run CV, at least
+    2 x CV^2 (the variance of the difference of two run levels).
+    None when either run has fewer than 3 units."""
+    if gb is None or gn is None or gb.log_sd is None or gn.log_sd is None:
+        return None
+    na, nb = len(gb.units), len(gn.units)
+    df = na + nb - 2
+    pooled2 = ((na - 1) * gb.log_sd ** 2 + (nb - 1) * gn.log_sd ** 2) / df
+    var = pooled2 * (1.0 / na + 1.0 / nb) * (1.0 + run_noise)
+    if between_cv:
+        var = max(var, 2.0 * math.log1p(between_cv) ** 2)
+    return math.sqrt(var), df
+
+
+def detectable(gb, gn, alpha, min_effect, run_noise=RUN_NOISE, between_cv=None):
+    """Minimum detectable effect in percent for one row: the change of the
+    median the test below finds with 80% power at alpha, (t quantile +
+    z_0.8) standard errors, never below min_effect. None when the runs
+    have no rounds to judge from."""
+    from scipy.stats import t as tdist
+    se = standard_error(gb, gn, run_noise, between_cv)
+    if se is None:
+        return None
+    shift = (float(tdist.ppf(1 - alpha / 2, se[1])) + Z_POWER) * se[0]
+    return max(min_effect, (math.exp(shift) - 1) * 100.0)
 
 
 def group_key(rec):
@@ -235,22 +258,22 @@ def pct_better(base, new, better):
     return d if better == "higher" else -d
 
 
-def significance(gb, gn, alpha, min_effect):
-    """-> (significant: bool|None, p-value|None, method). min_effect is in
-    percent (already raised to the between-run noise where known)."""
+def significance(gb, gn, alpha, min_effect, run_noise=RUN_NOISE, between_cv=None):
+    """-> (significant: bool|None, p-value|None, method). A t test on the
+    difference of the mean log units (round medians) against
+    standard_error(), and a change of the median of at least min_effect
+    percent; without units, confidence intervals that do not overlap."""
     d = pct_better(gb.stats.get("median"), gn.stats.get("median"), gb.better)
     if d is None:
         return None, None, "n/a"
-    if gb.units and gn.units:
-        from scipy.stats import mannwhitneyu
-        a, b = gb.units, gn.units
-        if min(a) == max(a) == min(b) == max(b):
-            return False, 1.0, gb.method
-        # Exact null distribution for small samples (ties are common among
-        # repetition medians of integer nanoseconds and would otherwise push
-        # scipy onto the normal approximation), normal approximation above.
-        method = "exact" if max(len(a), len(b)) <= 10 else "asymptotic"
-        p = float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
+    se = standard_error(gb, gn, run_noise, between_cv)
+    if se is not None:
+        from scipy.stats import t as tdist
+        diff = _mean_log(gn.units) - _mean_log(gb.units)
+        if se[0] == 0:
+            p = 1.0 if diff == 0 else 0.0
+        else:
+            p = float(2 * tdist.sf(abs(diff) / se[0], se[1]))
         return (p < alpha and abs(d) >= min_effect), p, gb.method
     if gb.ci and gn.ci:
         apart = gb.ci[1] < gn.ci[0] or gn.ci[1] < gb.ci[0]
@@ -258,20 +281,12 @@ def significance(gb, gn, alpha, min_effect):
     return None, None, "n/a"
 
 
-NOISE_Z = 3.0
-
-
-def noise_effect(cv):
-    """Smallest change in percent that stands out of between-run noise:
-    NOISE_Z standard deviations of the difference of two run medians."""
-    return NOISE_Z * math.sqrt(2.0) * cv * 100.0
-
-
 class Comparison:
     def __init__(self, runs, alpha=0.01, min_effect=5.0, threshold=5.0, stats=SHOWN_STATS,
-                 noise=None):
+                 noise=None, run_noise=RUN_NOISE):
         self.runs = runs
         self.alpha, self.min_effect, self.threshold = alpha, min_effect, threshold
+        self.run_noise = run_noise
         self.noise = noise or {}    # group key -> (between-run CV, runs)
         self.stats = stats
         self.groups = [_rekey(group_bench(r.bench)) for r in runs]
@@ -314,16 +329,14 @@ class Comparison:
                        "stat": s, "values": [], "pct": [], "sig": [], "p": [],
                        "regress": [], "effect": self.min_effect, "mde": []}
                 nk = semantic_key(ref.records[0])
-                noise_pct = noise_effect(self.noise[nk][0]) if nk in self.noise else None
-                if noise_pct is not None:
-                    row["effect"] = max(self.min_effect, noise_pct)
+                between = self.noise[nk][0] if nk in self.noise else None
                 base = cells[0]
                 for i, c in enumerate(cells):
                     v = c.stats.get(s) if c is not None else None
                     row["values"].append(v)
                     if s == "median":
                         row["mde"].append(detectable(base, c, self.alpha, self.min_effect,
-                                                     noise_pct) if i else None)
+                                                     self.run_noise, between) if i else None)
                     if i == 0:
                         row["pct"].append(None)
                         row["sig"].append(None)
@@ -334,7 +347,8 @@ class Comparison:
                     d = pct_better(bv, v, ref.better)
                     sig = p = None
                     if s == "median" and base is not None and c is not None:
-                        sig, p, _ = significance(base, c, self.alpha, row["effect"])
+                        sig, p, _ = significance(base, c, self.alpha, self.min_effect,
+                                                 self.run_noise, between)
                         if d is not None and bv and v and bv > 0 and v > 0:
                             r = v / bv if ref.better == "higher" else bv / v
                             logs[i - 1].append(math.log(r))
@@ -380,6 +394,7 @@ class Comparison:
     def to_json(self):
         return {"runs": [r.run_id for r in self.runs], "alpha": self.alpha,
                 "min_effect": self.min_effect, "threshold": self.threshold,
+                "run_noise": self.run_noise,
                 "rows": [{k: v for k, v in r.items() if k != "key"} for r in self.rows],
                 "gmean_pct": self.gmean,
                 "regressions": [{"run": self.runs[i].run_id, "benchmark": l, "pct": d}
@@ -454,19 +469,16 @@ def render_text(cmp):
         out.append("  ".join("-" * w for w in widths))
         out.extend(fmt(b) for b in body)
         out.append("")
-        out.append(f"positive % = better; * = significant (Mann-Whitney U p<{cmp.alpha:g} "
-                   f"and |change| >= {cmp.min_effect:g}%); ! = significant regression "
-                   f"beyond {cmp.threshold:g}%")
-        out.append(f"detectable = the smallest change of the median this host's noise lets "
-                   f"the test find (80% power at p<{cmp.alpha:g}, from the spread of the "
-                   f"rounds and the stored between-run noise); a change below it reads as "
-                   f"'no change' whether or not there is one")
-        if cmp.noise:
-            raised = sum(1 for r in cmp.rows if r["stat"] == "median"
-                         and r["effect"] > cmp.min_effect)
-            out.append(f"between-run noise known from the history for {len(cmp.noise)} "
-                       f"benchmark(s); minimum effect raised above {cmp.min_effect:g}% "
-                       f"for {raised} (3 x sqrt(2) x between-run CV)")
+        out.append(f"positive % = better; * = significant (t test of the round medians' mean "
+                   f"log, p<{cmp.alpha:g}, and |change| >= {cmp.min_effect:g}%); ! = significant "
+                   f"regression beyond {cmp.threshold:g}%")
+        out.append(f"noise = the spread of the rounds inside each run, plus {cmp.run_noise:g} x "
+                   f"that much for the wander of a whole run's level (--run-noise)"
+                   + (f", or the between-run CV of {len(cmp.noise)} benchmark(s) stored in the "
+                      f"history where larger" if cmp.noise else ""))
+        out.append(f"detectable = the smallest change of the median this noise lets the test "
+                   f"find (80% power at p<{cmp.alpha:g}); a change below it reads as 'no "
+                   f"change' whether or not there is one")
     else:
         out.append("no benchmark records to compare")
     for rid, lbl, d in cmp.floor_shifts():
@@ -505,11 +517,14 @@ def build_parser():
                    help="percent a significant slowdown must exceed to fail (default 5)")
     p.add_argument("--min-effect", type=float, default=5.0,
                    help="minimum change in percent to call significant (default 5)")
-    p.add_argument("--alpha", type=float, default=0.01, help="Mann-Whitney U level (default 0.01)")
+    p.add_argument("--alpha", type=float, default=0.01, help="significance level of the t test (default 0.01)")
     p.add_argument("--results", default="results", help="results directory (default results)")
     p.add_argument("--db", default="results/history.sqlite", help="history database")
     p.add_argument("--no-noise", action="store_true",
                    help="ignore the between-run noise learnt from the history database")
+    p.add_argument("--run-noise", type=float, default=RUN_NOISE, metavar="K",
+                   help="variance of a whole run's level as a multiple of the rounds' own "
+                        f"(default {RUN_NOISE:g}; scripts/bench-aa measures it)")
     p.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     p.add_argument("--all-stats", action="store_true", help="show min/median/mean/p90/p99/max")
     return p
@@ -520,9 +535,9 @@ def main(argv=None):
     if len(args.runs) < 2:
         print("kisol-compare: need at least two runs (BASE NEW)", file=sys.stderr)
         return 2
-    if not (0 < args.alpha < 1) or args.threshold < 0 or args.min_effect < 0:
-        print("kisol-compare: --alpha must be in (0,1), --threshold and --min-effect >= 0",
-              file=sys.stderr)
+    if not (0 < args.alpha < 1) or min(args.threshold, args.min_effect, args.run_noise) < 0:
+        print("kisol-compare: --alpha must be in (0,1), --threshold, --min-effect and "
+              "--run-noise >= 0", file=sys.stderr)
         return 2
     from kisol.report_data import resolve
     try:
@@ -532,7 +547,8 @@ def main(argv=None):
         return 2
     stats = STATS if args.all_stats else SHOWN_STATS
     noise = {} if args.no_noise else history_noise(args.db, runs)
-    cmp = Comparison(runs, args.alpha, args.min_effect, args.threshold, stats, noise)
+    cmp = Comparison(runs, args.alpha, args.min_effect, args.threshold, stats, noise,
+                     args.run_noise)
     print(render_text(cmp))
     if args.json:
         try:

@@ -65,7 +65,7 @@ def build_parser():
     p.add_argument("--out", default="reports/out", help="output directory (default reports/out)")
     p.add_argument("--threshold", type=float, default=5.0, help="regression threshold percent")
     p.add_argument("--min-effect", type=float, default=5.0, help="minimum significant change percent")
-    p.add_argument("--alpha", type=float, default=0.01, help="Mann-Whitney U level")
+    p.add_argument("--alpha", type=float, default=0.01, help="significance level of compare's t test")
     return p
 
 

@@ -298,7 +298,7 @@ def section_compare(cmp):
             if row["regress"][i]:
                 cls.append("regress")
             mark = "!" if row["regress"][i] else ("*" if row["sig"][i] else "")
-            pv = f" title='Mann-Whitney p={row['p'][i]:.2g}'" if row["p"][i] is not None else ""
+            pv = f" title='t test p={row['p'][i]:.2g}'" if row["p"][i] is not None else ""
             cells.append(f"<td class='{' '.join(c for c in cls if c)}'{pv}>{fmt_value(v)} "
                          f"({d:+.2f}%){mark}</td>")
         name = f"{E(row['label'])} <span class=small>{E(row['unit'])}</span>" \
@@ -310,8 +310,8 @@ def section_compare(cmp):
         rows.append(f"<tr><th>geometric mean of median ratios</th><th>gmean</th>"
                     f"<td class='num'>1.000</td>{cells}</tr>")
     out = [f'<section id="compare"><h2>Comparison against {E(runs[0].run_id)}</h2>',
-           f"<p>Positive percentages are better. <b>*</b> significant: Mann-Whitney U on the raw "
-           f"samples p&lt;{cmp.alpha:g} and a change of at least {cmp.min_effect:g}% in the median; "
+           f"<p>Positive percentages are better. <b>*</b> significant: t test of the round medians "
+           f"(spread inside the runs plus a run's own wander) p&lt;{cmp.alpha:g} and a change of at least {cmp.min_effect:g}% in the median; "
            f"<b>!</b> significant regression beyond {cmp.threshold:g}% (fails "
            f"<code>make compare</code>).</p>"]
     for rid, lbl, d in cmp.floor_shifts():
@@ -325,9 +325,8 @@ def section_compare(cmp):
                    f"different harness settings than the baseline (e.g. {E(lbl)}: {ex}).</p>")
     if cmp.noise:
         out.append(f"<p class='small'>Between-run noise of {len(cmp.noise)} benchmark(s) is known "
-                   f"from stored runs of this host and kernel; their minimum effect is raised to "
-                   f"3&times;&radic;2&times; the between-run CV where that exceeds "
-                   f"{cmp.min_effect:g}%.</p>")
+                   f"from stored runs of this host and kernel; their test uses "
+                   f"that noise where it exceeds the runs' own.</p>")
     if cmp.rows:
         sig = [(r, i) for r in cmp.significant_rows() for i in range(1, len(runs)) if r["sig"][i]]
         sig.sort(key=lambda ri: ri[0]["pct"][ri[1]])

@@ -58,3 +58,39 @@ def test_repeatability_cv_of_run_medians_above_10us():
     assert set(rep) == {"big.a", "big.b"}                 # small.c is below 10 us
     want = statistics.stdev([20000, 21000, 19000, 20000, 20000]) / 20000 * 100
     assert rep["big.a"] == pytest.approx(want) and rep["big.b"] == 0
+
+
+def test_run_noise_factor_known_answer():
+    # rounds spread the same in every run; run levels shifted by exactly what
+    # the rounds' standard error predicts (factor 0) and then by more
+    rounds = [100.0, 110.0, 90.0, 105.0, 95.0, 100.0]
+    import math
+    logs = [math.log(x) for x in rounds]
+    se2 = statistics.variance(logs) / 6
+    for want in (0.0, 3.0):
+        sd = math.sqrt((1 + want) * se2)       # wanted sd of the run levels
+        shifts = [-sd, 0.0, sd]                 # sample variance sd^2
+        runs = [run(f"q{i}", {"x.a": [x * math.exp(s) for x in rounds]})
+                for i, s in enumerate(shifts)]
+        k, n = bench_aa.run_noise_factor(runs)
+        assert n == 1 and k == pytest.approx(want, abs=1e-9)
+
+
+def test_report_on_stored_runs(tmp_path):
+    # the whole report from runs with known answers: one row slowed 30% in
+    # the slow runs, identical quiet runs (nothing flagged), factor 0
+    import json
+    import os
+    rot = lambda i: ROUNDS[i % 6:] + ROUNDS[:i % 6]
+    for i, (name, kind) in enumerate(bench_aa.SEQUENCE):
+        f = 1.3 if kind == "slow" else 1.0
+        r = run(name, {"s.hit": [m * f for m in rot(i)], "s.same": rot(i)})
+        os.makedirs(tmp_path / name)
+        with open(tmp_path / name / "bench.jsonl", "w") as fh:
+            for rec in r.bench:
+                fh.write(json.dumps(dict(rec, timestamp="2026-12-05T14:00:00Z",
+                                         host="h", kernel="k")) + "\n")
+    text = bench_aa.report(str(tmp_path), {})
+    assert "A/A over all 10 pairs of the quiet runs: 0 of 20 median rows flagged" in text
+    assert "3 of 3 median rows slowed >= 10% flagged" in text
+    assert "of those whose detectable effect is at most their slowdown: 3 of 3" in text

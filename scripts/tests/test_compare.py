@@ -21,8 +21,9 @@ DATA = os.path.join(os.path.dirname(__file__), "data")
 AA1 = os.path.join(DATA, "bench-aa-1.jsonl.gz")
 AA2 = os.path.join(DATA, "bench-aa-2.jsonl.gz")
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Benchmarks whose 5 repetition medians spread less than 10% in bench-aa-1.
-STABLE = ("setns.uts", "setns.ipc", "setns.mnt", "clone.crun.create_exit_reap", "floor.getppid")
+# Benchmarks whose detectable effect between bench-aa-1 and bench-aa-2 is
+# about 5% (their 5 repetition medians agree within a few percent).
+STABLE = ("setns.uts", "setns.ipc", "setns.mnt", "floor.getppid")
 
 
 def run_cli(*args):
@@ -91,6 +92,20 @@ def test_injected_10pct_slowdown_is_flagged(tmp_path, bench):
     assert p.returncode == 1, p.stdout
     assert "!" in next(x for x in p.stdout.splitlines() if x.startswith(bench))
     assert ("note: floor" in p.stdout) == bench.startswith("floor.")
+
+
+def test_detectable_effect_tells_what_is_flagged(tmp_path):
+    # clone.crun.create_exit_reap's repetitions spread ~5%: with a run's own
+    # wander added it can detect about 16%, so 10% passes as noise, 30% not
+    base = load_file(AA1)
+    row = lambda c: next(r for r in c.rows if r["benchmark"] == "clone.crun.create_exit_reap"
+                         and r["stat"] == "median")
+    mde = row(compare.Comparison([base, load_file(AA2)]))["mde"][1]
+    assert 10 < mde < 25
+    for f, want in ((1.10, False), (1.30, True)):
+        new = write_jsonl(tmp_path / f"slow{f}.jsonl",
+                          slowed(records(AA1), "clone.crun.create_exit_reap", f))
+        assert bool(row(compare.Comparison([base, load_file(new)]))["sig"][1]) is want
 
 
 def test_10pct_inside_repetition_noise_is_not_called_significant(tmp_path):
@@ -243,12 +258,35 @@ def test_detectable_effect_known_answer(tmp_path):
     sd = max(statistics.stdev(logs), mad)
     assert sd == mad                                  # MAD is the larger one here
     assert ga.log_sd == pytest.approx(sd)
-    # (z_0.995 + z_0.8) x sd x sqrt(1/6 + 1/6) / sqrt(0.955), as a ratio
-    want = (math.exp((2.5758 + 0.8416) * sd * math.sqrt(2 / 6) / math.sqrt(0.955)) - 1) * 100
+    # (t_0.995,10 + z_0.8) x sd x sqrt((1/6 + 1/6) x (1 + run noise 1)), as a ratio
+    se = sd * math.sqrt(2 / 6 * 2)
+    assert compare.standard_error(ga, gb) == (pytest.approx(se), 10)
+    want = (math.exp((3.1693 + 0.8416) * se) - 1) * 100
     assert compare.detectable(ga, gb, 0.01, 0.0) == pytest.approx(want, rel=1e-3)
-    # never below the minimum effect nor the host's stored between-run noise
+    # no run wander: the rounds alone
+    want0 = (math.exp((3.1693 + 0.8416) * se / math.sqrt(2)) - 1) * 100
+    assert compare.detectable(ga, gb, 0.01, 0.0, run_noise=0) == pytest.approx(want0, rel=1e-3)
+    # never below the minimum effect; a stored between-run CV of 4% gives
+    # the standard error sqrt(2) x log(1.04) when that is larger
     assert compare.detectable(ga, gb, 0.01, 5.0) == pytest.approx(max(5.0, want))
-    assert compare.detectable(ga, gb, 0.01, 5.0, noise_pct=12.0) == 12.0
+    want4 = (math.exp((3.1693 + 0.8416) * math.sqrt(2) * math.log(1.04)) - 1) * 100
+    assert compare.detectable(ga, gb, 0.01, 5.0, between_cv=0.04) == pytest.approx(want4, rel=1e-3)
+
+
+def test_t_test_known_answer(tmp_path):
+    # two runs of 6 rounds, the second 10% slower: t = log(1.1) / se, df 10
+    meds = [100, 104, 96, 102, 98, 100]
+    a = load_file(write_jsonl(tmp_path / "a.jsonl", round_recs("x.y", meds)))
+    b = load_file(write_jsonl(tmp_path / "b.jsonl", round_recs("x.y", [m * 1.10 for m in meds])))
+    ga, gb = (next(iter(compare.group_bench(r.bench).values())) for r in (a, b))
+    import math
+    from scipy.stats import t as tdist
+    se, df = compare.standard_error(ga, gb)
+    want = float(2 * tdist.sf(math.log(1.10) / se, df))
+    sig, p, _ = compare.significance(ga, gb, 0.01, 5.0)
+    assert p == pytest.approx(want) and want < 0.01 and sig is True
+    # run noise 0 (the rounds alone) gives a smaller p-value
+    assert compare.significance(ga, gb, 0.01, 5.0, run_noise=0)[1] < p
 
 
 def test_detectable_column_and_real_shift_of_rounds(tmp_path):
