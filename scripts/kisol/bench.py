@@ -13,7 +13,7 @@ in every round.
 Every measurement is spread over --rounds short rounds (default 6): round 1
 runs the whole selection, then round 2, and so on, each with a share of the
 time budget, so the slow wander of the machine between minutes of a run is
-seen inside every run (the rounds are the units compare's rank test uses).
+seen inside every run (the rounds are the units compare's test uses).
 After a measurement the driver lets the kernel finish what it was left
 (namespaces freed in workqueues after RCU grace periods, see settle())
 before the next one starts. With --repeat N the rounds run N times and the

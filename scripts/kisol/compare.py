@@ -80,7 +80,7 @@ class Group:
         self.log_sd = _log_sd(self.units)
 
     def _units(self, recs):
-        """Observations for the rank test: the medians of the repetitions
+        """Observations for the test: the medians of the repetitions
         when there are at least MIN_REPS (fewer cannot reach p < 0.01), else
         the medians of BLOCKS consecutive blocks of the raw samples."""
         if len(recs) >= MIN_REPS:
@@ -97,7 +97,7 @@ class Group:
             return [_median(self.raw[i * k:(i + 1) * k]) for i in range(BLOCKS)], \
                 f"{BLOCKS} blocks"
         raw = [x for r in recs if isinstance(r.get("raw"), list) for x in r["raw"]]
-        if len(raw) >= 2:      # a few samples (e.g. 3 rounds): rank test on them
+        if len(raw) >= 2:      # a few samples (e.g. 3 rounds): the test on them
             return raw, f"{len(raw)} samples"
         return None, None
 
