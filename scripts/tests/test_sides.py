@@ -19,7 +19,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # property. Of those, the entries below declare theirs anyway (area,
 # area/binary, or area/binary::test-glob).
 EXEMPT_PREFIXES = ("cgroup_", "lib_")
-ALSO = ["cgroup_devbpf", "lib_harness",
+ALSO = ["cgroup_devbpf", "lib_harness", "cgroup_core/freeze_edge", "cgroup_cpuset/partition",
+        "cgroup_memory/memcg",
         "cgroup_core/core3::into.*survives_*_cgroup_kill_seq", "cgroup_core/core3::into.*clone_from_fresh_cgroup"]
 
 
