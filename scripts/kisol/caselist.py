@@ -51,7 +51,7 @@ def sides_of(meta):
     with the reason after "none:"), or None when it declares none of them."""
     v = (meta or {}).get("sides", "")
     if isinstance(v, list):  # a test's own declaration follows its fixture's
-        v = v[-1]
+        v = v[-1] if v else ""
     v = str(v).strip()
     if v == "both":
         return "both"

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 VERDICTS = ("pass", "fail", "skip", "xfail", "xpass", "error")
 
-_RESULT = re.compile(r"^(?P<ok>ok|not ok)\s+(?P<num>\d+)(?:\s+-)?\s*(?P<rest>.*)$")
+# Test numbers and plans of up to 18 digits: a longer run of digits is not
+# a result or plan line (int() would refuse one of more than 4300 digits).
+_RESULT = re.compile(r"^(?P<ok>ok|not ok)\s+(?P<num>\d{1,18})(?!\d)(?:\s+-)?\s*(?P<rest>.*)$")
 _DIRECTIVE = re.compile(r"^(?P<d>SKIP|XFAIL|XPASS|TODO|TIMEOUT)\b\s*(?P<reason>.*)$", re.IGNORECASE)
-_PLAN = re.compile(r"^1\.\.(?P<n>\d+)")
+_PLAN = re.compile(r"^1\.\.(?P<n>\d{1,18})(?!\d)")
 _VERSION = re.compile(r"^(?:TAP|KTAP) version (?P<v>\d+)")
 
 

@@ -9,6 +9,7 @@ and exit 2.
 
 import gzip
 import json
+import math
 import os
 import re
 import zlib
@@ -76,9 +77,21 @@ def _read_text(path):
     return text
 
 
-def _parse_json(path, text, lineno=None):
+def _loads(path, text, where):
+    """json.loads, with what its non-JSONDecodeError failures mean for the user."""
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError(f"{path}: {where}: JSON nested too deeply") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise InputError(f"{path}: {where}: unreadable JSON value ({str(e).split(':')[0]})") from None
+
+
+def _parse_json(path, text, lineno=None):
+    try:
+        return _loads(path, text, f"line {lineno}" if lineno else "document")
     except json.JSONDecodeError as e:
         where = f"line {lineno}" if lineno else f"line {e.lineno} column {e.colno}"
         if e.pos >= len(text.rstrip()) - 1 or "Unterminated" in e.msg \
@@ -94,18 +107,54 @@ def _expect_schema(path, obj, schema):
                          f"(expected schema {schema!r}, found {got!r})")
 
 
+def _is_number(v):
+    """A finite number that fits the history database (SQLite: 64-bit integers)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    return -2 ** 63 <= v < 2 ** 63 if isinstance(v, int) else math.isfinite(v)
+
+
 def _check_number(path, where, rec, key, required=True):
     v = rec.get(key)
     if v is None and not required:
         return
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise InputError(f"{path}: {where}: field {key!r} must be a number")
+    if not _is_number(v):
+        raise InputError(f"{path}: {where}: field {key!r} must be a finite number")
+
+
+# Fields of run.json and of a case that the history database stores in
+# columns of their own: text or null (numbers for duration_s).
+RUN_TEXT = ("run_id", "host", "kernel", "kisol_commit", "started", "finished", "cgroup_layout",
+            "cpu_model")
+CASE_TEXT = ("area", "reason", "binary", "test")
+
+
+def _check_text(path, where, rec, keys):
+    for k in keys:
+        if rec.get(k) is not None and not isinstance(rec[k], str):
+            raise InputError(f"{path}: {where}: field {k!r} must be a string")
+
+
+def check_run(path, run):
+    _check_text(path, "run", run, RUN_TEXT)
+    return run
+
+
+def check_case(path, i, c):
+    if not isinstance(c, dict) or not isinstance(c.get("id"), str):
+        raise InputError(f"{path}: case {i}: missing string field 'id'")
+    if c.get("verdict") not in VERDICTS:
+        raise InputError(f"{path}: case {c['id']}: unknown verdict {c.get('verdict')!r}")
+    _check_text(path, f"case {c['id']}", c, CASE_TEXT)
+    _check_number(path, f"case {c['id']}", c, "duration_s", required=False)
+    if not isinstance(c.get("meta", {}), dict):
+        raise InputError(f"{path}: case {c['id']}: field 'meta' must be an object")
 
 
 def load_run_json(path):
     obj = _parse_json(path, _read_text(path))
     _expect_schema(path, obj, RUN_SCHEMA)
-    return obj
+    return check_run(path, obj)
 
 
 def load_cases_json(path):
@@ -115,10 +164,7 @@ def load_cases_json(path):
     if not isinstance(cases, list):
         raise InputError(f"{path}: field 'cases' must be a list")
     for i, c in enumerate(cases):
-        if not isinstance(c, dict) or not isinstance(c.get("id"), str):
-            raise InputError(f"{path}: case {i}: missing string field 'id'")
-        if c.get("verdict") not in VERDICTS:
-            raise InputError(f"{path}: case {c['id']}: unknown verdict {c.get('verdict')!r}")
+        check_case(path, i, c)
     return obj
 
 
@@ -131,13 +177,12 @@ def check_bench_record(path, where, rec):
     if not isinstance(rec.get("params", {}), dict):
         raise InputError(f"{path}: {where}: field 'params' must be an object")
     _check_number(path, where, rec, "median")
-    for k in ("min", "mean", "p90", "p99", "max", "stddev"):
+    for k in ("min", "mean", "p90", "p99", "max", "stddev", "samples"):
         _check_number(path, where, rec, k, required=False)
     raw = rec.get("raw")
     if raw is not None:
-        if not isinstance(raw, list) or not all(
-                isinstance(x, (int, float)) and not isinstance(x, bool) for x in raw):
-            raise InputError(f"{path}: {where}: field 'raw' must be a list of numbers")
+        if not isinstance(raw, list) or not all(_is_number(x) for x in raw):
+            raise InputError(f"{path}: {where}: field 'raw' must be a list of finite numbers")
 
 
 def load_bench_jsonl(path, skips=None):
@@ -150,7 +195,7 @@ def load_bench_jsonl(path, skips=None):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = _loads(path, line, f"line {n}")
         except json.JSONDecodeError as e:
             last = all(not x.strip() for x in lines[n:])
             kind = "truncated record" if last else f"invalid JSON ({e.msg})"
@@ -174,13 +219,19 @@ def load_export(path, obj=None):
     run = obj.get("run")
     if not isinstance(run, dict):
         raise InputError(f"{path}: export without a 'run' object")
+    check_run(path, run)
     cases = obj.get("cases") or []
     bench = obj.get("bench") or []
     if not isinstance(cases, list) or not isinstance(bench, list):
         raise InputError(f"{path}: 'cases' and 'bench' must be lists")
+    for i, c in enumerate(cases):
+        check_case(path, i, c)
     for i, rec in enumerate(bench):
         check_bench_record(path, f"bench record {i}", rec)
-    return Run(run, cases, bench, path, obj.get("bench_skips") or [])
+    skips = obj.get("bench_skips") or []
+    if not isinstance(skips, list) or not all(isinstance(s, dict) for s in skips):
+        raise InputError(f"{path}: 'bench_skips' must be a list of objects")
+    return Run(run, cases, bench, path, skips)
 
 
 def synth_run(source, bench=(), run_id=None):
@@ -190,11 +241,12 @@ def synth_run(source, bench=(), run_id=None):
     if re.match(r"(bench|cases)\.jsonl?(\.gz)?$", os.path.basename(src)):
         src = os.path.dirname(os.path.abspath(src))
     rid = run_id or first.get("run_id") or re.sub(r"\.jsonl?(\.gz)?$", "", os.path.basename(src))
-    return {"schema": RUN_SCHEMA, "run_id": rid, "host": first.get("host"),
-            "kernel": first.get("kernel"), "cpu_model": first.get("cpu_model"),
-            "cgroup_layout": first.get("cgroup_layout"),
-            "started": first.get("timestamp"), "finished": None,
-            "kisol_commit": None, "vm": False, "complete": None}
+    run = {"schema": RUN_SCHEMA, "run_id": rid, "host": first.get("host"),
+           "kernel": first.get("kernel"), "cpu_model": first.get("cpu_model"),
+           "cgroup_layout": first.get("cgroup_layout"),
+           "started": first.get("timestamp"), "finished": None,
+           "kisol_commit": None, "vm": False, "complete": None}
+    return check_run(f"{source}: first bench record", run)
 
 
 MUTATION_SCHEMA = "kisol-mutation/1"
@@ -240,6 +292,7 @@ def load_dir(path):
     if mut and not os.path.exists(rp):
         run.update({k: mut.get(k) for k in ("run_id", "host", "kernel", "kisol_commit",
                                             "started", "finished")})
+        check_run(mp, run)
     r = Run(run, cases, bench, path, skips)
     r.mutation = mut
     return r

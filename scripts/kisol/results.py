@@ -112,15 +112,26 @@ def _load_json(path, schema):
         raise ResultsError(f"{path}: no such file") from None
     except OSError as e:
         raise ResultsError(f"{path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not a kisol results file (binary data)") from None
     if not text.strip():
         raise ResultsError(f"{path}: file is empty")
     try:
         obj = json.loads(text)
+    except RecursionError:
+        raise ResultsError(f"{path}: not valid JSON (nested too deeply)") from None
     except ValueError as e:
-        raise ResultsError(f"{path}: not valid JSON (truncated or corrupt): {e}") from None
+        raise ResultsError(f"{path}: not valid JSON (truncated or corrupt): {str(e).splitlines()[0][:200]}") from None
     if not isinstance(obj, dict) or obj.get("schema") != schema:
         raise ResultsError(f"{path}: not a kisol results file (expected schema {schema})")
     return obj
+
+
+def _case_ok(c):
+    return (isinstance(c, dict) and isinstance(c.get("id"), str)
+            and c.get("verdict") in ("pass", "fail", "skip", "xfail", "xpass", "error")
+            and all(isinstance(c.get(k, ""), str) for k in ("area", "binary", "test", "reason"))
+            and isinstance(c.get("meta", {}), dict))
 
 
 def load_run(directory):
@@ -132,9 +143,7 @@ def load_run(directory):
     run["cases"] = []
     if os.path.exists(cases_path):
         cases = _load_json(cases_path, CASES_SCHEMA).get("cases")
-        if not isinstance(cases, list) or not all(
-                isinstance(c, dict) and "id" in c and c.get("verdict") in
-                ("pass", "fail", "skip", "xfail", "xpass", "error") for c in cases):
+        if not isinstance(cases, list) or not all(_case_ok(c) for c in cases):
             raise ResultsError(f"{cases_path}: malformed case list")
         run["cases"] = cases
     return run
