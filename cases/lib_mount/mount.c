@@ -5,6 +5,7 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "kisol_test.h"
 #include "kisol/mount.h"
@@ -30,6 +31,14 @@ FIXTURE_TEARDOWN(lm)
 static void sub(char *buf, size_t size, const char *dir, const char *name)
 {
 	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+/* ST_RDONLY of the mount path is on, by statvfs: 1/0, or -errno. */
+static int rdonly(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) < 0 ? -errno : !!(sv.f_flag & ST_RDONLY);
 }
 
 TEST_F(lm, scratch_base_follows_env)
@@ -208,6 +217,9 @@ TEST_F(lm, legacy_mount_calls)
 	ASSERT_EQ(0, kisol_mnt_tmpfs(a, "mode=0700"));
 	ASSERT_EQ(0, kisol_mnt_bind(a, b, false));
 	ASSERT_EQ(0, kisol_mnt_remount_bind(b, MS_RDONLY));
+	/* the bind mount is read-only, the mount it was made from is not */
+	EXPECT_EQ(1, rdonly(b));
+	EXPECT_EQ(0, rdonly(a));
 	ASSERT_EQ(0, kisol_mnt_move(b, c));
 	EXPECT_EQ(0, kisol_mnt_is_mountpoint(b));
 	EXPECT_EQ(1, kisol_mnt_is_mountpoint(c));

@@ -20,6 +20,7 @@
  *   detach P       umount2(P, MNT_DETACH)                 -> errno
  *   move S D       MS_MOVE S to D                         -> errno
  *   info P         "shared master unbindable mnt_id" of the mount on P, or "-errno"
+ *   rdonly P       1 if the mount on P is read-only (statvfs ST_RDONLY), 0 if not -> or errno
  *   attach P       receive an fd (SCM_RIGHTS), move_mount it onto P -> errno
  *   count          number of mounts in /proc/self/mountinfo
  */
@@ -34,6 +35,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "kisol/mount.h"
@@ -92,6 +94,10 @@ static inline int agent_one(int sock, char *req)
 		r = kisol_mnt_umount(argv[1], 0);
 	} else if (!strcmp(argv[0], "exists") && argc == 2) {
 		r = access(argv[1], F_OK) < 0 ? -errno : 0;
+	} else if (!strcmp(argv[0], "rdonly") && argc == 2) {
+		struct statvfs sv;
+
+		r = statvfs(argv[1], &sv) < 0 ? -errno : !!(sv.f_flag & ST_RDONLY);
 	} else if (!strcmp(argv[0], "prop") && argc == 4) {
 		r = kisol_mnt_set_propagation(argv[1], prop_flag(argv[2]), argv[3][0] == '1');
 	} else if (!strcmp(argv[0], "bind") && argc == 4) {

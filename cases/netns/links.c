@@ -367,10 +367,11 @@ static bool dir_has(const char *dir, const char *name, int *ret_count)
 /* Own mount namespace, / private, a sysfs of our own over /sys (our view only). */
 static int own_sysfs(void)
 {
-	if (unshare(CLONE_NEWNS) < 0)
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -errno;
+	/* a new mount namespace, checked new and with nothing propagating to the host */
+	int r = kisol_mnt_isolate();
+
+	if (r < 0)
+		return r;
 	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
 	return 0;
@@ -403,7 +404,7 @@ TEST(sysfs_class_net_is_the_mounters_ns)
 	EXPECT_FALSE(leak) TH_LOG("x's sysfs lists home's link");
 	EXPECT_EQ(1, n) TH_LOG("x's /sys/class/net should hold lo only");
 }
-KISOL_META(global, sysfs_class_net_is_the_mounters_ns, "sides=both;mutant_immune=ns.mnt: the mount namespace only keeps the sysfs mounts off the host")
+KISOL_META(global, sysfs_class_net_is_the_mounters_ns, "sides=both")
 
 /* ---- lifetime ------------------------------------------------------------------ */
 
@@ -415,7 +416,7 @@ FIXTURE(life) {
 };
 FIXTURE_VARIANT(life) { int holder; };
 enum { HOLD_FD, HOLD_BIND_MOUNT, HOLD_PROCESS };
-KISOL_META_FIXTURE(life, "sides=both;mutant_immune=ns.mnt: the bind_mount variant's mount namespace only holds the bind mount, the property is the network namespace's lifetime")
+KISOL_META_FIXTURE(life, "sides=both")
 FIXTURE_VARIANT_ADD(life, fd) { HOLD_FD };
 FIXTURE_VARIANT_ADD(life, bind_mount) { HOLD_BIND_MOUNT };
 FIXTURE_VARIANT_ADD(life, process) { HOLD_PROCESS };
@@ -431,9 +432,11 @@ FIXTURE_SETUP(life)
 	ASSERT_EQ(0, net_enter_fresh());
 	if (variant->holder == HOLD_BIND_MOUNT) {
 		NEED_NS(KISOL_NS_MNT);
-		/* private mount ns and a tmpfs of our own over /tmp for the target file */
-		ASSERT_EQ(0, unshare(CLONE_NEWNS));
-		ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+		/*
+		 * a new mount namespace (checked new, nothing propagating out) and a
+		 * tmpfs of our own over /tmp for the target file
+		 */
+		ASSERT_EQ(0, kisol_mnt_isolate());
 		ASSERT_EQ(0, mount("tmpfs", "/tmp", "tmpfs", 0, "size=64k"));
 		snprintf(self->file, sizeof(self->file), "/tmp/netns-kisol");
 		int fd = open(self->file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);

@@ -29,6 +29,28 @@ static inline uint64_t net_cur_ino(void)
 	return st.st_ino;
 }
 
+/* Inode of the network namespace behind nsfd, 0 on error. */
+static inline uint64_t net_fd_ino(int nsfd)
+{
+	struct stat st;
+
+	if (fstat(nsfd, &st) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+/* setns into nsfd, and check the calling thread really is there now. */
+static inline int net_setns_checked(int nsfd)
+{
+	uint64_t want = net_fd_ino(nsfd);
+
+	if (!want)
+		return kisol_negerrno();
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return kisol_negerrno();
+	return net_cur_ino() == want ? 0 : -EPROTO;
+}
+
 /*
  * unshare(CLONE_NEWNET) for the calling (test) process and verify it is in
  * a new namespace. 0, or -errno. Afterwards links can be created safely.
@@ -49,7 +71,8 @@ static inline int net_enter_fresh(void)
 
 /*
  * A further new network namespace, returned as an fd, while the caller
- * stays where it is. -errno on failure.
+ * stays where it is. -errno on failure; -EPROTO when the kernel said yes
+ * but no new namespace was made or the caller did not get back.
  */
 static inline int net_new_ns_fd(void)
 {
@@ -61,25 +84,31 @@ static inline int net_new_ns_fd(void)
 	if (unshare(CLONE_NEWNET) < 0)
 		return kisol_negerrno();
 	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (setns(here, CLONE_NEWNET) < 0) {
+	if (net_setns_checked(here) < 0) {
 		/* stuck in the new namespace: still test-owned, but report */
 		if (fd >= 0)
 			close(fd);
 		return -EIO;
 	}
-	return fd < 0 ? -EIO : fd;
+	if (fd < 0)
+		return -EIO;
+	if (net_fd_ino(fd) == net_fd_ino(here)) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
 }
 
 /* Run in netns fd, then come back to where we were. */
 static inline int net_switch(int nsfd, int *ret_back)
 {
-	int back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r, back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	if (back < 0)
 		return kisol_negerrno();
-	if (setns(nsfd, CLONE_NEWNET) < 0) {
-		int r = kisol_negerrno();
-
+	r = net_setns_checked(nsfd);
+	if (r < 0) {
+		/* a setns that "worked" but left us here: nothing to undo */
 		close(back);
 		return r;
 	}
@@ -91,8 +120,8 @@ static inline int net_switch_back(int *back)
 {
 	int r = 0;
 
-	if (*back >= 0 && setns(*back, CLONE_NEWNET) < 0)
-		r = kisol_negerrno();
+	if (*back >= 0)
+		r = net_setns_checked(*back);
 	kisol_closep(back);
 	return r;
 }

@@ -67,6 +67,24 @@ static const struct pop basic[] = {
 
 #define POP(arr) ASSERT_EQ(0, pop_layers(&self->o, arr, KISOL_ARRAY_SIZE(arr), false))
 
+/*
+ * The overlay mounted is the stack the test built (layers populated with
+ * basic[]): a name only each lower layer has is seen through the merged
+ * view, and the topmost layer wins a shared name. A kernel that silently
+ * left a layer out would pass a test that only looks at one layer.
+ */
+static void all_lowers_seen(struct __test_metadata *_metadata, const struct kisol_ovl *o)
+{
+	char buf[64];
+
+	ASSERT_EQ(0, read_str(o->merged, "x", buf, sizeof(buf)));
+	EXPECT_STREQ("from-l0", buf);
+	ASSERT_EQ(0, read_str(o->merged, "only1", buf, sizeof(buf))) TH_LOG("lower layer 1 missing");
+	EXPECT_STREQ("1", buf);
+	ASSERT_EQ(0, read_str(o->merged, "only2", buf, sizeof(buf))) TH_LOG("lower layer 2 missing");
+	EXPECT_STREQ("2", buf);
+}
+
 /* Several lower layers: the topmost wins a name, readdir merges all layers. */
 TEST_F(sem, lower_layers_in_order)
 {
@@ -142,8 +160,9 @@ KISOL_META(sem, xattr_whiteout_in_lower_hides, "sides=one: the merged view only,
 TEST_F(sem, opaque_lower_dir_hides_below)
 {
 	static const struct pop p[] = {
-		{ 1, P_DIR, "d" }, { 1, P_FILE, "d/hidden", "h" }, { 0, P_DIR, "d" },
-		{ 0, P_OPAQUE, "d" }, { 0, P_FILE, "d/seen", "s" },
+		{ 1, P_DIR, "d" }, { 1, P_FILE, "d/hidden", "h" }, { 1, P_DIR, "e" },
+		{ 1, P_FILE, "e/seen1", "1" }, { 0, P_DIR, "d" }, { 0, P_OPAQUE, "d" },
+		{ 0, P_FILE, "d/seen", "s" }, { 0, P_DIR, "e" },
 	};
 	struct stat st;
 
@@ -151,6 +170,8 @@ TEST_F(sem, opaque_lower_dir_hides_below)
 	OVL_MOUNT_OR_SKIP(&self->o, variant->api, NULL, 0, variant->upper_tmpfs);
 	EXPECT_EQ(-ENOENT, stat_in(self->o.merged, "d/hidden", &st));
 	EXPECT_EQ(0, stat_in(self->o.merged, "d/seen", &st));
+	/* control: the layer below is in the stack, its dir without the marker merges */
+	EXPECT_EQ(0, stat_in(self->o.merged, "e/seen1", &st)) TH_LOG("lower layer 1 missing");
 }
 KISOL_META(sem, opaque_lower_dir_hides_below, "sides=one: the merged view only, the layers are the test's own input")
 
@@ -164,6 +185,7 @@ TEST_F(sem, metacopy_copies_metadata_only)
 	POP(basic);
 	OVL_MOUNT_OR_SKIP(&self->o, variant->api, "metacopy=on,redirect_dir=on", 0,
 			  variant->upper_tmpfs);
+	all_lowers_seen(_metadata, &self->o);
 	snprintf(mp, sizeof(mp), "%s/f", self->o.merged);
 	snprintf(up, sizeof(up), "%s/f", self->o.upper);
 	ASSERT_EQ(0, chmod(mp, 0600));
@@ -193,6 +215,7 @@ TEST_F(sem, volatile_marker_blocks_next_mount)
 
 	POP(basic);
 	OVL_MOUNT_OR_SKIP(&self->o, variant->api, "volatile", 0, variant->upper_tmpfs);
+	all_lowers_seen(_metadata, &self->o);
 	snprintf(p, sizeof(p), "%s/work/incompat/volatile", self->o.work);
 	EXPECT_EQ(0, stat(p, &st)) TH_LOG("no volatile marker at %s", p);
 	ASSERT_EQ(0, kisol_ovl_umount(&self->o));
@@ -233,7 +256,10 @@ TEST_F(sem, data_only_lower_layer)
 	/* only this test has a data-only layer: kernels before 6.5 refuse the whole mount */
 	kisol_ovl_cleanup(&self->o);
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
+	POP(basic);
 	data_only(_metadata, &self->o, variant->api, 0, variant->upper_tmpfs);
+	if (self->o.mounted)
+		all_lowers_seen(_metadata, &self->o);
 }
 KISOL_META(sem, data_only_lower_layer, "sides=one: the merged view only, the layers are the test's own input")
 
@@ -268,8 +294,7 @@ TEST_F(plus, lowerdir_plus_datadir_plus)
 		return;
 	ASSERT_EQ(0, read_str(self->o.merged, "x", buf, sizeof(buf)));
 	EXPECT_STREQ("from-l0", buf) TH_LOG("lowerdir+ order is not top first");
-	ASSERT_EQ(0, read_str(self->o.merged, "only2", buf, sizeof(buf)));
-	EXPECT_STREQ("2", buf);
+	all_lowers_seen(_metadata, &self->o);
 }
 KISOL_META(plus, lowerdir_plus_datadir_plus, "sides=one: the merged view only, the layers are the test's own input")
 
@@ -305,6 +330,7 @@ TEST_F(sem, rdonly_mount_no_copy_up)
 
 	POP(basic);
 	OVL_MOUNT_OR_SKIP(&self->o, variant->api, NULL, KISOL_OVL_RDONLY, variant->upper_tmpfs);
+	all_lowers_seen(_metadata, &self->o);
 	EXPECT_EQ(-EROFS, kisol_ovl_op_real(self->o.merged, &op, NULL, 0));
 	ASSERT_EQ(0, kisol_ovl_snapshot(self->o.upper, KISOL_OVL_SNAP_MARKERS, &t));
 	EXPECT_EQ(0U, (unsigned)t.n) TH_LOG("upper gained %zu entries", t.n);
@@ -322,8 +348,10 @@ TEST_F(sem, index_keeps_hardlinks)
 	int fd, n = 0;
 	DIR *d;
 
+	POP(basic);
 	POP(p);
 	OVL_MOUNT_OR_SKIP(&self->o, variant->api, "index=on", 0, variant->upper_tmpfs);
+	all_lowers_seen(_metadata, &self->o);
 	snprintf(p1, sizeof(p1), "%s/h1", self->o.merged);
 	snprintf(p2, sizeof(p2), "%s/h2", self->o.merged);
 	fd = open(p1, O_WRONLY | O_APPEND);
@@ -353,8 +381,10 @@ TEST_F(sem, no_index_breaks_hardlinks)
 	char p1[2 * PATH_MAX], buf[64];
 	int fd;
 
+	POP(basic);
 	POP(p);
 	OVL_MOUNT_OR_SKIP(&self->o, variant->api, "index=off", 0, variant->upper_tmpfs);
+	all_lowers_seen(_metadata, &self->o);
 	snprintf(p1, sizeof(p1), "%s/h1", self->o.merged);
 	fd = open(p1, O_WRONLY | O_APPEND);
 	ASSERT_LE(0, fd);
