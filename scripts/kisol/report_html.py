@@ -382,7 +382,8 @@ def _rate_cell(t):
         return '<td class="num"></td>'
     rate = t["killed"] / t["touched"]
     cls = "pass" if rate >= 0.95 else "fail"
-    return (f'<td class="num {cls}" title="{t["killed"]} killed of {t["touched"]} touched">'
+    hung = f', {t["timeout"]} of them hung' if t.get("timeout") else ""
+    return (f'<td class="num {cls}" title="{t["killed"]} killed of {t["touched"]} touched{hung}">'
             f"{100 * rate:.0f}%<span class=small> {t['killed']}/{t['touched']}</span></td>")
 
 
@@ -399,12 +400,14 @@ def section_mutation(mut):
         rows.append(f"<tr><td>{E(a)}</td>{cells}{_rate_cell(s['per_area'][a])}</tr>")
     cells = "".join(_rate_cell(s["per_mutation"][m]) for m in muts)
     rows.append(f"<tr><th>all</th>{cells}<td></td></tr>")
+    hung = sum(t.get("timeout", 0) for t in s["per_mutation"].values())
     out = [f'<section id="mutation"><h2>Mutation run: can each case fail?</h2>'
            f'<p class="small">run {E(mut.get("run_id"))}, kisol {E(mut.get("kisol_commit"))}, '
            f'{s["tests"]} tests observed, {s["mutated_runs"]} mutated runs in {mut.get("duration_s")} s. '
            f'Kill rate = killed / touched (immune survivors count as not killed); target '
-           f'{100 * mut.get("target", 0.95):.0f}%. Baseline not passing under the supervisor '
-           f'(not mutated): {E(s.get("baseline_not_pass") or "none")}.</p>'
+           f'{100 * mut.get("target", 0.95):.0f}%. A mutant that hangs until the driver stops it counts '
+           f'as killed (a timeout is a detection): {hung} killed runs hung. Baseline not passing under '
+           f'the supervisor (not mutated): {E(s.get("baseline_not_pass") or "none")}.</p>'
            f'<table><tr><th>area</th>{head}<th class="num">area</th></tr>{"".join(rows)}</table>']
     surv, immune = [], []
     for c in mut["cases"]:

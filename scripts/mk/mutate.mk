@@ -27,3 +27,9 @@ $(MUTATE_PROBE): scripts/mutate/probe/mutate-probe.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC       $@"
 	@$(CC) $(CFLAGS) -o $@ $<
+MUTATE_HPROBE := $(BUILD)/mutate-harness-probe
+all: $(MUTATE_HPROBE)
+$(MUTATE_HPROBE): scripts/mutate/probe/harness-probe.c $(HARNESS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) -O0 -o $@ $< -lpthread

@@ -310,7 +310,8 @@ static int drop_second_lower(const char *in, char *out, size_t size)
 	if (!lo || (lo != in && lo[-1] != ','))
 		return 0;
 	first = layer_end(lo + strlen("lowerdir="));
-	for (p = first; *p == ':'; p = layer_end(p + 1))
+	/* regular layers only: "::" starts the data-only ones, never dropped */
+	for (p = first; *p == ':' && p[1] != ':'; p = layer_end(p + 1))
 		layers++;
 	if (layers < (upper ? 2 : 3))
 		return 0;

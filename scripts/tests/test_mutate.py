@@ -22,16 +22,17 @@ from kisol import caselist, mutate
 TOP = mutate.TOP
 KM = mutate.SUPERVISOR
 PROBE = os.path.join(TOP, "build", "mutate-probe")
+HPROBE = os.path.join(TOP, "build", "mutate-harness-probe")
 
-pytestmark = pytest.mark.skipif(not (os.access(KM, os.X_OK) and os.access(PROBE, os.X_OK)),
-                                reason="build/kisol-mutate or build/mutate-probe not built (run make)")
+pytestmark = pytest.mark.skipif(not all(os.access(p, os.X_OK) for p in (KM, PROBE, HPROBE)),
+                                reason="build/kisol-mutate or a mutate probe not built (run make)")
 
 
-def supervise(mode, *argv, check=True):
+def supervise(mode, *argv, check=True, per_test=False):
     """(stdout as {key: [values]}, report dict) of PROBE argv under kisol-mutate."""
     rep = f"/tmp/kisol-mutate-test-{uuid.uuid4().hex}.json"
     try:
-        flag = ["-o"] if mode is None else ["-m", mode]
+        flag = (["-o"] + (["-t"] if per_test else [])) if mode is None else ["-m", mode]
         p = subprocess.run([KM] + flag + ["-r", rep, "--"] + list(argv), capture_output=True,
                            text=True, timeout=60)
         with open(rep) as f:
@@ -258,6 +259,84 @@ def test_mutant_immune_metadata():
     assert mutate.outcome(dict(r, mutation="ns.uts"), meta) == "survived"
     assert mutate.outcome(dict(r, verdict="fail"), meta) == "killed"
     assert mutate.outcome(dict(r, touched=False), meta) == "untouched"
+
+
+def test_observe_charges_each_call_to_its_test():
+    # one run of a harness binary: each test's calls, made by its own process,
+    # a forked process's thread, or twice, are charged to that test only
+    out, rep = supervise(None, HPROBE, per_test=True)
+    assert rep["done"] is True and rep["status"] == 0, out
+    tests = rep["tests"]
+    assert list(tests) == ["global.uts_self", "global.nothing", "global.net_in_forked_thread",
+                           "global.ipc_twice"]
+    assert tests["global.uts_self"]["observed"] == {"ns.uts": 1}
+    assert tests["global.nothing"]["observed"] == {}
+    assert tests["global.net_in_forked_thread"]["observed"] == {"ns.net": 1}
+    assert tests["global.ipc_twice"]["observed"] == {"ns.ipc": 2}
+    assert rep["observed"] == {"ns.uts": 1, "ns.net": 1, "ns.ipc": 2}
+    assert all(t["secs"] >= 0 for t in tests.values())
+    # the same tests picked with -r: only those run and are charged
+    _, rep = supervise(None, HPROBE, "-r", "global.ipc_twice", "-r", "global.uts_self", per_test=True)
+    assert sorted(rep["tests"]) == ["global.ipc_twice", "global.uts_self"]
+    assert rep["tests"]["global.ipc_twice"]["observed"] == {"ns.ipc": 2}
+
+
+def test_report_written_when_the_mutation_first_fires():
+    # a mutant that then hangs and is killed still says it was touched
+    rep = f"/tmp/kisol-mutate-test-{uuid.uuid4().hex}.json"
+    p = subprocess.Popen([KM, "-S", "-m", "ns.uts", "-r", rep, "--", "/bin/sh", "-c",
+                          "unshare -u true; echo fired; exec cat"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "fired\n"
+        with open(rep) as f:
+            partial = json.load(f)
+    finally:
+        p.kill()
+        p.wait()
+        os.unlink(rep)
+    assert partial["touched"] == 1 and partial["done"] is False
+
+
+def test_timeout_policy():
+    # hung after the mutation fired: killed, and counted apart; hung before: an error
+    fired = mutate.mutated_record("ns.uts", "timeout", "", {"touched": 1, "done": False}, 2.0)
+    assert fired["touched"] and mutate.outcome(fired, {}) == "killed"
+    never = mutate.mutated_record("ns.uts", "timeout", "", None, 2.0)
+    assert not never["touched"] and mutate.outcome(never, {}) == "error"
+    assert "before the mutation fired" in never["why_not"]
+    done = mutate.mutated_record("ns.uts", "fail", "x", {"touched": 2, "done": True}, 0.1)
+    assert mutate.outcome(done, {}) == "killed"
+    cases = [{"area": "a", "baseline": "pass", "runs": [
+        dict(fired, outcome="killed"), dict(done, outcome="killed"), dict(never, outcome="error")]}]
+    t = mutate.summarize(cases)["per_mutation"]["ns.uts"]
+    assert (t["touched"], t["killed"], t["timeout"], t["error"], t["kill_rate"]) == (2, 2, 1, 1, 1.0)
+
+
+def test_readme_table_from_a_run(tmp_path):
+    runs = [{"mutation": "ns.uts", "outcome": "killed", "verdict": "timeout"},
+            {"mutation": "ns.uts", "outcome": "survived", "verdict": "pass"}]
+    cases = [{"id": "cases/a/b::t1", "area": "a", "baseline": "pass", "runs": runs}]
+    doc = {"schema": "kisol-mutation/1", "run_id": "r1", "kisol_commit": "abc", "cases": cases,
+           "mutations": {"ns.uts": "x", "setns": "y"}, "summary": mutate.summarize(cases),
+           "target": 0.95, "duration_s": 421.4, "jobs": 2, "load_avg_start": [0.2, 0, 0],
+           "load_avg": [1.9, 0, 0], "areas": [], "only": [], "leaks": []}
+    block = mutate.readme_block(doc)
+    assert "7 min 01 s with 2 jobs" in block and "load average 0.2 at the start" in block
+    assert "| ns.uts | 2 | 1 | 1 | 1 | 0 | 50.0% |" in block and "setns" not in block
+    assert "Below the target (area/mutation): a/ns.uts 50.0%." in block
+    (tmp_path / "mutation.json").write_text(json.dumps(doc))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{mutate.README_BEGIN}\nold\n{mutate.README_END}\nafter\n")
+    mutate.write_readme(str(readme), block)
+    assert readme.read_text() == "intro\n" + block + "after\n"
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts"))
+    p = subprocess.run([sys.executable, "-m", "kisol.mutate", "--readme-table",
+                        str(tmp_path / "mutation.json")], capture_output=True, text=True, env=env)
+    assert p.returncode == 0 and p.stdout == block
+    p = subprocess.run([sys.executable, "-m", "kisol.mutate", "--readme-table", str(tmp_path / "nope")],
+                       capture_output=True, text=True, env=env)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1
 
 
 def test_summary_kill_rates():
