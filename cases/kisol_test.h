@@ -34,18 +34,26 @@
 /*
  * Requirements. Each expands to a SKIP (with the reason the probe gave)
  * when the need is not met; use at the top of a TEST body or FIXTURE_SETUP.
+ * A probe that saw the kernel report success without doing it (a "new"
+ * namespace that is the caller's) fails the test instead.
  */
+#define KISOL_NEED_RESULT(r, why)                                \
+	do {                                                     \
+		ASSERT_NE(KISOL_NEED_BROKEN, (r)) TH_LOG("%s", (why)); \
+		if ((r) != 0)                                    \
+			SKIP(return, "%s", (why));               \
+	} while (0)
 #define KISOL_NEED(call)                                         \
 	do {                                                     \
 		char _why_[256];                                 \
-		if ((call)(_why_, sizeof(_why_)) != 0)           \
-			SKIP(return, "%s", _why_);               \
+		int _r_ = (call)(_why_, sizeof(_why_));          \
+		KISOL_NEED_RESULT(_r_, _why_);                   \
 	} while (0)
 #define KISOL_NEED_ARG(fn, arg)                                  \
 	do {                                                     \
 		char _why_[256];                                 \
-		if (fn((arg), _why_, sizeof(_why_)) != 0)        \
-			SKIP(return, "%s", _why_);               \
+		int _r_ = fn((arg), _why_, sizeof(_why_));       \
+		KISOL_NEED_RESULT(_r_, _why_);                   \
 	} while (0)
 #define NEED_NS(type) KISOL_NEED_ARG(kisol_need_ns, (type))
 #define NEED_ROOT() KISOL_NEED(kisol_need_root)

@@ -49,6 +49,10 @@ int kisol_need_ns(enum kisol_ns type, char *why, size_t size)
 			     i->name, i->name);
 	case -EUSERS:
 		return unmet(why, size, "%s namespace: unshare gives EUSERS (nesting limit)", i->name);
+	case -EPROTO:
+		unmet(why, size, "%s namespace: unshare(%s) succeeded but the child is still in "
+		      "the caller's namespace: the kernel ignored the flag", i->name, i->name);
+		return KISOL_NEED_BROKEN;
 	default:
 		return unmet(why, size, "%s namespace: unshare gives %s", i->name, strerror(-r));
 	}
@@ -99,7 +103,7 @@ int kisol_need_userns_unpriv(int type, char *why, size_t size)
 
 		if (r < 0)
 			_exit(200);
-		_exit(unshare((int)flags) < 0 ? errno : 0);
+		_exit(-kisol_ns_unshare(flags));
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return kisol_negerrno();
@@ -118,6 +122,11 @@ int kisol_need_userns_unpriv(int type, char *why, size_t size)
 			     strerror(WEXITSTATUS(status)));
 	case ENOSPC:
 		return unmet(why, size, "unprivileged unshare gives ENOSPC (user namespace limit reached)");
+	case EPROTO:
+		unmet(why, size, "unprivileged unshare(CLONE_NEWUSER%s%s) succeeded but a namespace "
+		      "is still the caller's: the kernel ignored the flag",
+		      type == -1 ? "" : "|", type == -1 ? "" : kisol_ns_table[type].name);
+		return KISOL_NEED_BROKEN;
 	default:
 		return unmet(why, size, "unprivileged unshare(CLONE_NEWUSER) gives %s",
 			     strerror(WEXITSTATUS(status)));

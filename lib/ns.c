@@ -13,6 +13,7 @@
 #include <linux/nsfs.h>
 
 #include "kisol/ns.h"
+#include "kisol/proc.h"
 #include "kisol/util.h"
 
 #ifndef CLONE_NEWTIME
@@ -121,8 +122,49 @@ bool kisol_ns_id_eq(const struct kisol_ns_id *a, const struct kisol_ns_id *b)
 	return a->dev == b->dev && a->ino == b->ino;
 }
 
+/* The caller's namespace of type t, or for pid and time the one its children get. */
+static int id_for_children(enum kisol_ns t, struct kisol_ns_id *ret)
+{
+	_cleanup_close_ int fd = kisol_ns_table[t].children_name ? kisol_ns_open_children(0, t)
+								: kisol_ns_open(0, t);
+
+	if (fd < 0)
+		return fd;
+	return kisol_ns_id_fd(fd, ret);
+}
+
+void kisol_ns_snap_take(uint64_t flags, struct kisol_ns_snap *ret)
+{
+	ret->known = 0;
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		if ((flags & kisol_ns_table[t].flag) && id_for_children(t, &ret->id[t]) == 0)
+			ret->known |= kisol_ns_table[t].flag;
+}
+
+/* -EPROTO if a type in flags that is known in snap is (same) / is not (!same) the one now. */
+static int snap_compare(uint64_t flags, const struct kisol_ns_snap *snap, bool same)
+{
+	struct kisol_ns_id now;
+
+	for (int t = 0; t < _KISOL_NS_MAX; t++) {
+		if (!(flags & snap->known & kisol_ns_table[t].flag))
+			continue;
+		if (id_for_children(t, &now) < 0)
+			continue; /* unreadable after the call (another /proc): not checked */
+		if (kisol_ns_id_eq(&now, &snap->id[t]) == same)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int kisol_ns_snap_all_new(uint64_t flags, const struct kisol_ns_snap *before)
+{
+	return snap_compare(flags, before, true);
+}
+
 int kisol_ns_enter(int nsfd, int type)
 {
+	struct kisol_ns_snap want = { 0 };
 	int nstype = 0;
 
 	if (type != -1) {
@@ -132,23 +174,43 @@ int kisol_ns_enter(int nsfd, int type)
 	}
 	if (setns(nsfd, nstype) < 0)
 		return kisol_negerrno();
-	return 0;
+	if (type == -1)
+		type = kisol_ns_get_type(nsfd);
+	if (type >= 0 && kisol_ns_id_fd(nsfd, &want.id[type]) == 0)
+		want.known = kisol_ns_table[type].flag;
+	return snap_compare(want.known, &want, false);
 }
 
 int kisol_ns_enter_pidfd(int pidfd, uint64_t flags)
 {
+	struct kisol_ns_snap want = { 0 };
+
 	if (flags == 0 || (flags & ~kisol_ns_all_flags()))
 		return -EINVAL;
+	/* the target's namespaces, taken before setns moves us (6.11+; else unchecked) */
+	for (int t = 0; t < _KISOL_NS_MAX; t++) {
+		_cleanup_close_ int fd = -EBADF;
+
+		if (!(flags & kisol_ns_table[t].flag))
+			continue;
+		fd = kisol_pidfd_get_ns(pidfd, t, false);
+		if (fd >= 0 && kisol_ns_id_fd(fd, &want.id[t]) == 0)
+			want.known |= kisol_ns_table[t].flag;
+	}
 	if (setns(pidfd, (int)flags) < 0)
 		return kisol_negerrno();
-	return 0;
+	return snap_compare(flags, &want, false);
 }
 
 int kisol_ns_unshare(uint64_t flags)
 {
-	if (unshare((int)flags) < 0)
+	struct kisol_ns_snap before;
+
+	kisol_ns_snap_take(flags, &before);
+	/* the raw syscall: all 64 bits reach the kernel (glibc's unshare() takes an int) */
+	if (syscall(SYS_unshare, (unsigned long)flags) < 0)
 		return kisol_negerrno();
-	return 0;
+	return kisol_ns_snap_all_new(flags, &before);
 }
 
 int kisol_ns_get_type(int nsfd)
@@ -245,8 +307,9 @@ int kisol_ns_probe(enum kisol_ns type)
 	pid = fork();
 	if (pid < 0)
 		return kisol_negerrno();
+	/* errno values fit an exit status; EPROTO: the namespace was not new */
 	if (pid == 0)
-		_exit(unshare((int)kisol_ns_table[type].flag) < 0 ? errno : 0);
+		_exit(-kisol_ns_unshare(kisol_ns_table[type].flag));
 	if (waitpid(pid, &status, 0) < 0)
 		return kisol_negerrno();
 	if (!WIFEXITED(status))

@@ -302,8 +302,9 @@ static int unpriv_enter(const struct kisol_spawn_opts *o, uid_t uid, gid_t gid)
 	r = kisol_userns_drop_privs(uid, gid);
 	if (r < 0)
 		return r;
-	if (unshare((int)o->flags) < 0)
-		return kisol_negerrno();
+	r = kisol_ns_unshare(o->flags); /* -EPROTO: a namespace is still ours */
+	if (r < 0)
+		return r;
 	if (!(o->flags & CLONE_NEWUSER) || (!o->map_root && !o->uid_map && !o->gid_map))
 		return 0;
 	if (o->deny_setgroups || o->map_root) {
@@ -353,11 +354,18 @@ static void unpriv_child(const struct kisol_spawn_opts *o, int sock,
 	_exit(fn(sock, arg) & 0xff);
 }
 
+/* The first message, 0 or -errno: sent by every child that gets namespaces. */
+static bool sends_status(const struct kisol_spawn_opts *o)
+{
+	return o->unpriv || (o->flags & kisol_ns_all_flags());
+}
+
 int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 		void *arg, struct kisol_child *ret)
 {
 	static const struct kisol_spawn_opts none = { .cgroup_fd = -1 };
 	struct kisol_clone_opts co = { 0 };
+	struct kisol_ns_snap before;
 	_cleanup_close_ int pfd = -EBADF;
 	int sv[2];
 	int64_t v;
@@ -372,6 +380,7 @@ int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 		return kisol_negerrno();
 	co.flags = opts->unpriv ? 0 : opts->flags;
 	co.cgroup_fd = opts->cgroup_fd;
+	kisol_ns_snap_take(co.flags, &before);
 	fflush(stdout);
 	fflush(stderr);
 	pid = kisol_clone(&co, &pfd);
@@ -386,6 +395,13 @@ int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 		close(sv[0]);
 		if (opts->unpriv)
 			unpriv_child(opts, sv[1], fn, arg);
+		if (sends_status(opts)) {
+			/* a namespace asked for that is still the parent's: -EPROTO */
+			int err = kisol_ns_snap_all_new(opts->flags, &before);
+
+			if (kisol_send_int(sv[1], err) < 0 || err < 0)
+				_exit(125);
+		}
 		if (needs_go(opts) && kisol_recv_int(sv[1], &go, -1) < 0)
 			_exit(125);
 		_exit(fn(sv[1], arg) & 0xff);
@@ -396,7 +412,7 @@ int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 	ret->sock = sv[0];
 	ret->reaped = false;
 	ret->status = 0;
-	if (opts->unpriv) {
+	if (sends_status(opts)) {
 		r = kisol_recv_int(ret->sock, &v, KISOL_TIMEOUT_MS);
 		if (r == 0 && (v < -4095 || v > 0))
 			r = -EBADMSG;

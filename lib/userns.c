@@ -11,6 +11,7 @@
 #include <linux/nsfs.h>
 #include <string.h>
 
+#include "kisol/ns.h"
 #include "kisol/userns.h"
 #include "kisol/util.h"
 
@@ -123,8 +124,9 @@ int kisol_userns_unshare_root(uint64_t flags)
 	char map[48];
 	int r;
 
-	if (unshare((int)(flags | CLONE_NEWUSER)) < 0)
-		return kisol_negerrno();
+	r = kisol_ns_unshare(flags | CLONE_NEWUSER); /* -EPROTO: a namespace is still ours */
+	if (r < 0)
+		return r;
 	r = kisol_write_file("/proc/self/setgroups", "deny");
 	if (r < 0)
 		return r;

@@ -384,6 +384,37 @@ TEST(unshare_errors)
 	EXPECT_EQ(-EINVAL, kisol_ns_unshare(CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | 0x1000000000ULL));
 	EXPECT_EQ(0, kisol_ns_unshare(0));
 }
+KISOL_META(global, unshare_errors, "mutant_immune=ns.pid: the unknown flag bit 36 makes unshare fail with EINVAL whether or not CLONE_NEWPID is set, the case checks that the error is passed on")
+
+/* The snapshot kisol_ns_unshare() and kisol_spawn() check against. */
+TEST(snap_tells_new_from_unchanged)
+{
+	struct kisol_ns_snap s;
+	int status;
+	pid_t pid;
+
+	NEED_NS(KISOL_NS_UTS);
+	NEED_NS(KISOL_NS_PID);
+	kisol_ns_snap_take(kisol_ns_all_flags(), &s);
+	EXPECT_EQ(kisol_ns_all_flags(), s.known); /* every type readable here */
+	/* nothing was created: each type is still the caller's */
+	for (int t = 0; t < _KISOL_NS_MAX; t++)
+		EXPECT_EQ(-EPROTO, kisol_ns_snap_all_new(kisol_ns_table[t].flag, &s));
+	EXPECT_EQ(0, kisol_ns_snap_all_new(0, &s));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* new UTS and (for children) pid namespaces; the network one stays ours */
+		if (unshare(CLONE_NEWUTS | CLONE_NEWPID) < 0)
+			_exit(1);
+		if (kisol_ns_snap_all_new(CLONE_NEWUTS | CLONE_NEWPID, &s) != 0)
+			_exit(2);
+		_exit(kisol_ns_snap_all_new(CLONE_NEWUTS | CLONE_NEWNET, &s) == -EPROTO ? 0 : 3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("1: unshare, 2: not seen as new, 3: net seen as new");
+}
 
 TEST(nsfs_ioctl_errors)
 {

@@ -211,6 +211,7 @@ TEST(spawn_errors)
 	EXPECT_EQ(-EINVAL, kisol_spawn(&bad, exit_with, NULL, &c));
 	EXPECT_EQ(-1, c.pid); /* untouched */
 }
+KISOL_META(global, spawn_errors, "mutant_immune=ns.pid: clone3 refuses CLONE_THREAD without CLONE_SIGHAND (EINVAL) whether or not CLONE_NEWPID is set, the case checks that the error is passed on")
 
 TEST(spawn_in_namespaces_reports_pid1)
 {
@@ -544,17 +545,22 @@ static int fallback_body(int sock, void *arg)
 	struct kisol_clone_opts o = { .flags = CLONE_NEWPID | CLONE_NEWUTS, .cgroup_fd = -1 };
 	pid_t tid = 1;
 	struct clone_args a = { .exit_signal = SIGCHLD };
+	struct kisol_ns_id uts, child_uts;
 	char why[128];
 	int status, pidfd = -1;
 	pid_t pid;
 
-	if (filter_clone3() < 0)
+	if (filter_clone3() < 0 || kisol_ns_id(0, KISOL_NS_UTS, &uts) < 0)
 		return 90;
 	kisol_send_int(sock, kisol_clone3_raw(&a, sizeof(a)));
 	kisol_send_int(sock, kisol_need_clone3(why, sizeof(why)));
 	pid = kisol_clone(&o, &pidfd);
-	if (pid == 0)
-		_exit(getpid() == 1 ? 0 : 1);
+	if (pid == 0) {
+		/* pid 1 of a new pid namespace, in a UTS namespace that is not ours */
+		if (kisol_ns_id(0, KISOL_NS_UTS, &child_uts) < 0)
+			_exit(2);
+		_exit(getpid() == 1 && !kisol_ns_id_eq(&uts, &child_uts) ? 0 : 1);
+	}
 	kisol_send_int(sock, pid > 0 ? 0 : pid);
 	kisol_send_int(sock, pidfd >= 0);
 	if (pid > 0 && waitpid(pid, &status, 0) == pid)
@@ -587,7 +593,7 @@ TEST(clone_falls_back_without_clone3)
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(1, v);       /* with a pidfd (CLONE_PIDFD) */
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
-	EXPECT_EQ(0, v);       /* the child was pid 1 of its namespace */
+	EXPECT_EQ(0, v);       /* the child was pid 1 of its namespace, in a new UTS one */
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(-ENOSYS, v); /* set_tid */
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));

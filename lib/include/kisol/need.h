@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kisol: requirement probes. Each returns 0 when the need is met, or 1
- * with a one-line reason in why (for SKIP), or -errno on a bad argument.
- * Probes try the real operation rather than compare kernel versions.
+ * with a one-line reason in why (for SKIP), KISOL_NEED_BROKEN with a
+ * reason when the operation reported success but did not do it (a
+ * namespace that is the caller's: a FAIL, never a SKIP), or -errno on a
+ * bad argument. Probes try the real operation rather than compare kernel
+ * versions.
  */
 #ifndef KISOL_NEED_H
 #define KISOL_NEED_H
@@ -10,6 +13,8 @@
 #include <stddef.h>
 
 #include "kisol/ns.h"
+
+#define KISOL_NEED_BROKEN 2
 
 int kisol_need_ns(enum kisol_ns type, char *why, size_t size);
 int kisol_need_root(char *why, size_t size);

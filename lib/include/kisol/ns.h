@@ -52,11 +52,42 @@ int kisol_ns_id_fd(int nsfd, struct kisol_ns_id *ret);
 int kisol_ns_id(pid_t pid, enum kisol_ns type, struct kisol_ns_id *ret);
 bool kisol_ns_id_eq(const struct kisol_ns_id *a, const struct kisol_ns_id *b);
 
-/* setns(2) with the type checked by the kernel; type -1 accepts any. */
+/*
+ * The namespaces a new child of the caller would be in, for the types in
+ * flags (CLONE_NEW*): <type>_for_children where the type has one (pid,
+ * time), else the caller's own. A type whose file cannot be read here
+ * (no usable /proc) is left out of known.
+ */
+struct kisol_ns_snap {
+	uint64_t known; /* CLONE_NEW* flags of the types in id[] */
+	struct kisol_ns_id id[_KISOL_NS_MAX];
+};
+void kisol_ns_snap_take(uint64_t flags, struct kisol_ns_snap *ret);
+/*
+ * After a call that was to create the namespaces in flags (unshare, or a
+ * child's view after clone): -EPROTO if one of them, known in before and
+ * readable now, is still the one in before (a kernel that ignored the
+ * CLONE_NEW* flag and reported success), else 0.
+ */
+int kisol_ns_snap_all_new(uint64_t flags, const struct kisol_ns_snap *before);
+
+/*
+ * setns(2) with the type checked by the kernel; type -1 accepts any.
+ * Afterwards the caller's namespace of that type (for pid and time: the
+ * one its children get) must be the one of nsfd: -EPROTO if it is not (a
+ * setns that reported success and did nothing).
+ */
 int kisol_ns_enter(int nsfd, int type);
-/* setns(2) on a pidfd with a set of CLONE_NEW* flags (5.8+). */
+/*
+ * setns(2) on a pidfd with a set of CLONE_NEW* flags (5.8+), checked as
+ * kisol_ns_enter() does where PIDFD_GET_*_NAMESPACE (6.11) names the
+ * target's namespaces.
+ */
 int kisol_ns_enter_pidfd(int pidfd, uint64_t flags);
-/* unshare(2). */
+/*
+ * unshare(2); every namespace type in flags must then be new (for pid
+ * and time: the one children get): -EPROTO if one is the caller's old one.
+ */
 int kisol_ns_unshare(uint64_t flags);
 
 /* nsfs ioctls. Each returns a new fd (or the type / writes the uid). */
@@ -76,7 +107,10 @@ int kisol_ns_link(pid_t pid, enum kisol_ns type, char *buf, size_t size);
 /*
  * Can a namespace of this type be created here? Tries unshare() in a
  * short-lived child. 0 if yes, else the errno the kernel gave
- * (-EINVAL: type not built in; -EPERM: not permitted; -ENOSPC: limit).
+ * (-EINVAL: type not built in; -EPERM: not permitted; -ENOSPC: limit),
+ * or -EPROTO when unshare succeeded but the child is still in the
+ * caller's namespace (a kernel that ignores the flag: not a missing
+ * feature, a broken one).
  */
 int kisol_ns_probe(enum kisol_ns type);
 

@@ -95,7 +95,10 @@ struct kisol_spawn_opts {
  * Start a child in new namespaces that runs fn(sock, arg) and exits with
  * its return value. When maps are requested the child waits for the parent
  * to write them before fn runs. On success *ret holds pid, pidfd and the
- * parent's socket end.
+ * parent's socket end. Before fn runs, a child given namespaces checks
+ * each is not the caller's (for pid and time: the one the caller's
+ * children get) and reports it: -EPROTO from a kernel that ignored a
+ * CLONE_NEW* flag.
  */
 int kisol_spawn(const struct kisol_spawn_opts *opts, kisol_child_fn fn,
 		void *arg, struct kisol_child *ret);

@@ -41,6 +41,7 @@ int kisol_userns_drop_privs(uid_t uid, gid_t gid);
  * unshare(CLONE_NEWUSER | flags) and map root inside to the caller's
  * euid/egid (one id each, setgroups "deny" first), writing the maps of
  * the calling process itself. Works unprivileged. Call it in a child.
+ * -EPROTO when a namespace asked for is still the caller's.
  */
 int kisol_userns_unshare_root(uint64_t flags);
 /*
