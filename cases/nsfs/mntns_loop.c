@@ -94,7 +94,7 @@ static int holder(int sock, void *arg)
 	int64_t go;
 
 	pin(p->cpu_theirs);
-	if (unshare(CLONE_NEWNS) < 0)
+	if (kisol_ns_unshare(CLONE_NEWNS) < 0) /* -EPROTO: still the binder's namespace */
 		return 90;
 	kisol_send_int(sock, sched_getcpu());
 	kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
@@ -103,10 +103,12 @@ static int holder(int sock, void *arg)
 
 static int become_mine(const struct plan *p)
 {
+	int r;
+
 	pin(p->cpu_mine);
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -errno;
-	return sched_getcpu();
+	/* a new mount namespace sharing nothing: the bind below stays in it */
+	r = kisol_mnt_isolate();
+	return r < 0 ? r : sched_getcpu();
 }
 
 /* Runs in a throwaway child: its mount namespace dies with it. */

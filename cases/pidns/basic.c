@@ -187,10 +187,9 @@ static int b_proc(int sock)
 	pid_t kid;
 	int n;
 
-	if (unshare(CLONE_NEWNS) < 0)
+	/* a new mount namespace that shares no mount: the proc mount stays in it */
+	if (kisol_mnt_isolate() < 0)
 		return 94;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return 95;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 		KISOL_TX(-errno);
 		return 0;
