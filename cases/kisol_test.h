@@ -55,8 +55,34 @@
 		int _r_ = fn((arg), _why_, sizeof(_why_));       \
 		KISOL_NEED_RESULT(_r_, _why_);                   \
 	} while (0)
+/*
+ * Namespaces. NEED_NS(type): the caller can unshare(type) itself (root's
+ * view; as an ordinary user it SKIPs with "needs CAP_SYS_ADMIN in the
+ * initial user namespace"). NEED_NS_IN_USERNS(type): it can
+ * unshare(CLONE_NEWUSER|type), what a variant that makes its own user
+ * namespace needs from any uid. NEED_NS_VIA(type, in_userns) picks one of
+ * the two by the variant. NEED_USERNS_UNPRIV(type): an ordinary user (root
+ * drops to KISOL_UNPRIV_UID, anyone else is one) can (type -1: a user
+ * namespace alone).
+ */
 #define NEED_NS(type) KISOL_NEED_ARG(kisol_need_ns, (type))
+#define NEED_NS_IN_USERNS(type) KISOL_NEED_ARG(kisol_need_ns_in_userns, (type))
+#define NEED_NS_VIA(type, in_userns)                             \
+	do {                                                     \
+		if (in_userns)                                   \
+			NEED_NS_IN_USERNS(type);                 \
+		else                                             \
+			NEED_NS(type);                           \
+	} while (0)
+#define NEED_USERNS_UNPRIV(type) KISOL_NEED_ARG(kisol_need_userns_unpriv, (type))
+/*
+ * Root of the initial user namespace. NEED_ROOT_TO("what") names what needs
+ * it in the reason ("needs root in the initial user namespace to <what>"):
+ * declare it wherever a case maps other ids, writes host cgroups or files,
+ * mounts outside a user namespace, and the like.
+ */
 #define NEED_ROOT() KISOL_NEED(kisol_need_root)
+#define NEED_ROOT_TO(what) KISOL_NEED_ARG(kisol_need_root_to, (what))
 #define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
 
 /*

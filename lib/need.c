@@ -26,7 +26,51 @@ static int unmet(char *why, size_t size, const char *fmt, ...)
 	return 1;
 }
 
+/* The caller's effective uid, for reasons ("running as uid 65534"). */
+static unsigned euid(void)
+{
+	return (unsigned)geteuid();
+}
+
+static int ns_unmet(const struct kisol_ns_info *i, const char *how, int r, char *why, size_t size)
+{
+	switch (r) {
+	case -EINVAL:
+		return unmet(why, size, "%s namespace: %s gives EINVAL (kernel built without %s)",
+			     i->name, how, i->kconfig ? i->kconfig : "it");
+	case -EPERM:
+		if (!kisol_is_root())
+			return unmet(why, size, "%s namespace: %s gives EPERM: needs CAP_SYS_ADMIN in the "
+				     "initial user namespace (running as uid %u)", i->name, how, euid());
+		return unmet(why, size, "%s namespace: %s gives EPERM (not permitted to create it here)",
+			     i->name, how);
+	case -EACCES:
+		return unmet(why, size, "%s namespace: %s gives EACCES (refused by an LSM)", i->name, how);
+	case -ENOSPC:
+		return unmet(why, size, "%s namespace: %s gives ENOSPC (max_%s_namespaces or "
+			     "max_user_namespaces limit reached)", i->name, how, i->name);
+	case -EUSERS:
+		return unmet(why, size, "%s namespace: %s gives EUSERS (nesting limit)", i->name, how);
+	case -EPROTO:
+		unmet(why, size, "%s namespace: %s succeeded but the child is still in the caller's "
+		      "namespace: the kernel ignored the flag", i->name, how);
+		return KISOL_NEED_BROKEN;
+	default:
+		return unmet(why, size, "%s namespace: %s gives %s", i->name, how, strerror(-r));
+	}
+}
+
 int kisol_need_ns(enum kisol_ns type, char *why, size_t size)
+{
+	int r;
+
+	if (type < 0 || type >= _KISOL_NS_MAX)
+		return -EINVAL;
+	r = kisol_ns_probe(type);
+	return r == 0 ? 0 : ns_unmet(&kisol_ns_table[type], "unshare", r, why, size);
+}
+
+int kisol_need_ns_in_userns(enum kisol_ns type, char *why, size_t size)
 {
 	const struct kisol_ns_info *i;
 	int r;
@@ -34,35 +78,24 @@ int kisol_need_ns(enum kisol_ns type, char *why, size_t size)
 	if (type < 0 || type >= _KISOL_NS_MAX)
 		return -EINVAL;
 	i = &kisol_ns_table[type];
-	r = kisol_ns_probe(type);
-	switch (r) {
-	case 0:
+	r = kisol_ns_probe_flags(CLONE_NEWUSER | i->flag);
+	if (r == 0)
 		return 0;
-	case -EINVAL:
-		return unmet(why, size, "%s namespace: unshare gives EINVAL (kernel built without %s)",
-			     i->name, i->kconfig ? i->kconfig : "it");
-	case -EPERM:
-		return unmet(why, size, "%s namespace: unshare gives EPERM (not permitted to create it here)",
-			     i->name);
-	case -ENOSPC:
-		return unmet(why, size, "%s namespace: unshare gives ENOSPC (max_%s_namespaces limit reached)",
-			     i->name, i->name);
-	case -EUSERS:
-		return unmet(why, size, "%s namespace: unshare gives EUSERS (nesting limit)", i->name);
-	case -EPROTO:
-		unmet(why, size, "%s namespace: unshare(%s) succeeded but the child is still in "
-		      "the caller's namespace: the kernel ignored the flag", i->name, i->name);
-		return KISOL_NEED_BROKEN;
-	default:
-		return unmet(why, size, "%s namespace: unshare gives %s", i->name, strerror(-r));
-	}
+	return ns_unmet(i, type == KISOL_NS_USER ? "unshare(CLONE_NEWUSER)" : "unshare(CLONE_NEWUSER|type)",
+			r, why, size);
 }
 
 int kisol_need_root(char *why, size_t size)
 {
-	if (geteuid() == 0)
+	return kisol_need_root_to(NULL, why, size);
+}
+
+int kisol_need_root_to(const char *what, char *why, size_t size)
+{
+	if (kisol_is_root())
 		return 0;
-	return unmet(why, size, "needs root (euid is %u)", (unsigned)geteuid());
+	return unmet(why, size, "needs root in the initial user namespace%s%s (running as uid %u)",
+		     what ? " to " : "", what ? what : "", euid());
 }
 
 int kisol_need_cap(int cap, char *why, size_t size)
@@ -99,9 +132,7 @@ int kisol_need_userns_unpriv(int type, char *why, size_t size)
 	if (pid < 0)
 		return kisol_negerrno();
 	if (pid == 0) {
-		int r = kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
-
-		if (r < 0)
+		if (kisol_become_unpriv() < 0)
 			_exit(200);
 		_exit(-kisol_ns_unshare(flags));
 	}
@@ -113,8 +144,8 @@ int kisol_need_userns_unpriv(int type, char *why, size_t size)
 	case 0:
 		return 0;
 	case 200:
-		return unmet(why, size, "cannot drop to uid %u for the unprivileged probe (needs root)",
-			     (unsigned)KISOL_UNPRIV_UID);
+		return unmet(why, size, "cannot become an ordinary user (uid %u) for the unprivileged probe",
+			     (unsigned)kisol_unpriv_uid());
 	case EPERM:
 	case EACCES:
 		return unmet(why, size, "unprivileged unshare(CLONE_NEWUSER%s%s) refused with %s (LSM or sysctl policy)",

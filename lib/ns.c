@@ -297,22 +297,35 @@ int kisol_ns_link(pid_t pid, enum kisol_ns type, char *buf, size_t size)
 	return (int)n;
 }
 
-int kisol_ns_probe(enum kisol_ns type)
+bool kisol_ns_is_current(int nsfd, enum kisol_ns type)
+{
+	struct kisol_ns_id a, b;
+
+	return kisol_ns_id_fd(nsfd, &a) == 0 && kisol_ns_id(0, type, &b) == 0 &&
+	       kisol_ns_id_eq(&a, &b);
+}
+
+int kisol_ns_probe_flags(uint64_t flags)
 {
 	int status;
 	pid_t pid;
 
-	if (!valid_type(type))
-		return -EINVAL;
 	pid = fork();
 	if (pid < 0)
 		return kisol_negerrno();
 	/* errno values fit an exit status; EPROTO: the namespace was not new */
 	if (pid == 0)
-		_exit(-kisol_ns_unshare(kisol_ns_table[type].flag));
+		_exit(-kisol_ns_unshare(flags));
 	if (waitpid(pid, &status, 0) < 0)
 		return kisol_negerrno();
 	if (!WIFEXITED(status))
 		return -ECHILD;
 	return -WEXITSTATUS(status);
+}
+
+int kisol_ns_probe(enum kisol_ns type)
+{
+	if (!valid_type(type))
+		return -EINVAL;
+	return kisol_ns_probe_flags(kisol_ns_table[type].flag);
 }

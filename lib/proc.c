@@ -268,6 +268,7 @@ static int write_maps(const struct kisol_spawn_opts *o, pid_t pid)
 {
 	char uid_map[64], gid_map[64];
 	const char *u = o->uid_map, *g = o->gid_map;
+	bool deny = o->deny_setgroups;
 
 	if (!u && !g && !o->map_root)
 		return 0;
@@ -276,10 +277,13 @@ static int write_maps(const struct kisol_spawn_opts *o, pid_t pid)
 		snprintf(gid_map, sizeof(gid_map), "0 %u 1\n", (unsigned)getegid());
 		if (!u)
 			u = uid_map;
-		if (!g)
+		if (!g) {
 			g = gid_map;
+			/* without CAP_SETGID only a setgroups-denied gid_map is accepted */
+			deny = deny || geteuid() != 0;
+		}
 	}
-	return kisol_userns_write_maps(pid, u, g, o->deny_setgroups);
+	return kisol_userns_write_maps(pid, u, g, deny);
 }
 
 static bool needs_go(const struct kisol_spawn_opts *o)
@@ -289,17 +293,24 @@ static bool needs_go(const struct kisol_spawn_opts *o)
 }
 
 /*
- * Unprivileged start, in the child: drop to an unprivileged uid, unshare
- * the namespaces itself, map itself, and fork once more when a new PID
- * (or time) namespace only applies to children. The result goes to the
- * parent as the first message (0 or -errno).
+ * Unprivileged start, in the child: become an ordinary user (root drops to
+ * unpriv_uid/gid; a caller that is not root stays itself, and cannot
+ * become another uid: -EPERM), unshare the namespaces itself, map itself,
+ * and fork once more when a new PID (or time) namespace only applies to
+ * children. The result goes to the parent as the first message (0 or
+ * -errno).
  */
-static int unpriv_enter(const struct kisol_spawn_opts *o, uid_t uid, gid_t gid)
+static int unpriv_enter(const struct kisol_spawn_opts *o)
 {
+	uid_t uid = o->unpriv_uid ? o->unpriv_uid : kisol_unpriv_uid();
+	gid_t gid = o->unpriv_gid ? o->unpriv_gid : kisol_unpriv_gid();
 	char map[48];
 	int r;
 
-	r = kisol_userns_drop_privs(uid, gid);
+	if (geteuid() == 0)
+		r = kisol_userns_drop_privs(uid, gid);
+	else
+		r = uid == geteuid() && gid == getegid() ? 0 : -EPERM;
 	if (r < 0)
 		return r;
 	r = kisol_ns_unshare(o->flags); /* -EPROTO: a namespace is still ours */
@@ -323,9 +334,7 @@ static int unpriv_enter(const struct kisol_spawn_opts *o, uid_t uid, gid_t gid)
 static void unpriv_child(const struct kisol_spawn_opts *o, int sock,
 			 kisol_child_fn fn, void *arg)
 {
-	uid_t uid = o->unpriv_uid ? o->unpriv_uid : KISOL_UNPRIV_UID;
-	gid_t gid = o->unpriv_gid ? o->unpriv_gid : KISOL_UNPRIV_GID;
-	int r = unpriv_enter(o, uid, gid);
+	int r = unpriv_enter(o);
 	siginfo_t si;
 	pid_t pid;
 

@@ -117,6 +117,44 @@ int kisol_userns_drop_privs(uid_t uid, gid_t gid)
 	return 0;
 }
 
+bool kisol_is_root(void)
+{
+	char buf[128];
+	unsigned inside, outside, count;
+
+	if (geteuid() != 0)
+		return false;
+	/* root of a user namespace mapping fewer ids is not the host's root */
+	if (kisol_read_file("/proc/self/uid_map", buf, sizeof(buf)) < 0)
+		return true; /* no user namespaces: the only root there is */
+	return sscanf(buf, "%u %u %u", &inside, &outside, &count) == 3 &&
+	       inside == 0 && outside == 0 && count == 4294967295U;
+}
+
+int kisol_userns_unshare_rootless(uint64_t flags)
+{
+	if (kisol_is_root())
+		return kisol_ns_unshare(flags);
+	return kisol_userns_unshare_root(flags);
+}
+
+uid_t kisol_unpriv_uid(void)
+{
+	return geteuid() == 0 ? KISOL_UNPRIV_UID : geteuid();
+}
+
+gid_t kisol_unpriv_gid(void)
+{
+	return geteuid() == 0 ? KISOL_UNPRIV_GID : getegid();
+}
+
+int kisol_become_unpriv(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	return kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
+}
+
 int kisol_userns_unshare_root(uint64_t flags)
 {
 	uid_t uid = geteuid();

@@ -96,8 +96,8 @@ static void release_agent_case(struct __test_metadata *_metadata, const char *ma
 	int64_t stage = 0, r = 0;
 	int e;
 
-	NEED_NS(KISOL_NS_USER);
-	NEED_NS(KISOL_NS_CGROUP);
+	NEED_NS_IN_USERNS(KISOL_NS_MNT);
+	NEED_NS_IN_USERNS(KISOL_NS_CGROUP);
 	if (v1_root_hier(&h) < 0) {
 		/*
 		 * No v1 root to reach (pure v2 host): try to create a named v1
@@ -131,6 +131,7 @@ static void release_agent_case(struct __test_metadata *_metadata, const char *ma
 /* Root of a user namespace mapped to host root (uid 0 -> 0), with its own cgroupns. */
 TEST(cve_2022_0492_release_agent_userns_root)
 {
+	NEED_ROOT_TO("map host root into a user namespace");
 	release_agent_case(_metadata, "0 0 1");
 }
 KISOL_META(global, cve_2022_0492_release_agent_userns_root,
@@ -139,7 +140,11 @@ KISOL_META(global, cve_2022_0492_release_agent_userns_root,
 /* The usual container: root inside mapped to an unprivileged host uid. */
 TEST(cve_2022_0492_release_agent_mapped_nobody)
 {
-	release_agent_case(_metadata, "0 65534 1");
+	char map[32];
+
+	/* run by an ordinary user: root inside is that user */
+	snprintf(map, sizeof(map), "0 %u 1", kisol_is_root() ? 65534u : (unsigned)geteuid());
+	release_agent_case(_metadata, map);
 }
 KISOL_META(global, cve_2022_0492_release_agent_mapped_nobody,
 	   "cve=CVE-2022-0492;commit=24f600856418;ref=467a726b754f")
@@ -302,6 +307,7 @@ static void source_fd_case(struct __test_metadata *_metadata, const char *fstype
 {
 	int fs, fd, r;
 
+	NEED_ROOT_TO("fsopen a cgroup filesystem");
 	fs = (int)syscall(SYS_fsopen, fstype, 1 /* FSOPEN_CLOEXEC */);
 	if (fs < 0 && errno == ENOSYS)
 		SKIP(return, "fsopen: ENOSYS (no new mount API)");

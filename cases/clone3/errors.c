@@ -117,8 +117,14 @@ static void fix_setup(struct __test_metadata *_metadata, struct fix *self, const
 	if (v->how == CLONE3)
 		KISOL_NEED(kisol_need_clone3);
 	if (v->ctx == UNPRIV && !v->err)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, type >= 0 ? type : -1);
+		NEED_USERNS_UNPRIV(type >= 0 ? type : -1);
+	if ((v->ctx == AS_ROOT || v->ctx == THREADED) &&
+	    (v->flags & kisol_ns_all_flags() & ~(uint64_t)CLONE_NEWUSER))
+		NEED_ROOT_TO("ask for namespaces without a user namespace");
+	if (v->ctx == PIDNS_INIT)
+		NEED_ROOT_TO("be the init of a new pid namespace");
 	if (v->ctx == CHROOTED) {
+		NEED_ROOT_TO("chroot");
 		ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "chroot", self->dir, sizeof(self->dir)));
 	}
 }
@@ -210,7 +216,7 @@ static int attempt(int sock, void *arg)
 
 	if (nsdir < 0 || view(nsdir, before) < 0 || pipe2(rep, O_CLOEXEC) < 0)
 		return 90;
-	if (v->ctx == UNPRIV && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+	if (v->ctx == UNPRIV && kisol_become_unpriv() < 0)
 		return 91;
 	if (v->ctx == THREADED && (pipe(pfd) < 0 || pthread_create(&th, NULL, idle, &pfd[0])))
 		return 92;

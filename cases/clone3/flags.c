@@ -66,9 +66,9 @@ FIXTURE_SETUP(flags)
 	self->child = init;
 	for (int t = 0; t < _KISOL_NS_MAX; t++)
 		if (variant->flags & kisol_ns_table[t].flag)
-			NEED_NS(t);
+			NEED_NS_VIA(t, variant->unpriv);
 	if (variant->unpriv)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, -1);
+		NEED_USERNS_UNPRIV(-1);
 	if (variant->how == CLONE3)
 		KISOL_NEED(kisol_need_clone3);
 }
@@ -114,7 +114,7 @@ static int worker(int sock, void *arg)
 	struct kisol_clone_opts o = { .flags = v->flags, .cgroup_fd = -1 };
 	pid_t pid = -1;
 
-	if (v->unpriv && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+	if (v->unpriv && kisol_become_unpriv() < 0)
 		return 90;
 	if (v->how == UNSHARE) {
 		if (kisol_ns_unshare(v->flags) < 0) {

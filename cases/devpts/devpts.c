@@ -297,7 +297,7 @@ TEST(userns_own_instance)
 	int n;
 
 	NEED_ROOT();
-	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_MNT);
+	NEED_USERNS_UNPRIV(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "ptsu", dir, sizeof(dir)));
 	chmod(dir, 0777);
 	ASSERT_EQ(0, kisol_spawn(&o, userns_devpts, dir, &k));

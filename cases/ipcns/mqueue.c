@@ -45,12 +45,15 @@ FIXTURE_SETUP(mq)
 	self->child = init;
 	self->q = (mqd_t)-1;
 	self->mounted = false;
-	NEED_NS(KISOL_NS_IPC);
+	NEED_NS_VIA(KISOL_NS_IPC, variant->mode != ROOT);
 	if (variant->mode != ROOT)
-		NEED_NS(KISOL_NS_USER);
-	if (variant->mode == UNPRIV)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_IPC);
-	ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWIPC));
+		NEED_NS_IN_USERNS(KISOL_NS_MNT);
+	if (variant->mode == UNPRIV) {
+		NEED_USERNS_UNPRIV(KISOL_NS_IPC);
+		NEED_ROOT_TO("start another ordinary user below its own IPC namespace");
+	}
+	/* for an ordinary user: with a user namespace of its own around them */
+	ASSERT_EQ(0, kisol_userns_unshare_rootless(CLONE_NEWIPC));
 	/* a new, private mount namespace: the test's mqueue mounts stay in it */
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	self->q = mq_open(QNAME, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &a);

@@ -124,14 +124,17 @@ FIXTURE_SETUP(sysv)
 	struct kisol_child init = KISOL_CHILD_INIT;
 
 	self->child = init;
-	NEED_NS(KISOL_NS_IPC);
-	if (variant->mode != ROOT)
-		NEED_NS(KISOL_NS_USER);
-	if (variant->mode == UNPRIV)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_IPC);
+	NEED_NS_VIA(KISOL_NS_IPC, variant->mode != ROOT);
+	if (variant->mode == UNPRIV) {
+		NEED_USERNS_UNPRIV(KISOL_NS_IPC);
+		NEED_ROOT_TO("start another ordinary user below its own IPC namespace");
+	}
 	O = variant->o;
-	/* "outside" is an IPC namespace of the test process's own */
-	ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWIPC));
+	/*
+	 * "outside" is an IPC namespace of the test process's own (for an
+	 * ordinary user with a user namespace of its own around it)
+	 */
+	ASSERT_EQ(0, kisol_userns_unshare_rootless(CLONE_NEWIPC));
 	self->outer_id = O->get(KEY, IPC_CREAT | IPC_EXCL);
 	ASSERT_LE(0, self->outer_id) TH_LOG("%s get: %s", O->name, strerror(errno));
 	ASSERT_EQ(0, O->put(self->outer_id, 11));

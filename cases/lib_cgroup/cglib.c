@@ -120,6 +120,7 @@ TEST(need_names_the_binding)
 	char why[320], where[KISOL_CG_PATH + 32];
 	int done = 0;
 
+	NEED_ROOT_TO("have cgroup cases (else that is the reason given)");
 	for (int c = 1; c < _KISOL_CG_MAX; c++) {
 		for (int v = 1; v <= 2; v++) {
 			if (kisol_cg__locate_idx(c, v) != -EXDEV)

@@ -88,8 +88,10 @@ TEST(clone_new_pid_ns_child_is_1)
 {
 	struct kisol_clone_opts o = { .flags = CLONE_NEWPID, .cgroup_fd = -1 };
 	int status;
-	pid_t pid = kisol_clone(&o, NULL);
+	pid_t pid;
 
+	NEED_ROOT_TO("make a pid namespace outside a user namespace");
+	pid = kisol_clone(&o, NULL);
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		_exit(getpid() == 1 && getppid() == 0 ? 0 : 1);
@@ -107,6 +109,7 @@ TEST(clone_set_tid_needs_new_pidns_owner)
 	int status;
 	pid_t pid;
 
+	NEED_ROOT_TO("make a pid namespace outside a user namespace");
 	KISOL_NEED(kisol_need_clone3);
 	pid = kisol_clone(&o, NULL);
 	ASSERT_LE(0, pid) TH_LOG("clone3 set_tid={1}: %s", strerror(-pid));
@@ -237,6 +240,7 @@ TEST(spawn_explicit_maps)
 				      .uid_map = "100 0 1\n", .gid_map = "200 0 1\n" };
 	int64_t v[4];
 
+	NEED_ROOT_TO("write maps of ids other than its own");
 	ASSERT_EQ(0, kisol_spawn(&o, report_ids, NULL, &c));
 	ASSERT_EQ((int)sizeof(v), kisol_recv(c.sock, v, sizeof(v), KISOL_TIMEOUT_MS));
 	EXPECT_EQ(100, v[2]);
@@ -262,7 +266,7 @@ TEST(spawn_unpriv_maps_itself)
 	char path[64], status[2048];
 	int64_t v[4], uid;
 
-	KISOL_NEED_ARG(kisol_need_userns_unpriv, -1);
+	NEED_USERNS_UNPRIV(-1);
 	ASSERT_EQ(0, kisol_spawn(&o, report_ids, NULL, &c));
 	ASSERT_EQ((int)sizeof(v), kisol_recv(c.sock, v, sizeof(v), KISOL_TIMEOUT_MS));
 	EXPECT_EQ(1, v[0]);
@@ -272,7 +276,7 @@ TEST(spawn_unpriv_maps_itself)
 	snprintf(path, sizeof(path), "/proc/%d/status", c.pid);
 	ASSERT_LT(0, kisol_read_file(path, status, sizeof(status)));
 	ASSERT_EQ(0, kisol_keyed_int64(status, "Uid", &uid));
-	EXPECT_EQ((int64_t)KISOL_UNPRIV_UID, uid);
+	EXPECT_EQ((int64_t)kisol_unpriv_uid(), uid);
 	EXPECT_EQ(0, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
 }
 
@@ -292,7 +296,7 @@ TEST(spawn_unpriv_exit_code_relayed)
 	struct kisol_spawn_opts o = { .flags = CLONE_NEWUSER | CLONE_NEWPID, .cgroup_fd = -1,
 				      .unpriv = true };
 
-	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_PID);
+	NEED_USERNS_UNPRIV(KISOL_NS_PID);
 	ASSERT_EQ(0, kisol_spawn(&o, exit_with, (void *)(intptr_t)33, &c));
 	EXPECT_EQ(33, kisol_child_exit_code(&c, KISOL_TIMEOUT_MS));
 }
@@ -497,6 +501,7 @@ TEST(proc_nspids)
 	int64_t v;
 	int n;
 
+	NEED_ROOT_TO("make a pid namespace outside a user namespace");
 	n = kisol_proc_nspids(0, false, p, 64);
 	ASSERT_LE(1, n);
 	EXPECT_EQ(getpid(), p[n - 1]);
@@ -582,6 +587,7 @@ TEST(clone_falls_back_without_clone3)
 	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
 	int64_t v;
 
+	NEED_ROOT_TO("make namespaces outside a user namespace");
 	ASSERT_EQ(0, kisol_spawn(NULL, fallback_body, NULL, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS))
 		TH_LOG("child exit %d", kisol_child_exit_code(&c, 1000));

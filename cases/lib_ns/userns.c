@@ -36,6 +36,7 @@ FIXTURE_SETUP(maps)
 
 	self->child = init;
 	NEED_NS(KISOL_NS_USER);
+	NEED_ROOT_TO("write maps of ids other than its own");
 	ASSERT_EQ(0, kisol_spawn(&o, report_creds, NULL, &self->child));
 }
 
@@ -135,6 +136,11 @@ TEST(overflow_ids_match_sysctl)
 	EXPECT_EQ(0, kisol_userns_overflow_uid(NULL));
 }
 
+static int exit_zero(int sock, void *arg)
+{
+	return 0;
+}
+
 /* Fork a child, run fn there, return its exit code (or -1). */
 static int in_child(int (*fn)(void))
 {
@@ -176,14 +182,16 @@ static int drop_checks(void)
 
 TEST(drop_privs_is_final)
 {
+	NEED_ROOT_TO("drop to another uid");
 	EXPECT_EQ(0, in_child(drop_checks));
 }
 
 static int unshare_root_checks(void)
 {
-	char buf[64];
+	uid_t uid = kisol_unpriv_uid();
+	char buf[64], want[16];
 
-	if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+	if (kisol_become_unpriv() < 0)
 		return 1;
 	if (kisol_userns_unshare_root(CLONE_NEWUTS) < 0)
 		return 2;
@@ -191,7 +199,8 @@ static int unshare_root_checks(void)
 		return 3;
 	if (kisol_read_file("/proc/self/uid_map", buf, sizeof(buf)) < 0)
 		return 4;
-	if (!strstr(buf, "61234"))
+	snprintf(want, sizeof(want), " %u ", (unsigned)uid);
+	if (!strstr(buf, want))
 		return 5;
 	if (kisol_userns_depth(open("/proc/self/ns/user", O_RDONLY)) != 0)
 		return 6;
@@ -205,7 +214,7 @@ TEST(unshare_root_unprivileged)
 {
 	char host[65], now[65];
 
-	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_UTS);
+	NEED_USERNS_UNPRIV(KISOL_NS_UTS);
 	ASSERT_EQ(0, gethostname(host, sizeof(host)));
 	EXPECT_EQ(0, in_child(unshare_root_checks));
 	ASSERT_EQ(0, gethostname(now, sizeof(now)));
@@ -279,6 +288,64 @@ TEST(need_probes)
 		ASSERT_TRUE(r == 0 || r == 1);
 		if (r == 1)
 			EXPECT_NE(NULL, strstr(why, kisol_ns_table[t].name));
+	}
+}
+
+/*
+ * As an ordinary user (root drops to KISOL_UNPRIV_UID first): the plain
+ * probe of a UTS namespace names the missing capability, the probe inside
+ * a user namespace succeeds, root is not claimed, and a spawn asking for
+ * another uid is refused. Exit code: the first check that failed.
+ */
+static int ordinary_user_needs(void)
+{
+	uid_t want = kisol_unpriv_uid();
+	struct kisol_child c = KISOL_CHILD_INIT;
+	struct kisol_spawn_opts o = { .flags = CLONE_NEWUSER, .cgroup_fd = -1, .unpriv = true };
+	char why[256];
+
+	if (kisol_become_unpriv() < 0)
+		return 1;
+	if (geteuid() != want || kisol_unpriv_uid() != want || kisol_become_unpriv() != 0)
+		return 2;
+	if (kisol_is_root())
+		return 3;
+	if (kisol_need_ns(KISOL_NS_UTS, why, sizeof(why)) != 1 ||
+	    !strstr(why, "CAP_SYS_ADMIN in the initial user namespace"))
+		return 4;
+	if (kisol_need_ns_in_userns(KISOL_NS_UTS, why, sizeof(why)) != 0)
+		return 5;
+	if (kisol_need_root_to("do x", why, sizeof(why)) != 1 || !strstr(why, "to do x"))
+		return 6;
+	if (kisol_need_userns_unpriv(KISOL_NS_UTS, why, sizeof(why)) != 0)
+		return 7;
+	o.unpriv_uid = want + 1;
+	if (kisol_spawn(&o, NULL, NULL, &c) != -EINVAL) /* no body */
+		return 8;
+	return kisol_spawn(&o, exit_zero, NULL, &c) == -EPERM && c.pid == -1 ? 0 : 9;
+}
+
+TEST(need_as_ordinary_user)
+{
+	NEED_USERNS_UNPRIV(KISOL_NS_UTS);
+	EXPECT_EQ(0, in_child(ordinary_user_needs));
+}
+
+TEST(need_ns_in_userns)
+{
+	char why[256];
+
+	EXPECT_EQ(-EINVAL, kisol_need_ns_in_userns(_KISOL_NS_MAX, why, sizeof(why)));
+	EXPECT_EQ(-EINVAL, kisol_need_ns_in_userns(-1, why, sizeof(why)));
+	for (int t = 0; t < _KISOL_NS_MAX; t++) {
+		int r = kisol_need_ns_in_userns(t, why, sizeof(why));
+
+		ASSERT_TRUE(r == 0 || r == 1);
+		if (r == 1)
+			EXPECT_NE(NULL, strstr(why, kisol_ns_table[t].name));
+		/* what root can make directly it can make in a user namespace */
+		if (kisol_is_root() && kisol_need_ns(t, NULL, 0) == 0)
+			EXPECT_EQ(0, r) TH_LOG("%s: %s", kisol_ns_table[t].name, why);
 	}
 }
 

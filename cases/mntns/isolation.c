@@ -47,9 +47,11 @@ FIXTURE_SETUP(iso)
 
 	self->agent = init;
 	self->s[0] = '\0';
-	NEED_NS(KISOL_NS_MNT);
-	if (variant->userns || variant->unpriv)
-		NEED_NS(KISOL_NS_USER);
+	NEED_NS_VIA(KISOL_NS_MNT, variant->userns || variant->unpriv);
+	if (variant->unpriv)
+		NEED_ROOT_TO("run the agent as another ordinary user");
+	/* an ordinary user: the outside is a user namespace of its own */
+	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	r = kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s));
 	ASSERT_EQ(0, r) TH_LOG("scratch tmpfs: %s", strerror(-r));

@@ -46,9 +46,11 @@ FIXTURE_SETUP(locked)
 
 	self->agent = init;
 	self->s[0] = '\0';
-	NEED_NS(KISOL_NS_MNT);
-	if (variant->userns)
-		NEED_NS(KISOL_NS_USER);
+	NEED_NS_VIA(KISOL_NS_MNT, variant->userns);
+	if (variant->unpriv)
+		NEED_ROOT_TO("run the agent as another ordinary user");
+	/* an ordinary user: the outside is a user namespace of its own */
+	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s)));
 	snprintf(self->cover, sizeof(self->cover), "%s/cover", self->s);
@@ -149,9 +151,11 @@ FIXTURE_SETUP(lockflag)
 
 	self->agent = init;
 	self->s[0] = '\0';
-	NEED_NS(KISOL_NS_MNT);
-	if (variant->userns)
-		NEED_NS(KISOL_NS_USER);
+	NEED_NS_VIA(KISOL_NS_MNT, variant->userns);
+	if (variant->unpriv)
+		NEED_ROOT_TO("run the agent as another ordinary user");
+	/* an ordinary user: the outside is a user namespace of its own */
+	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s)));
 	snprintf(self->ro, sizeof(self->ro), "%s/ro", self->s);

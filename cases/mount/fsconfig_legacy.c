@@ -118,7 +118,7 @@ FIXTURE_SETUP(legacy)
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
 	NEED_ROOT();
 	if (variant->unpriv)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_MNT);
+		NEED_USERNS_UNPRIV(KISOL_NS_MNT);
 }
 
 FIXTURE_TEARDOWN(legacy)

@@ -161,7 +161,7 @@ TEST_F(sm, other_namespace_needs_cap_over_its_owner)
 	struct foreign_report r;
 	int n;
 
-	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_MNT);
+	NEED_USERNS_UNPRIV(KISOL_NS_MNT);
 	/* control: root reaches the namespace by id */
 	n = kisol_mnt_listmount(KISOL_LSMT_ROOT, self->inner_ns, ids, MAX_IDS);
 	if (n == -EINVAL)

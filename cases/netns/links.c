@@ -54,9 +54,11 @@ FIXTURE_SETUP(fresh)
 	struct kisol_child init = KISOL_CHILD_INIT;
 
 	self->child = init;
-	NEED_NS(KISOL_NS_NET);
-	if ((variant->flags & CLONE_NEWUSER) || variant->unpriv)
-		NEED_NS(KISOL_NS_USER);
+	NEED_NS_VIA(KISOL_NS_NET, (variant->flags & CLONE_NEWUSER) || variant->unpriv);
+	if (variant->unpriv)
+		NEED_ROOT_TO("run the child as another ordinary user");
+	/* an ordinary user: home is inside a user namespace of its own */
+	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
 	ASSERT_EQ(0, net_enter_fresh());
 	/* home has a link the child must not see */
 	ASSERT_EQ(0, kisol_net_veth_create("kf-home", "kf-home2", -1));

@@ -137,9 +137,11 @@ FIXTURE_SETUP(nsfs)
 
 	self->child = init;
 	self->dir[0] = '\0';
-	NEED_NS(variant->type);
+	NEED_NS_VIA(variant->type, variant->unpriv);
 	if (variant->unpriv)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, variant->type);
+		NEED_USERNS_UNPRIV(variant->type);
+	else
+		NEED_ROOT();
 	ASSERT_EQ(0, spawn_ns(variant, &self->child, &self->in))
 		TH_LOG("child exit %d", kisol_child_exit_code(&self->child, 1000));
 	assert_new(_metadata, variant, &self->in);
@@ -210,7 +212,7 @@ TEST_F(nsfs, owner_uid_translated)
 	ASSERT_LE(0, ufd);
 	ASSERT_EQ(0, kisol_ns_get_owner_uid(ufd, &uid));
 	/* outside: the real creator */
-	EXPECT_EQ(variant->unpriv ? KISOL_UNPRIV_UID : 0, uid);
+	EXPECT_EQ(variant->unpriv ? kisol_unpriv_uid() : 0, uid);
 	/* inside: the creator as mapped there (root) */
 	EXPECT_EQ(0, self->in.owner_uid);
 }
@@ -288,6 +290,7 @@ TEST_F(nsfs, lifetime_by_fd)
 	_cleanup_close_ int fd = kisol_ns_open(self->pid, variant->type);
 	struct kisol_ns_id held, now;
 
+	NEED_ROOT_TO("setns into a namespace of a user namespace it is not in");
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	ASSERT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
@@ -327,6 +330,7 @@ TEST_F(nsfs, lifetime_by_bind_mount)
 	struct kisol_ns_id held;
 	cpu_set_t one;
 
+	NEED_ROOT_TO("bind-mount a namespace file");
 	/*
 	 * A mount namespace may only be bound into an older one (else the
 	 * reference could form a loop): take our own mount namespace first,
@@ -392,6 +396,8 @@ TEST(mntns_bind_of_older_ns_is_einval)
 	cpu_set_t one;
 	int fd, r;
 
+	NEED_NS(KISOL_NS_MNT);
+	NEED_ROOT_TO("bind-mount a namespace file");
 	/* one CPU for both: the cross-CPU orders are mntns_loop.c's subject */
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);

@@ -243,7 +243,7 @@ static int u_eperm(int sock, void *arg)
 	pid_t tid = getpid(); /* a taken pid: EPERM is checked first */
 	struct kisol_clone_opts o = { .cgroup_fd = -1, .set_tid = &tid, .set_tid_size = 1 };
 
-	if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+	if (kisol_become_unpriv() < 0)
 		return 90;
 	KISOL_TX(kisol_clone(&o, NULL));
 	return 0;
@@ -286,7 +286,7 @@ TEST_F(set_tid, eperm_for_levels_of_other_user_namespaces)
 	int64_t p[40];
 	int n;
 
-	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_PID);
+	NEED_USERNS_UNPRIV(KISOL_NS_PID);
 	ASSERT_EQ(0, kisol_spawn(&o, u_levels, NULL, &self->child));
 	n = rx_nspid(_metadata, self->child.sock, p, 40);
 	ASSERT_LE(2, n);

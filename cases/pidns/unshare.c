@@ -26,9 +26,9 @@ FIXTURE_SETUP(unshare_pid)
 	struct kisol_child init = KISOL_CHILD_INIT;
 
 	self->child = init;
-	NEED_NS(KISOL_NS_PID);
+	NEED_NS_VIA(KISOL_NS_PID, variant->unpriv);
 	if (variant->unpriv)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_PID);
+		NEED_USERNS_UNPRIV(KISOL_NS_PID);
 }
 
 FIXTURE_TEARDOWN(unshare_pid)
@@ -42,7 +42,7 @@ static int enter(int sock, bool unpriv)
 	int r;
 
 	if (unpriv) {
-		r = kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
+		r = kisol_become_unpriv();
 		if (r == 0)
 			r = kisol_userns_unshare_root(CLONE_NEWPID);
 	} else {
@@ -279,7 +279,7 @@ static int n_chain(int sock, void *arg)
 	int level, r;
 
 	if (v->unpriv) {
-		r = kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
+		r = kisol_become_unpriv();
 		if (r == 0)
 			r = kisol_userns_unshare_root(0);
 		if (r < 0) {

@@ -73,6 +73,7 @@ FIXTURE_SETUP(join)
 	self->target = init;
 	self->stay = init;
 	NEED_NS(variant->type);
+	NEED_ROOT_TO("join as root, and compare with an ordinary user refused");
 	if (variant->type == KISOL_NS_USER)
 		o.map_root = true;
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &self->target));
@@ -153,7 +154,7 @@ TEST_F(join, unprivileged_refused)
 	kid = fork();
 	ASSERT_LE(0, kid);
 	if (kid == 0) {
-		if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+		if (kisol_become_unpriv() < 0)
 			_exit(100);
 		_exit(-kisol_ns_enter(fd, variant->type) & 0xff);
 	}
@@ -178,6 +179,7 @@ TEST(pidfd_joins_several_at_once)
 	struct kisol_ns_id a, b, orig[_KISOL_NS_MAX];
 	int64_t ready;
 
+	NEED_ROOT_TO("make and join namespaces outside a user namespace");
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &t));
 	ASSERT_EQ(0, kisol_recv_int(t.sock, &ready, KISOL_TIMEOUT_MS));
 	for (int i = 0; i < _KISOL_NS_MAX; i++)
@@ -207,7 +209,7 @@ static int c_atomic(int sock, void *arg)
 	pid_t t;
 	char name[65];
 
-	if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0 ||
+	if (kisol_become_unpriv() < 0 ||
 	    kisol_userns_unshare_root(0) < 0 || pipe(pfd) < 0)
 		return 90;
 	t = fork();
@@ -251,7 +253,7 @@ TEST(pidfd_all_or_nothing)
 	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
 	char host[65], now[65];
 
-	KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_UTS);
+	NEED_USERNS_UNPRIV(KISOL_NS_UTS);
 	ASSERT_EQ(0, gethostname(host, sizeof(host)));
 	ASSERT_EQ(0, kisol_spawn(NULL, c_atomic, NULL, &c));
 	EXPECT_EQ(-EPERM, kisol_rx(_metadata, c.sock));
@@ -326,6 +328,7 @@ TEST(mnt_refused_while_fs_shared)
 	_cleanup_close_ int fd = -EBADF;
 	int64_t ready;
 
+	NEED_NS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &t));
 	ASSERT_EQ(0, kisol_recv_int(t.sock, &ready, KISOL_TIMEOUT_MS));
 	fd = kisol_ns_open(t.pid, KISOL_NS_MNT);

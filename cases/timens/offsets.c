@@ -92,12 +92,13 @@ FIXTURE_SETUP(ofs)
 	int r;
 
 	self->child = init;
-	NEED_NS(KISOL_NS_TIME);
+	NEED_NS_VIA(KISOL_NS_TIME, variant->unpriv);
 	secs = variant->sign > 0 ? 86400 : -(now_ns(variant->clock) / NSEC / 2);
 	self->off_ns = secs * NSEC;
 	if (variant->unpriv) {
 		NEED_NS(KISOL_NS_USER);
-		ASSERT_EQ(0, drop_to_nobody());
+		if (geteuid() == 0) /* else the suite runs as an ordinary user already */
+			ASSERT_EQ(0, drop_to_nobody());
 		/* no capability left: the time ns needs a user ns of our own */
 		ASSERT_EQ(-1, unshare(CLONE_NEWTIME));
 		ASSERT_EQ(EPERM, errno);

@@ -64,6 +64,7 @@ struct resource {
 	const char *name;
 	int err; /* the errno the action must give */
 	int (*act)(const struct scratch *s); /* errno, 0 on (wrong) success */
+	bool other_owner; /* acts on a file or process only root can make another user's */
 };
 
 static int a_sethostname(const struct scratch *s)
@@ -184,24 +185,25 @@ FIXTURE_VARIANT(no_outside_caps) {
 	enum mode mode;
 };
 
-#define RES(n, e)                                                                             \
-	FIXTURE_VARIANT_ADD(no_outside_caps, n##_root_created) { .r = { #n, e, a_##n },       \
+#define RES(n, e, ...)                                                                        \
+	FIXTURE_VARIANT_ADD(no_outside_caps, n##_root_created) { .r = { #n, e, a_##n, __VA_ARGS__ }, \
 								  .mode = ROOT_CREATED };    \
-	FIXTURE_VARIANT_ADD(no_outside_caps, n##_unpriv) { .r = { #n, e, a_##n }, .mode = UNPRIV };
+	FIXTURE_VARIANT_ADD(no_outside_caps, n##_unpriv) { .r = { #n, e, a_##n, __VA_ARGS__ },      \
+							   .mode = UNPRIV };
 
 RES(sethostname, EPERM)
-RES(open_root_file, EACCES)
-RES(kill_other, EPERM)
+RES(open_root_file, EACCES, true)
+RES(kill_other, EPERM, true)
 RES(mount_host_ns, EPERM)
 RES(setns_host_net, EPERM)
 RES(clock_settime, EPERM)
 RES(host_sysctl, EACCES)
 RES(rlimit, EPERM)
 RES(mknod, EPERM)
-RES(ptrace_root, EPERM)
+RES(ptrace_root, EPERM, true)
 RES(swapoff, EPERM)
 RES(nice, EACCES)
-RES(chown_root_file, EPERM)
+RES(chown_root_file, EPERM, true)
 
 static int helper_body(int sock, void *arg)
 {
@@ -225,7 +227,11 @@ FIXTURE_SETUP(no_outside_caps)
 	self->s.dir[0] = '\0';
 	NEED_NS(KISOL_NS_USER);
 	if (variant->mode == UNPRIV)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, -1);
+		NEED_USERNS_UNPRIV(-1);
+	else
+		NEED_ROOT_TO("map root inside to another id");
+	if (variant->r.other_owner)
+		NEED_ROOT_TO("make a file or process of another user for the namespace to reach for");
 	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "caps", self->s.dir, sizeof(self->s.dir)));
 	ASSERT_EQ(0, chmod(self->s.dir, 0777)); /* even writable: caps, not modes, decide */
 	snprintf(self->s.file, sizeof(self->s.file), "%s/secret", self->s.dir);
@@ -248,9 +254,9 @@ FIXTURE_TEARDOWN(no_outside_caps)
 	kisol_child_release(&self->helper);
 	if (!self->s.dir[0])
 		return;
-	/* the root file is still root's and 0600 */
+	/* the root file (ours when not root) is still root's and 0600 */
 	EXPECT_EQ(0, stat(self->s.file, &st));
-	EXPECT_EQ(0u, st.st_uid);
+	EXPECT_EQ(geteuid(), st.st_uid);
 	EXPECT_EQ(0600u, st.st_mode & 07777);
 	unlink(self->s.file);
 	snprintf(p, sizeof(p), "%s/null", self->s.dir);
@@ -372,6 +378,7 @@ static void exec_case(struct __test_metadata *_metadata, uid_t as, uint64_t want
 	int64_t before;
 
 	NEED_NS(KISOL_NS_USER);
+	NEED_ROOT_TO("map 2000 ids");
 	ASSERT_EQ(0, kisol_spawn(&o, c_exec, (void *)(uintptr_t)as, &c));
 	ASSERT_EQ(0, kisol_send_int(c.sock, 1));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &before, KISOL_TIMEOUT_MS));
@@ -413,6 +420,7 @@ FIXTURE_SETUP(owner)
 
 	self->child = init;
 	NEED_NS(KISOL_NS_USER);
+	NEED_ROOT_TO("give files to other ids and map ten ids");
 	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "own", self->dir, sizeof(self->dir)));
 	ASSERT_EQ(0, chown(self->dir, MAPPED, MAPPED));
 	for (size_t i = 0; i < KISOL_ARRAY_SIZE(files); i++) {

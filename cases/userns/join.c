@@ -41,7 +41,7 @@ FIXTURE(join) {
 };
 
 FIXTURE_VARIANT(join) {
-	bool target_unpriv; /* the namespace was created by KISOL_UNPRIV_UID */
+	bool target_unpriv; /* the namespace was created by an ordinary user (kisol_unpriv_uid) */
 };
 
 FIXTURE_VARIANT_ADD(join, root_owned) { };
@@ -66,7 +66,9 @@ FIXTURE_SETUP(join)
 	self->nsfd = -EBADF;
 	NEED_NS(KISOL_NS_USER);
 	if (variant->target_unpriv)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, -1);
+		NEED_USERNS_UNPRIV(-1);
+	else
+		NEED_ROOT_TO("own the user namespace as root");
 	ASSERT_EQ(0, kisol_spawn(&o, hold, NULL, &self->target));
 	ASSERT_EQ(1, rx(_metadata, self->target.sock));
 }
@@ -95,7 +97,7 @@ static int c_join(int sock, void *arg)
 
 	if (fd < 0)
 		return 90;
-	if (as && kisol_userns_drop_privs(as, as) < 0)
+	if (as && as != geteuid() && kisol_userns_drop_privs(as, as) < 0)
 		return 92;
 	TX(kisol_ns_enter(fd, KISOL_NS_USER));
 	if (kisol_ns_id(0, KISOL_NS_USER, &id) < 0 || kisol_ns_id_fd(fd, &want) < 0)
@@ -111,7 +113,7 @@ static int c_join(int sock, void *arg)
 
 TEST_F(join, owner_may_join_and_is_root_inside)
 {
-	uid_t owner = variant->target_unpriv ? KISOL_UNPRIV_UID : 0;
+	uid_t owner = variant->target_unpriv ? kisol_unpriv_uid() : 0;
 	int64_t caps;
 
 	ASSERT_LE(0, target_ns(_metadata, self));
@@ -128,6 +130,7 @@ KISOL_META(join, owner_may_join_and_is_root_inside, "sides=both")
 
 TEST_F(join, other_user_may_not_join)
 {
+	NEED_ROOT_TO("run the joiner as another user");
 	ASSERT_LE(0, target_ns(_metadata, self));
 	ASSERT_EQ(0, kisol_spawn(NULL, c_join, (void *)(uintptr_t)61299, &self->joiner));
 	ASSERT_EQ(0, kisol_send_fd(self->joiner.sock, self->nsfd));

@@ -46,15 +46,18 @@ BOTH(range_wraps, .map = "4294967290 0 10\n", .err = EINVAL)
 BOTH(trailing_field, .map = "0 100000 1 7\n", .err = EINVAL)
 BOTH(negative, .map = "-1 100000 1\n", .err = EINVAL)
 BOTH(written_twice, .map = "0 100000 1\n", .twice = true, .err = EPERM)
-/* unprivileged writer, mapping itself */
-FIXTURE_VARIANT_ADD(maps, uid_unpriv_own_id) { .c = { "uid_map", "0 61234 1\n", .unpriv = true } };
+/*
+ * unprivileged writer, mapping itself: %1$u is its own id (KISOL_UNPRIV_UID
+ * when the suite runs as root, else the user running it), %2$u the next one
+ */
+FIXTURE_VARIANT_ADD(maps, uid_unpriv_own_id) { .c = { "uid_map", "0 %1$u 1\n", .unpriv = true } };
 FIXTURE_VARIANT_ADD(maps, uid_unpriv_root) { .c = { "uid_map", "0 0 1\n", .unpriv = true, .err = EPERM } };
-FIXTURE_VARIANT_ADD(maps, uid_unpriv_range) { .c = { "uid_map", "0 61234 2\n", .unpriv = true, .err = EPERM } };
-FIXTURE_VARIANT_ADD(maps, uid_unpriv_two_lines) { .c = { "uid_map", "0 61234 1\n1 61235 1\n", .unpriv = true, .err = EPERM } };
-FIXTURE_VARIANT_ADD(maps, uid_unpriv_other_id) { .c = { "uid_map", "0 61235 1\n", .unpriv = true, .err = EPERM } };
-FIXTURE_VARIANT_ADD(maps, gid_unpriv_without_deny) { .c = { "gid_map", "0 61234 1\n", .unpriv = true, .err = EPERM } };
-FIXTURE_VARIANT_ADD(maps, gid_unpriv_with_deny) { .c = { "gid_map", "0 61234 1\n", .unpriv = true, .deny = true } };
-FIXTURE_VARIANT_ADD(maps, gid_unpriv_other_id) { .c = { "gid_map", "0 61235 1\n", .unpriv = true, .deny = true, .err = EPERM } };
+FIXTURE_VARIANT_ADD(maps, uid_unpriv_range) { .c = { "uid_map", "0 %1$u 2\n", .unpriv = true, .err = EPERM } };
+FIXTURE_VARIANT_ADD(maps, uid_unpriv_two_lines) { .c = { "uid_map", "0 %1$u 1\n1 %2$u 1\n", .unpriv = true, .err = EPERM } };
+FIXTURE_VARIANT_ADD(maps, uid_unpriv_other_id) { .c = { "uid_map", "0 %2$u 1\n", .unpriv = true, .err = EPERM } };
+FIXTURE_VARIANT_ADD(maps, gid_unpriv_without_deny) { .c = { "gid_map", "0 %1$u 1\n", .unpriv = true, .err = EPERM } };
+FIXTURE_VARIANT_ADD(maps, gid_unpriv_with_deny) { .c = { "gid_map", "0 %1$u 1\n", .unpriv = true, .deny = true } };
+FIXTURE_VARIANT_ADD(maps, gid_unpriv_other_id) { .c = { "gid_map", "0 %2$u 1\n", .unpriv = true, .deny = true, .err = EPERM } };
 
 FIXTURE_SETUP(maps)
 {
@@ -63,7 +66,9 @@ FIXTURE_SETUP(maps)
 	self->child = init;
 	NEED_NS(KISOL_NS_USER);
 	if (variant->c.unpriv)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, -1);
+		NEED_USERNS_UNPRIV(-1);
+	else
+		NEED_ROOT_TO("write a map of ids other than its own");
 }
 
 FIXTURE_TEARDOWN(maps)
@@ -76,6 +81,11 @@ static char *make_map(const struct map_case *c)
 	size_t n = (size_t)c->lines * 16 + 1;
 	char *m, *p;
 
+	if (c->map && c->unpriv) {
+		unsigned id = !strcmp(c->file, "uid_map") ? kisol_unpriv_uid() : kisol_unpriv_gid();
+
+		return asprintf(&m, c->map, id, id + 1) < 0 ? NULL : m;
+	}
 	if (c->map)
 		return strdup(c->map);
 	m = calloc(1, n);
@@ -129,11 +139,15 @@ static int c_report(int sock, void *arg)
 static int c_self(int sock, void *arg)
 {
 	const struct map_case *c = arg;
+	_cleanup_free_ char *map = NULL;
 	char path[64];
 	int64_t go;
 	int r;
 
-	r = kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
+	r = kisol_become_unpriv();
+	/* our own id known now (after the drop), unknown after the unshare */
+	if (r == 0 && !(map = make_map(c)))
+		r = -ENOMEM;
 	if (r == 0 && unshare(CLONE_NEWUSER) < 0)
 		r = -errno;
 	if (r == 0 && c->deny)
@@ -143,7 +157,7 @@ static int c_self(int sock, void *arg)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/%s", c->file);
-	kisol_send_int(sock, -kisol_write_file(path, c->map));
+	kisol_send_int(sock, -kisol_write_file(path, map));
 	kisol_send_int(sock, getuid());
 	kisol_send_int(sock, getgid());
 	kisol_recv_int(sock, &go, KISOL_TIMEOUT_MS);
@@ -227,7 +241,8 @@ TEST(setgroups_deny_blocks_setgroups_inside)
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", c.pid);
 	ASSERT_LT(0, kisol_read_file(path, buf, sizeof(buf)));
 	EXPECT_STREQ("allow\n", buf);
-	ASSERT_EQ(0, kisol_userns_map_root(c.pid, 0, 0, true));
+	/* our own ids: what any user may map after setgroups "deny" */
+	ASSERT_EQ(0, kisol_userns_map_root(c.pid, geteuid(), getegid(), true));
 	ASSERT_LT(0, kisol_read_file(path, buf, sizeof(buf)));
 	EXPECT_STREQ("deny\n", buf);
 	/* deny is final */
@@ -248,6 +263,7 @@ TEST(setgroups_allowed_with_privileged_gid_map)
 	int64_t v;
 
 	NEED_NS(KISOL_NS_USER);
+	NEED_ROOT_TO("write a gid_map without setgroups \"deny\"");
 	ASSERT_EQ(0, kisol_spawn(&o, c_setgroups, NULL, &c));
 	ASSERT_EQ(0, kisol_userns_map_root(c.pid, 0, 0, false));
 	/* setgroups cannot be changed once gid_map is written */

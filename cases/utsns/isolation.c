@@ -67,11 +67,10 @@ FIXTURE_SETUP(uts_iso)
 	self->dir[0] = '\0';
 	self->orig_uts = kisol_ns_open(0, KISOL_NS_UTS);
 	ASSERT_LE(0, self->orig_uts);
-	NEED_NS(KISOL_NS_UTS);
-	if (variant->mode != ROOT)
-		NEED_NS(KISOL_NS_USER);
+	/* the user namespace variants run from any uid, root's needs root */
+	NEED_NS_VIA(KISOL_NS_UTS, variant->mode != ROOT);
 	if (variant->mode == UNPRIV)
-		KISOL_NEED_ARG(kisol_need_userns_unpriv, KISOL_NS_UTS);
+		NEED_USERNS_UNPRIV(KISOL_NS_UTS);
 	ASSERT_EQ(0, variant->f->get(self->before, sizeof(self->before)));
 }
 
@@ -88,7 +87,8 @@ FIXTURE_TEARDOWN(uts_iso)
 		rmdir(self->dir);
 	}
 	/* the test process may have entered other namespaces: check the host's */
-	EXPECT_EQ(0, kisol_ns_enter(self->orig_uts, KISOL_NS_UTS));
+	if (!kisol_ns_is_current(self->orig_uts, KISOL_NS_UTS))
+		EXPECT_EQ(0, kisol_ns_enter(self->orig_uts, KISOL_NS_UTS));
 	EXPECT_EQ(0, variant->f->get(now, sizeof(now)));
 	EXPECT_STREQ(self->before, now);
 	close(self->orig_uts);
@@ -153,6 +153,7 @@ TEST_F(uts_iso, outside_change_invisible_inside)
 	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
 	char buf[HOST_NAME_MAX + 2];
 
+	NEED_ROOT_TO("change the name outside the namespace (in a UTS namespace of its own)");
 	F = variant->f;
 	/* the test process takes a UTS namespace of its own first */
 	ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWUTS));
@@ -231,7 +232,7 @@ static int c_eperm(int sock, void *arg)
 	if (kisol_ns_id(0, KISOL_NS_UTS, &id) < 0)
 		return 89;
 	KISOL_TX(id.ino); /* which UTS namespace it tries to change */
-	if (drop && kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+	if (drop && kisol_become_unpriv() < 0)
 		return 90;
 	KISOL_TX(F->set("kisol-denied", 12) < 0 ? errno : 0);
 	return 0;
@@ -309,7 +310,7 @@ static int c_try_setns(int sock, void *arg)
 
 	if (fd < 0)
 		return 90;
-	if (kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID) < 0)
+	if (kisol_become_unpriv() < 0)
 		return 91;
 	r = kisol_ns_enter(fd, KISOL_NS_UTS);
 	KISOL_TX(r);
@@ -325,6 +326,7 @@ TEST_F(uts_iso, setns_into_other_uts_ns)
 	_cleanup_close_ int theirs = -EBADF;
 	char buf[HOST_NAME_MAX + 2];
 
+	NEED_ROOT_TO("join the namespace from outside");
 	F = variant->f;
 	ASSERT_LE(0, mine);
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-target", &self->a));
@@ -354,6 +356,7 @@ TEST_F(uts_iso, siblings_are_independent)
 	char a[HOST_NAME_MAX + 2], b[HOST_NAME_MAX + 2];
 	_cleanup_close_ int fa = -EBADF;
 
+	NEED_ROOT_TO("join a sibling's namespace from outside");
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-a", &self->a));
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-b", &self->b));
@@ -380,6 +383,7 @@ static void kept_alive(struct __test_metadata *_metadata, FIXTURE_DATA(uts_iso) 
 	char buf[HOST_NAME_MAX + 2], path[PATH_MAX + 16], src[64];
 	struct kisol_ns_id id, id2, mine;
 
+	NEED_ROOT_TO("join the namespace it keeps alive");
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-kept", &self->a));
 	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));

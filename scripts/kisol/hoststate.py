@@ -151,7 +151,8 @@ def remove_stale_scratch():
             if _mounts_below(p):
                 continue
             shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
+            if not os.path.exists(p):  # an ordinary user cannot remove root's
+                removed.append(p)
     return removed
 
 

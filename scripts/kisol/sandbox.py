@@ -11,6 +11,12 @@ Each test runs
 The run's cgroup directory `kisol-run-<id>` sits below the driver's own
 cgroup in every hierarchy; `cg` in it (KISOL_CG_V2_BASE) is where the
 library creates cgroup2 test cgroups, outside the test's own leaf.
+
+Run by an ordinary user (the rootless view), the driver has no cgroup to
+make and needs no mount namespace (an ordinary user's mounts live only in
+the user namespaces it creates, which die with their processes): each
+case runs in a session of its own, and whatever it left running is
+killed by process group after it.
 """
 import ctypes
 import errno
@@ -253,11 +259,25 @@ def remove_stale_runs():
     return sorted(set(removed))
 
 
+def _kill_session(pgid):
+    """SIGKILL the process group a case ran in (the ordinary user's sandbox)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 class Sandbox:
     """One per driver process (xdist worker): a reusable leaf cgroup."""
 
     def __init__(self, run_id, name):
         self.run_id = run_id
+        self.name = name
+        self.generation = 0
+        self.v2_base = None
+        if os.geteuid() != 0:
+            self.v2, self.run_dir, self.leaf = False, None, None
+            return
         mounts, own = cgroup_mounts(), own_cgroups()
         if "v2" in mounts and "v2" in own:
             self.v2 = True
@@ -268,10 +288,7 @@ class Sandbox:
             if key is None:
                 raise SandboxError("no cgroup hierarchy to run cases in (need cgroup2, or v1 pids/freezer)")
         self.run_dir = os.path.join(mounts[key], own[key].lstrip("/"), f"kisol-run-{run_id}")
-        self.name = name
-        self.generation = 0
         self.leaf = self._new_leaf()
-        self.v2_base = None
         if self.v2:
             self.v2_base = os.path.join(self.run_dir, "cg")
             os.makedirs(self.v2_base, exist_ok=True)
@@ -284,7 +301,7 @@ class Sandbox:
     def _reset(self):
         """After a case left processes behind: kill them and start a fresh
         leaf, so no later case runs in a cgroup that saw cgroup.kill."""
-        if not _procs(self.leaf):
+        if self.leaf is None or not _procs(self.leaf):
             return
         if not kill_cgroup(self.leaf, self.v2):
             raise SandboxError(f"cannot empty sandbox cgroup {self.leaf}")
@@ -311,7 +328,11 @@ class Sandbox:
         """
         start = time.monotonic()
         with tempfile.TemporaryFile() as out:
-            if os.access(LAUNCHER, os.X_OK):
+            if self.leaf is None:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, env=env, close_fds=True,
+                                        start_new_session=True)
+            elif os.access(LAUNCHER, os.X_OK):
                 proc = subprocess.Popen([LAUNCHER, os.path.join(self.leaf, "cgroup.procs")] + argv,
                                         stdin=subprocess.DEVNULL, stdout=out,
                                         stderr=subprocess.STDOUT, env=env, close_fds=True)
@@ -322,6 +343,8 @@ class Sandbox:
             rc = _wait_pidfd(proc, timeout)
             elapsed = time.monotonic() - start
             # Whatever the case left running (daemons, pid-ns inits) dies here.
+            if self.leaf is None:
+                _kill_session(proc.pid)
             self._reset()
             if rc is None:
                 proc.wait()
@@ -330,6 +353,8 @@ class Sandbox:
         return rc, text, elapsed
 
     def close(self):
+        if self.leaf is None:
+            return
         kill_cgroup(self.leaf, self.v2)
         try:
             os.rmdir(self.leaf)

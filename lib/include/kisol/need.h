@@ -14,18 +14,32 @@
 
 #include "kisol/ns.h"
 
+/* A need whose probe saw the kernel ignore the call: the test FAILs, never SKIPs. */
 #define KISOL_NEED_BROKEN 2
 
+/*
+ * unshare(type) as the caller, in a short-lived child. Not root, EPERM
+ * says "needs CAP_SYS_ADMIN in the initial user namespace": the variants
+ * that create a user namespace first ask kisol_need_ns_in_userns instead.
+ */
 int kisol_need_ns(enum kisol_ns type, char *why, size_t size);
+/*
+ * unshare(CLONE_NEWUSER | type) as the caller, in a short-lived child:
+ * what a case that makes its own user namespace needs, root or not.
+ */
+int kisol_need_ns_in_userns(enum kisol_ns type, char *why, size_t size);
 int kisol_need_root(char *why, size_t size);
+/* The same, naming what needs it: "needs root in the initial user namespace to <what>". */
+int kisol_need_root_to(const char *what, char *why, size_t size);
 /* cap is a CAP_* number; checks the effective set. */
 int kisol_need_cap(int cap, char *why, size_t size);
 
 /*
  * Unprivileged user namespaces: user.max_user_namespaces > 0, Debian's
- * kernel.unprivileged_userns_clone not 0, and a child dropped to
- * KISOL_UNPRIV_UID can unshare(CLONE_NEWUSER | flag of type) (type -1:
- * user namespace only). The reason names which of these failed.
+ * kernel.unprivileged_userns_clone not 0, and a child that became an
+ * ordinary user (kisol_become_unpriv: KISOL_UNPRIV_UID when root, else the
+ * caller itself) can unshare(CLONE_NEWUSER | flag of type) (type -1: user
+ * namespace only). The reason names which of these failed.
  */
 int kisol_need_userns_unpriv(int type, char *why, size_t size);
 /* clone3(2) exists (not ENOSYS). */

@@ -51,6 +51,12 @@ struct kisol_ns_id {
 int kisol_ns_id_fd(int nsfd, struct kisol_ns_id *ret);
 int kisol_ns_id(pid_t pid, enum kisol_ns type, struct kisol_ns_id *ret);
 bool kisol_ns_id_eq(const struct kisol_ns_id *a, const struct kisol_ns_id *b);
+/*
+ * Is nsfd the caller's own namespace of that type (/proc/self/ns)? False
+ * also when either cannot be read. Lets a teardown setns back only when
+ * the test moved, which an ordinary user could not do.
+ */
+bool kisol_ns_is_current(int nsfd, enum kisol_ns type);
 
 /*
  * The namespaces a new child of the caller would be in, for the types in
@@ -113,5 +119,7 @@ int kisol_ns_link(pid_t pid, enum kisol_ns type, char *buf, size_t size);
  * feature, a broken one).
  */
 int kisol_ns_probe(enum kisol_ns type);
+/* The same for any unshare(2) flags, e.g. CLONE_NEWUSER | CLONE_NEWNET. */
+int kisol_ns_probe_flags(uint64_t flags);
 
 #endif

@@ -68,16 +68,19 @@ struct kisol_spawn_opts {
 	 * With CLONE_NEWUSER: maps written by the parent before fn runs.
 	 * uid_map/gid_map NULL and map_root set: map root inside to the
 	 * caller's euid/egid. setgroups "deny" is written first if
-	 * deny_setgroups is set (required for an unprivileged gid_map).
+	 * deny_setgroups is set (required for an unprivileged gid_map: a
+	 * caller that is not root gets it with the map_root gid map).
 	 */
 	const char *uid_map;
 	const char *gid_map;
 	bool map_root;
 	bool deny_setgroups;
 	/*
-	 * Unprivileged start: the child drops to unpriv_uid/unpriv_gid
-	 * (0: KISOL_UNPRIV_UID/GID, ids with no special meaning) and then
-	 * unshares flags itself, as an ordinary user would. With
+	 * Unprivileged start: the child becomes an ordinary user and then
+	 * unshares flags itself, as an ordinary user would. Root drops to
+	 * unpriv_uid/unpriv_gid (0: KISOL_UNPRIV_UID/GID, ids with no special
+	 * meaning); a caller that is not root runs as itself
+	 * (kisol_unpriv_uid()), and -EPERM if unpriv_uid/gid name another id. With
 	 * CLONE_NEWUSER and map_root it maps root inside to that uid/gid
 	 * (setgroups "deny" first); uid_map/gid_map, if given, are written by
 	 * the child itself. With CLONE_NEWPID/CLONE_NEWTIME it forks once

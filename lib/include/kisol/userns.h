@@ -38,12 +38,36 @@ int kisol_userns_overflow_gid(gid_t *ret);
  */
 int kisol_userns_drop_privs(uid_t uid, gid_t gid);
 /*
+ * The ordinary user of the "unprivileged" variants: root drops to
+ * KISOL_UNPRIV_UID/GID; a caller that is not root already is one and runs
+ * as itself (the rootless view of the user who runs the suite).
+ * kisol_become_unpriv() does that drop (irreversible: call it in a child)
+ * and changes nothing for a caller that is not root; kisol_unpriv_uid()
+ * and kisol_unpriv_gid() are the ids it ends with.
+ */
+int kisol_become_unpriv(void);
+uid_t kisol_unpriv_uid(void);
+gid_t kisol_unpriv_gid(void);
+/*
  * unshare(CLONE_NEWUSER | flags) and map root inside to the caller's
  * euid/egid (one id each, setgroups "deny" first), writing the maps of
  * the calling process itself. Works unprivileged. Call it in a child.
  * -EPROTO when a namespace asked for is still the caller's.
  */
 int kisol_userns_unshare_root(uint64_t flags);
+/*
+ * Root of the initial user namespace: euid 0 with the identity map of
+ * every id (root of a user namespace that maps fewer ids is not).
+ */
+bool kisol_is_root(void);
+/*
+ * Namespaces of its own for the calling process, where a case keeps its
+ * "outside" objects off the host: root unshares flags; an ordinary user
+ * unshares them with a user namespace of its own and becomes its root
+ * (kisol_userns_unshare_root), the rootless view in which that user
+ * namespace stands for the host. Only the caller's id is mapped there.
+ */
+int kisol_userns_unshare_rootless(uint64_t flags);
 /*
  * Nesting: how many levels the user namespace nsfd lies below the
  * caller's own user namespace (0: the caller's own, or one the caller
