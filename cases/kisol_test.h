@@ -84,6 +84,18 @@
 #define NEED_ROOT() KISOL_NEED(kisol_need_root)
 #define NEED_ROOT_TO(what) KISOL_NEED_ARG(kisol_need_root_to, (what))
 #define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
+#define NEED_CG(ctrl, version)                                             \
+	do {                                                               \
+		char _why_[320];                                           \
+		if (kisol_cg_need((ctrl), (version), _why_, sizeof(_why_)))\
+			SKIP(return, "%s", _why_);                         \
+	} while (0)
+#define NEED_CG_FILE(cg, file)                                             \
+	do {                                                               \
+		char _why_[320];                                           \
+		if (kisol_cg_need_file((cg), (file), _why_, sizeof(_why_)))\
+			SKIP(return, "%s", _why_);                         \
+	} while (0)
 
 /*
  * Child/parent reports over the kisol_spawn() socket. KISOL_TX(v) sends one

@@ -5,12 +5,11 @@
  * Operations on cgroup directories are in cgroup_ops.c.
  */
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "kisol/cgroup.h"
+#include "cgroup-internal.h"
 
 /* clang-format off */
 const struct kisol_cg_info kisol_cg_table[_KISOL_CG_MAX] = {
@@ -271,6 +270,11 @@ const struct kisol_cg_hier *kisol_cg__hier(int idx)
 	return &l->h[idx];
 }
 
+const struct kisol_cg_hier *kisol_cg_hier_of(const struct kisol_cg *cg)
+{
+	return cg ? kisol_cg__hier(cg->hier_idx) : NULL;
+}
+
 const char *kisol_cg_layout_name(const struct kisol_cg_layout *l)
 {
 	bool v1 = false;
@@ -420,83 +424,4 @@ int kisol_cg_proc_path(pid_t pid, int hier_id, char *buf, size_t size)
 		return 0;
 	}
 	return -ENOENT;
-}
-
-static int unmet(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && size) {
-		va_start(ap, fmt);
-		vsnprintf(why, size, fmt, ap);
-		va_end(ap);
-	}
-	return 1;
-}
-
-static const char *vname(int version)
-{
-	return version == 1 ? "v1" : version == 2 ? "v2" : "any version";
-}
-
-int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size)
-{
-	const struct kisol_cg_info *i;
-	char where[KISOL_CG_PATH + 32], dir[KISOL_CG_PATH];
-	int idx, r;
-
-	if ((int)c < 0 || c >= _KISOL_CG_MAX)
-		return -EINVAL;
-	i = &kisol_cg_table[c];
-	if (geteuid() != 0)
-		return unmet(why, size, "cgroup cases need root (euid %u)", (unsigned)geteuid());
-	kisol_cg_where(c, where, sizeof(where));
-	idx = kisol_cg__locate_idx(c, version);
-	switch (idx) {
-	case -ENOENT:
-		if (c == KISOL_CG_CORE)
-			return unmet(why, size, "no cgroup %s hierarchy is mounted", vname(version));
-		return unmet(why, size, "%s controller is not mounted on cgroup %s (%s; %s?)",
-			     i->name, vname(version), where, i->kconfig);
-	case -EXDEV:
-		return unmet(why, size, "%s is on %s; this case is %s-only", i->name, where,
-			     vname(version));
-	case -EOPNOTSUPP:
-		return unmet(why, size, "%s has no cgroup %s interface files%s", i->name,
-			     vname(version),
-			     c == KISOL_CG_DEVICES ? " (v2 controls devices with BPF programs)" : "");
-	default:
-		if (idx < 0)
-			return unmet(why, size, "cgroup discovery failed: %s", strerror(-idx));
-	}
-	r = kisol_cg_run_dir(idx, dir, sizeof(dir));
-	if (r < 0)
-		return unmet(why, size, "cannot create the run cgroup for %s on %s: %s", i->name,
-			     where, strerror(-r));
-	r = kisol_cg__prepare(idx, c);
-	kisol_cg__gc(idx); /* a per-process run dir goes away until used */
-	if (r == -ENODEV)
-		return unmet(why, size,
-			     "%s is on %s but not delegated to %s (absent from its cgroup.controllers; "
-			     "the parents' cgroup.subtree_control must enable it)", i->name, where, dir);
-	if (r < 0)
-		return unmet(why, size,
-			     "%s is on %s but cannot be enabled in %s (%s; the parent holds processes or did not delegate it)",
-			     i->name, where, dir, strerror(-r));
-	return 0;
-}
-
-int kisol_cg_need_file(const struct kisol_cg *cg, const char *file, char *why, size_t size)
-{
-	int r;
-
-	if (!cg || !file)
-		return -EINVAL;
-	r = kisol_cg_has_file(cg, file);
-	if (r == 1)
-		return 0;
-	if (r < 0)
-		return unmet(why, size, "cannot probe %s in %s: %s", file, cg->path, strerror(-r));
-	return unmet(why, size, "%s is not provided by this kernel (absent in cgroup %s %s)", file,
-		     vname(cg->version), cg->path);
 }

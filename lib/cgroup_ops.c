@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "kisol/cgroup.h"
+#include "cgroup-internal.h"
 #include "kisol/proc.h"
 
 #define DRAIN_MS 10000

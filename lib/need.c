@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <linux/capability.h>
 
+#include "cgroup-internal.h"
 #include "kisol/need.h"
 #include "kisol/userns.h"
 #include "kisol/util.h"
@@ -181,4 +182,71 @@ int kisol_need_pidfd(char *why, size_t size)
 			     strerror(errno));
 	close((int)fd);
 	return 0;
+}
+
+static const char *vname(int version)
+{
+	return version == 1 ? "v1" : version == 2 ? "v2" : "any version";
+}
+
+int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size)
+{
+	const struct kisol_cg_info *i;
+	char where[KISOL_CG_PATH + 32], dir[KISOL_CG_PATH];
+	int idx, r;
+
+	if ((int)c < 0 || c >= _KISOL_CG_MAX)
+		return -EINVAL;
+	i = &kisol_cg_table[c];
+	if (geteuid() != 0)
+		return unmet(why, size, "cgroup cases need root (euid %u)", (unsigned)geteuid());
+	kisol_cg_where(c, where, sizeof(where));
+	idx = kisol_cg__locate_idx(c, version);
+	switch (idx) {
+	case -ENOENT:
+		if (c == KISOL_CG_CORE)
+			return unmet(why, size, "no cgroup %s hierarchy is mounted", vname(version));
+		return unmet(why, size, "%s controller is not mounted on cgroup %s (%s; %s?)",
+			     i->name, vname(version), where, i->kconfig);
+	case -EXDEV:
+		return unmet(why, size, "%s is on %s; this case is %s-only", i->name, where,
+			     vname(version));
+	case -EOPNOTSUPP:
+		return unmet(why, size, "%s has no cgroup %s interface files%s", i->name,
+			     vname(version),
+			     c == KISOL_CG_DEVICES ? " (v2 controls devices with BPF programs)" : "");
+	default:
+		if (idx < 0)
+			return unmet(why, size, "cgroup discovery failed: %s", strerror(-idx));
+	}
+	r = kisol_cg_run_dir(idx, dir, sizeof(dir));
+	if (r < 0)
+		return unmet(why, size, "cannot create the run cgroup for %s on %s: %s", i->name,
+			     where, strerror(-r));
+	r = kisol_cg__prepare(idx, c);
+	kisol_cg__gc(idx); /* a per-process run dir goes away until used */
+	if (r == -ENODEV)
+		return unmet(why, size,
+			     "%s is on %s but not delegated to %s (absent from its cgroup.controllers; "
+			     "the parents' cgroup.subtree_control must enable it)", i->name, where, dir);
+	if (r < 0)
+		return unmet(why, size,
+			     "%s is on %s but cannot be enabled in %s (%s; the parent holds processes or did not delegate it)",
+			     i->name, where, dir, strerror(-r));
+	return 0;
+}
+
+int kisol_cg_need_file(const struct kisol_cg *cg, const char *file, char *why, size_t size)
+{
+	int r;
+
+	if (!cg || !file)
+		return -EINVAL;
+	r = kisol_cg_has_file(cg, file);
+	if (r == 1)
+		return 0;
+	if (r < 0)
+		return unmet(why, size, "cannot probe %s in %s: %s", file, cg->path, strerror(-r));
+	return unmet(why, size, "%s is not provided by this kernel (absent in cgroup %s %s)", file,
+		     vname(cg->version), cg->path);
 }

@@ -172,7 +172,7 @@ TEST_F(core, populated_counts_descendants)
 /* /proc/PID/cgroup of a member names the cgroup on its hierarchy line. */
 TEST_F(core, proc_cgroup_names_it)
 {
-	const struct kisol_cg_hier *h = kisol_cg__hier(self->cg.hier_idx);
+	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
 	char path[KISOL_CG_PATH], mine[KISOL_CG_PATH];
 
 	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid[0]));

@@ -243,7 +243,7 @@ TEST_F(deleg, no_mkdir_beside)
 
 static int mount_req(struct __test_metadata *_metadata, struct kisol_cg *cg, struct kisol_child *k)
 {
-	const struct kisol_cg_hier *h = kisol_cg__hier(cg->hier_idx);
+	const struct kisol_cg_hier *h = kisol_cg_hier_of(cg);
 	char dir[KISOL_CG_PATH], type[64] = "cgroup2";
 	int r;
 

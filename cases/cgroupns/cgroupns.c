@@ -113,7 +113,7 @@ static int ask(struct kisol_child *k, int64_t req, char *buf, size_t n)
 
 static int hier(const struct kisol_cg *cg)
 {
-	return kisol_cg__hier(cg->hier_idx)->hier_id;
+	return kisol_cg_hier_of(cg)->hier_id;
 }
 
 /*
@@ -192,11 +192,11 @@ TEST_F(cgns, host_mount_root_outside)
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
 	ASSERT_EQ(0, kisol_send_int(self->kid[0].sock, -3));
-	ASSERT_EQ(0, kisol_send_str(self->kid[0].sock, kisol_cg__hier(self->cg.hier_idx)->mnt));
+	ASSERT_EQ(0, kisol_send_str(self->kid[0].sock, kisol_cg_hier_of(&self->cg)->mnt));
 	ASSERT_LT(0, kisol_recv_str(self->kid[0].sock, buf, sizeof(buf), KISOL_TIMEOUT_MS));
 	EXPECT_EQ(0, strncmp(buf, "/..", 3)) TH_LOG("mountinfo root %s", buf);
 	/* outside, the same mount's root is within our namespace root */
-	ASSERT_EQ(0, kisol_mnt_info(0, kisol_cg__hier(self->cg.hier_idx)->mnt, &mi));
+	ASSERT_EQ(0, kisol_mnt_info(0, kisol_cg_hier_of(&self->cg)->mnt, &mi));
 	EXPECT_NE(0, strncmp(mi.root, "/..", 3)) TH_LOG("our mountinfo root %s", mi.root);
 	kisol_cg_destroy(&a);
 }
@@ -205,7 +205,7 @@ KISOL_META(cgns, host_mount_root_outside, "sides=both")
 /* A cgroup fs mounted inside has the namespace root as its root and lists only its subtree. */
 TEST_F(cgns, mount_inside_rooted_at_ns)
 {
-	const struct kisol_cg_hier *h = kisol_cg__hier(self->cg.hier_idx);
+	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, sub = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = h->hier_id, .flags = CLONE_NEWCGROUP | CLONE_NEWNS };
 	char buf[KISOL_CG_PATH], p[KISOL_CG_PATH * 2];

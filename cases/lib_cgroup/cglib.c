@@ -123,7 +123,7 @@ TEST(need_names_the_binding)
 	NEED_ROOT_TO("have cgroup cases (else that is the reason given)");
 	for (int c = 1; c < _KISOL_CG_MAX; c++) {
 		for (int v = 1; v <= 2; v++) {
-			if (kisol_cg__locate_idx(c, v) != -EXDEV)
+			if (kisol_cg_locate(c, v, NULL) != -EXDEV)
 				continue;
 			ASSERT_EQ(1, kisol_cg_need(c, v, why, sizeof(why)));
 			ASSERT_EQ(0, kisol_cg_where(c, where, sizeof(where)));
@@ -181,7 +181,7 @@ TEST_F(cg, create_names_and_rel)
 /* Spawned child is in the cgroup, as /proc/PID/cgroup and cgroup.procs say. */
 TEST_F(cg, spawn_lands_inside)
 {
-	const struct kisol_cg_hier *h = kisol_cg__hier(self->cg.hier_idx);
+	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
 	char path[KISOL_CG_PATH];
 	int r = cg_spawn_park(&self->cg, &self->kid);
 
@@ -372,7 +372,7 @@ TEST_F(cg, need_file)
 TEST_F(cg, run_dir_stable)
 {
 	char a[KISOL_CG_PATH], b[KISOL_CG_PATH];
-	const struct kisol_cg_hier *h = kisol_cg__hier(self->cg.hier_idx);
+	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
 	const char *base = getenv("KISOL_CG_V2_BASE");
 
 	ASSERT_EQ(0, kisol_cg_run_dir(self->cg.hier_idx, a, sizeof(a)));

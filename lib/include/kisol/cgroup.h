@@ -24,7 +24,8 @@
  * -ENODEV it is on v2 but not delegated to the driver's KISOL_CG_V2_BASE;
  * -EBUSY (from the kernel) it cannot be enabled in the own cgroup because
  * that cgroup holds processes (no-internal-process rule). kisol_cg_need()
- * turns these into a SKIP reason naming where the controller is bound.
+ * (kisol/need.h) turns these into a SKIP reason naming where the controller
+ * is bound.
  */
 #ifndef KISOL_CGROUP_H
 #define KISOL_CGROUP_H
@@ -100,6 +101,9 @@ struct kisol_cg_layout {
 int kisol_cg_discover(struct kisol_cg_layout *ret);
 /* Cached layout of this process (rediscovered after fork). */
 int kisol_cg_layout(const struct kisol_cg_layout **ret);
+struct kisol_cg;
+/* The hierarchy a cgroup is in (this process's layout), NULL if none. */
+const struct kisol_cg_hier *kisol_cg_hier_of(const struct kisol_cg *cg);
 /* "v1", "v2", "hybrid" or "none". */
 const char *kisol_cg_layout_name(const struct kisol_cg_layout *l);
 
@@ -219,16 +223,6 @@ void kisol_cg_cleanup(struct kisol_cg *cg);
 pid_t kisol_cg_clone_into(const struct kisol_cg *cg, int *ret_pidfd);
 
 /*
- * Need probe: 0 if controller c can be used on that version here (run
- * directory usable, controller enabled), else 1 with a reason that says
- * where the controller is bound, e.g. "memory is on cgroup v1
- * (/sys/fs/cgroup/memory); this case is v2-only".
- */
-int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size);
-/* Same for a file in a cgroup (feature probe: cgroup.kill, memory.peak). */
-int kisol_cg_need_file(const struct kisol_cg *cg, const char *file, char *why, size_t size);
-
-/*
  * kisol_spawn() a child (flags: CLONE_NEW*) that runs fn(sock, arg) only
  * once it is in cg: the parent attaches it, checks that it is there
  * (kisol_cg_is_member(); -EIO when the attach reported success but the
@@ -247,26 +241,5 @@ int kisol_cg_spawn(const struct kisol_cg *cg, uint64_t flags, kisol_cg_child_fn 
  */
 int kisol_cg_move_self(const struct kisol_cg *cg, char *ret_prev, size_t size);
 int kisol_cg_move_self_path(const char *dir);
-
-/* Library internals shared by lib/cgroup*.c (not for cases). */
-uint64_t kisol_cg__v2_bits(const char *list);
-const struct kisol_cg_hier *kisol_cg__hier(int idx);
-int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version);
-int kisol_cg__prepare(int hier_idx, enum kisol_cg_ctrl c);
-int kisol_cg__gc(int hier_idx);
-
-/* For cases: SKIP when not met (needs the kselftest harness's SKIP). */
-#define NEED_CG(ctrl, version)                                             \
-	do {                                                               \
-		char _why_[320];                                           \
-		if (kisol_cg_need((ctrl), (version), _why_, sizeof(_why_)))\
-			SKIP(return, "%s", _why_);                         \
-	} while (0)
-#define NEED_CG_FILE(cg, file)                                             \
-	do {                                                               \
-		char _why_[320];                                           \
-		if (kisol_cg_need_file((cg), (file), _why_, sizeof(_why_)))\
-			SKIP(return, "%s", _why_);                         \
-	} while (0)
 
 #endif

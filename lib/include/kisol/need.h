@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "kisol/cgroup.h"
 #include "kisol/ns.h"
 
 /* A need whose probe saw the kernel ignore the call: the test FAILs, never SKIPs. */
@@ -46,5 +47,15 @@ int kisol_need_userns_unpriv(int type, char *why, size_t size);
 int kisol_need_clone3(char *why, size_t size);
 /* pidfd_open(2) exists. */
 int kisol_need_pidfd(char *why, size_t size);
+
+/*
+ * Need probe: 0 if controller c can be used on that version here (run
+ * directory usable, controller enabled), else 1 with a reason that says
+ * where the controller is bound, e.g. "memory is on cgroup v1
+ * (/sys/fs/cgroup/memory); this case is v2-only".
+ */
+int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size);
+/* Same for a file in a cgroup (feature probe: cgroup.kill, memory.peak). */
+int kisol_cg_need_file(const struct kisol_cg *cg, const char *file, char *why, size_t size);
 
 #endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kisol cgroup: symbols shared between the library's cgroup files, not
+ * part of the public API (cases and benchmarks use lib/include/kisol/cgroup.h).
+ *
+ * The files depend one way, each only on those before it:
+ *   cgroup.c      discovery: controller table, layout, locating controllers
+ *   cgroup_ops.c  operations: run directories, test cgroups, files, kill, destroy
+ *   need.c        needs: kisol_cg_need*() probe through both
+ */
+#ifndef KISOL_CGROUP_INTERNAL_H
+#define KISOL_CGROUP_INTERNAL_H
+
+#include "kisol/cgroup.h"
+
+/* discovery (cgroup.c) */
+/* Bits of the v2 controllers in a space-separated cgroup.controllers line. */
+uint64_t kisol_cg__v2_bits(const char *list);
+/* Hierarchy idx of this process's cached layout, NULL if out of range. */
+const struct kisol_cg_hier *kisol_cg__hier(int idx);
+/* kisol_cg_locate() as an index into the layout, or -errno. */
+int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version);
+
+/* operations (cgroup_ops.c) */
+/* Run directory of hierarchy idx usable for controller c (v2: enabled). */
+int kisol_cg__prepare(int hier_idx, enum kisol_cg_ctrl c);
+/* Remove a per-process run directory that holds no test cgroup. */
+int kisol_cg__gc(int hier_idx);
+
+#endif
