@@ -32,11 +32,13 @@
 #include "kisol/util.h"
 
 /*
- * Requirements. Each expands to a SKIP (with the reason the probe gave)
- * when the need is not met; use at the top of a TEST body or FIXTURE_SETUP.
+ * Requirements, declared at the top of a TEST body or FIXTURE_SETUP. Each
+ * expands to a SKIP with the reason its lib/need.c probe gave when the need
+ * is not met (probes try the operation; none compares kernel versions).
  * A probe that saw the kernel report success without doing it (a "new"
  * namespace that is the caller's) fails the test instead.
  */
+#define KISOL_NEED_WHY 320
 #define KISOL_NEED_RESULT(r, why)                                \
 	do {                                                     \
 		ASSERT_NE(KISOL_NEED_BROKEN, (r)) TH_LOG("%s", (why)); \
@@ -45,14 +47,14 @@
 	} while (0)
 #define KISOL_NEED(call)                                         \
 	do {                                                     \
-		char _why_[256];                                 \
+		char _why_[KISOL_NEED_WHY];                      \
 		int _r_ = (call)(_why_, sizeof(_why_));          \
 		KISOL_NEED_RESULT(_r_, _why_);                   \
 	} while (0)
-#define KISOL_NEED_ARG(fn, arg)                                  \
+#define KISOL_NEED_ARG(fn, ...)                                  \
 	do {                                                     \
-		char _why_[256];                                 \
-		int _r_ = fn((arg), _why_, sizeof(_why_));       \
+		char _why_[KISOL_NEED_WHY];                      \
+		int _r_ = fn(__VA_ARGS__, _why_, sizeof(_why_)); \
 		KISOL_NEED_RESULT(_r_, _why_);                   \
 	} while (0)
 /*
@@ -83,19 +85,17 @@
  */
 #define NEED_ROOT() KISOL_NEED(kisol_need_root)
 #define NEED_ROOT_TO(what) KISOL_NEED_ARG(kisol_need_root_to, (what))
+/* a CAP_* in the effective set */
 #define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
-#define NEED_CG(ctrl, version)                                             \
-	do {                                                               \
-		char _why_[320];                                           \
-		if (kisol_cg_need((ctrl), (version), _why_, sizeof(_why_)))\
-			SKIP(return, "%s", _why_);                         \
-	} while (0)
-#define NEED_CG_FILE(cg, file)                                             \
-	do {                                                               \
-		char _why_[320];                                           \
-		if (kisol_cg_need_file((cg), (file), _why_, sizeof(_why_)))\
-			SKIP(return, "%s", _why_);                         \
-	} while (0)
+#define NEED_CLONE3() KISOL_NEED(kisol_need_clone3)
+#define NEED_PIDFD() KISOL_NEED(kisol_need_pidfd)
+/* fsopen/fsmount/move_mount */
+#define NEED_MOUNT_API() KISOL_NEED(kisol_need_mount_api)
+#define NEED_MNT_SETATTR() KISOL_NEED(kisol_need_mnt_setattr)
+/* controller ctrl usable on version (KISOL_CG_V1, _V2, _ANY) */
+#define NEED_CG(ctrl, version) KISOL_NEED_ARG(kisol_cg_need, (ctrl), (version))
+/* a file exists in a cgroup (feature probe: cgroup.kill, memory.peak) */
+#define NEED_CG_FILE(cg, file) KISOL_NEED_ARG(kisol_cg_need_file, (cg), (file))
 
 /*
  * Child/parent reports over the kisol_spawn() socket. KISOL_TX(v) sends one

@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 
 #include "cgroup-internal.h"
+#include "kisol/mount.h"
 #include "kisol/need.h"
 #include "kisol/userns.h"
 #include "kisol/util.h"
@@ -181,6 +182,20 @@ int kisol_need_pidfd(char *why, size_t size)
 		return unmet(why, size, "pidfd_open gives %s (kernel older than 5.3 or filtered)",
 			     strerror(errno));
 	close((int)fd);
+	return 0;
+}
+
+int kisol_need_mount_api(char *why, size_t size)
+{
+	if (kisol_mnt_new_api_probe() == -ENOSYS)
+		return unmet(why, size, "new mount API: fsopen/fsmount/move_mount give ENOSYS (5.2+)");
+	return 0;
+}
+
+int kisol_need_mnt_setattr(char *why, size_t size)
+{
+	if (kisol_mnt_setattr_probe() == -ENOSYS)
+		return unmet(why, size, "mount_setattr gives ENOSYS (5.12+)");
 	return 0;
 }
 

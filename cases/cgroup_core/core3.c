@@ -328,10 +328,10 @@ static void reap_if_child(pid_t pid)
 TEST_F(into, born_inside)
 {
 	int pidfd = -1, st;
-	pid_t pid = cg_clone_into_fresh(&self->cg, &pidfd);
+	pid_t pid;
 
-	if (pid == -ENOSYS)
-		SKIP(return, "clone3 CLONE_INTO_CGROUP: ENOSYS");
+	NEED_CLONE3();
+	pid = cg_clone_into_fresh(&self->cg, &pidfd);
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		char buf[KISOL_CG_PATH];
@@ -347,14 +347,14 @@ TEST_F(into, born_inside)
 /* An fd that is not a cgroup2 directory: EBADF. */
 TEST_F(into, not_a_cgroup_ebadf)
 {
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
 	pid_t pid;
 
+	NEED_CLONE3();
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	pid = raw_into(fd, sizeof(struct clone_args), (uint64_t)fd);
 	reap_if_child(pid);
-	if (pid == -ENOSYS)
-		SKIP(return, "clone3: ENOSYS");
 	EXPECT_EQ(-EBADF, pid);
 	close(fd);
 	pid = raw_into(-1, sizeof(struct clone_args), 12345);
@@ -379,11 +379,11 @@ TEST_F(into, v1_dir_ebadf)
 /* CLONE_INTO_CGROUP needs clone_args v2 (EINVAL with the v1 size) and an fd <= INT_MAX. */
 TEST_F(into, bad_args_einval)
 {
-	pid_t pid = raw_into(self->cg.dfd, CLONE_ARGS_SIZE_VER1, (uint64_t)self->cg.dfd);
+	pid_t pid;
 
+	NEED_CLONE3();
+	pid = raw_into(self->cg.dfd, CLONE_ARGS_SIZE_VER1, (uint64_t)self->cg.dfd);
 	reap_if_child(pid);
-	if (pid == -ENOSYS)
-		SKIP(return, "clone3: ENOSYS");
 	EXPECT_EQ(-EINVAL, pid);
 	pid = raw_into(self->cg.dfd, sizeof(struct clone_args), (uint64_t)INT32_MAX + 1);
 	reap_if_child(pid);
@@ -473,14 +473,13 @@ static void check_clone_after_kill(struct __test_metadata *_metadata, struct kis
 	int64_t res;
 	int st;
 
+	NEED_CLONE3();
 	NEED_CG_FILE(dst, "cgroup.kill");
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &src));
 	/* empty: kills nobody, only moves that cgroup's kill_seq on */
 	ASSERT_EQ(0, kisol_cg_write(kill_src ? &src : dst, "cgroup.kill", "1"));
 	res = clone_into_from(&src, dst);
 	kisol_cg_destroy(&src);
-	if (res == -ENOSYS)
-		SKIP(return, "clone3 CLONE_INTO_CGROUP: ENOSYS");
 	ASSERT_LE(0, res) TH_LOG("clone3: %s", strerror((int)-res));
 	st = (int)res;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
@@ -507,11 +506,10 @@ TEST_F(into, clone_from_fresh_cgroup)
 	struct kisol_cg src = KISOL_CG_INIT;
 	int64_t res;
 
+	NEED_CLONE3();
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &src));
 	res = clone_into_from(&src, &self->cg);
 	kisol_cg_destroy(&src);
-	if (res == -ENOSYS)
-		SKIP(return, "clone3 CLONE_INTO_CGROUP: ENOSYS");
 	ASSERT_LE(0, res);
 	EXPECT_TRUE(WIFEXITED((int)res) && WEXITSTATUS((int)res) == 42);
 }

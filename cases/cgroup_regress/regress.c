@@ -308,9 +308,8 @@ static void source_fd_case(struct __test_metadata *_metadata, const char *fstype
 	int fs, fd, r;
 
 	NEED_ROOT_TO("fsopen a cgroup filesystem");
+	NEED_MOUNT_API();
 	fs = (int)syscall(SYS_fsopen, fstype, 1 /* FSOPEN_CLOEXEC */);
-	if (fs < 0 && errno == ENOSYS)
-		SKIP(return, "fsopen: ENOSYS (no new mount API)");
 	if (fs < 0 && errno == ENODEV)
 		SKIP(return, "%s filesystem not available", fstype);
 	ASSERT_LE(0, fs) TH_LOG("fsopen %s: %s", fstype, strerror(errno));

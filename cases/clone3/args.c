@@ -91,7 +91,7 @@ FIXTURE_VARIANT_ADD(args, clear_sighand_with_sighand) { .size = sizeof(struct cl
 
 FIXTURE_SETUP(args)
 {
-	KISOL_NEED(kisol_need_clone3);
+	NEED_CLONE3();
 	memset(&self->b, 0, sizeof(self->b));
 	self->b.a.exit_signal = SIGCHLD;
 	self->fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);

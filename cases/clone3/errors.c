@@ -115,7 +115,7 @@ static void fix_setup(struct __test_metadata *_metadata, struct fix *self, const
 	self->child = init;
 	self->dir[0] = '\0';
 	if (v->how == CLONE3)
-		KISOL_NEED(kisol_need_clone3);
+		NEED_CLONE3();
 	if (v->ctx == UNPRIV && !v->err)
 		NEED_USERNS_UNPRIV(type >= 0 ? type : -1);
 	if ((v->ctx == AS_ROOT || v->ctx == THREADED) &&

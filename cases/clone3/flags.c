@@ -70,7 +70,7 @@ FIXTURE_SETUP(flags)
 	if (variant->unpriv)
 		NEED_USERNS_UNPRIV(-1);
 	if (variant->how == CLONE3)
-		KISOL_NEED(kisol_need_clone3);
+		NEED_CLONE3();
 }
 
 FIXTURE_TEARDOWN(flags)

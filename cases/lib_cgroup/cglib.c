@@ -313,9 +313,8 @@ TEST_F(cg, clone_into)
 		EXPECT_EQ(-EOPNOTSUPP, kisol_cg_clone_into(&self->cg, &pidfd));
 		return;
 	}
+	NEED_CLONE3();
 	pid = cg_clone_into_fresh(&self->cg, &pidfd);
-	if (pid == -ENOSYS)
-		SKIP(return, "clone3 CLONE_INTO_CGROUP not supported (ENOSYS)");
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		char buf[KISOL_CG_PATH];

@@ -110,7 +110,7 @@ TEST(clone_set_tid_needs_new_pidns_owner)
 	pid_t pid;
 
 	NEED_ROOT_TO("make a pid namespace outside a user namespace");
-	KISOL_NEED(kisol_need_clone3);
+	NEED_CLONE3();
 	pid = kisol_clone(&o, NULL);
 	ASSERT_LE(0, pid) TH_LOG("clone3 set_tid={1}: %s", strerror(-pid));
 	if (pid == 0)
@@ -126,7 +126,7 @@ TEST(clone3_raw_size_errors)
 		uint64_t tail[4];
 	} big = { 0 };
 
-	KISOL_NEED(kisol_need_clone3);
+	NEED_CLONE3();
 	big.a.exit_signal = SIGCHLD;
 	/* smaller than CLONE_ARGS_SIZE_VER0 (64) */
 	EXPECT_EQ(-EINVAL, kisol_clone3_raw(&big.a, 63));
@@ -148,7 +148,7 @@ TEST(clone3_raw_zero_tail_accepted)
 	int status;
 	pid_t pid;
 
-	KISOL_NEED(kisol_need_clone3);
+	NEED_CLONE3();
 	big.a.exit_signal = SIGCHLD;
 	pid = kisol_clone3_raw(&big.a, sizeof(big));
 	ASSERT_LE(0, pid) TH_LOG("zeroed tail refused: %s", strerror(-pid));
@@ -164,7 +164,7 @@ TEST(pidfd_open_and_signal)
 	_cleanup_close_ int fd = -EBADF;
 	int status;
 
-	KISOL_NEED(kisol_need_pidfd);
+	NEED_PIDFD();
 	ASSERT_EQ(0, kisol_spawn(NULL, block_forever, NULL, &c));
 	fd = kisol_pidfd_open(c.pid);
 	ASSERT_LE(0, fd);
@@ -180,7 +180,7 @@ TEST(pidfd_errors)
 {
 	_cleanup_close_ int file = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
-	KISOL_NEED(kisol_need_pidfd);
+	NEED_PIDFD();
 	EXPECT_EQ(-EINVAL, kisol_pidfd_open(-1));
 	EXPECT_EQ(-ESRCH, kisol_pidfd_open(4194305 + 7));
 	EXPECT_EQ(-EBADF, kisol_pidfd_signal(-1, SIGKILL));

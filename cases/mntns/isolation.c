@@ -170,14 +170,11 @@ FIXTURE(tree) {
 FIXTURE_SETUP(tree)
 {
 	struct kisol_child init = KISOL_CHILD_INIT;
-	int r;
 
 	self->agent = init;
 	self->s[0] = '\0';
 	NEED_NS(KISOL_NS_MNT);
-	r = kisol_mnt_new_api_probe();
-	if (r == -ENOSYS)
-		SKIP(return, "new mount API (open_tree/move_mount, 5.2) missing: ENOSYS");
+	NEED_MOUNT_API();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s)));
 	snprintf(self->src, sizeof(self->src), "%s/src", self->s);

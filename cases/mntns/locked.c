@@ -201,8 +201,7 @@ TEST_F(lockflag, mount_setattr_clearing_flag)
 {
 	int r;
 
-	if (kisol_mnt_setattr_probe() == -ENOSYS)
-		SKIP(return, "mount_setattr (5.12) missing: ENOSYS");
+	NEED_MNT_SETATTR();
 	r = agent_req(self->agent.sock, "setattr %s 0 %u", self->ro, variant->attr);
 	EXPECT_EQ(variant->userns ? -EPERM : 0, r) TH_LOG("clearing %s", variant->name);
 	EXPECT_EQ(0, agent_req(self->agent.sock, "setattr %s %u 0", self->ro, MOUNT_ATTR_NOEXEC));

@@ -361,8 +361,8 @@ TEST_F(locked, cannot_clear_in_user_namespace)
 
 	snprintf(a.m, sizeof(a.m), "%s", self->m);
 	snprintf(a.sub, sizeof(a.sub), "%s", self->sub);
-	if (variant->by_setattr && kisol_mnt_setattr_probe() == -ENOSYS)
-		SKIP(return, "mount_setattr gives ENOSYS (5.12+)");
+	if (variant->by_setattr)
+		NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_spawn(&so, lk_child, &a, &self->child));
 	ASSERT_EQ((int)sizeof(res), kisol_recv(self->child.sock, res, sizeof(res), KISOL_TIMEOUT_MS))
 		TH_LOG("child exit %d", kisol_child_exit_code(&self->child, 1000));

@@ -90,8 +90,7 @@ FIXTURE_SETUP(setgroup)
 
 	self->dir[0] = '\0';
 	NEED_ROOT();
-	if (kisol_mnt_new_api_probe() == -ENOSYS)
-		SKIP(return, "move_mount gives ENOSYS (5.2+)");
+	NEED_MOUNT_API();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("sg", "mode=0755", self->dir, sizeof(self->dir)));
 	snprintf(self->a, sizeof(self->a), "%s/a", self->dir);
@@ -190,8 +189,7 @@ FIXTURE_SETUP(beneath)
 	self->dir[0] = '\0';
 	self->fd = -1;
 	NEED_ROOT();
-	if (kisol_mnt_new_api_probe() == -ENOSYS)
-		SKIP(return, "fsmount/move_mount give ENOSYS (5.2+)");
+	NEED_MOUNT_API();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("bn", "mode=0755", self->dir, sizeof(self->dir)));
 	snprintf(self->p, sizeof(self->p), "%s/p", self->dir);

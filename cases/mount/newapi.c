@@ -22,18 +22,6 @@
 #define AT_RECURSIVE 0x8000
 #endif
 
-#define NEED_NEW_API()                                                                     \
-	do {                                                                               \
-		int _r_ = kisol_mnt_new_api_probe();                                       \
-		if (_r_ == -ENOSYS)                                                        \
-			SKIP(return, "new mount API: fsopen/fsmount/move_mount give ENOSYS (5.2+)"); \
-	} while (0)
-#define NEED_SETATTR()                                                                     \
-	do {                                                                               \
-		if (kisol_mnt_setattr_probe() == -ENOSYS)                                  \
-			SKIP(return, "mount_setattr gives ENOSYS (5.12+)");                \
-	} while (0)
-
 static int touch(const char *dir, const char *name, mode_t mode)
 {
 	char p[PATH_MAX + 64];
@@ -101,9 +89,9 @@ static void mount_with_attr(struct __test_metadata *_metadata, FIXTURE_DATA(nm) 
 	char log[256], p[PATH_MAX + 16];
 	int fd;
 
-	NEED_NEW_API();
+	NEED_MOUNT_API();
 	if (variant->by_setattr)
-		NEED_SETATTR();
+		NEED_MNT_SETATTR();
 	fd = kisol_mnt_fs_create("tmpfs", "kisol", "mode=0755",
 				 variant->by_setattr ? 0 : variant->attr, log, sizeof(log));
 	ASSERT_LE(0, fd) TH_LOG("%s", log);
@@ -250,7 +238,7 @@ FIXTURE_TEARDOWN(tree)
 /* mount_setattr AT_RECURSIVE makes the whole tree read-only; without it only the top. */
 TEST_F(tree, setattr_recursive_rdonly)
 {
-	NEED_SETATTR();
+	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_setattr(AT_FDCWD, self->top, MOUNT_ATTR_RDONLY, 0, 0, true));
 	EXPECT_EQ(-EROFS, touch(self->top, "x", 0644));
 	EXPECT_EQ(-EROFS, touch(self->sub, "x", 0644));
@@ -261,7 +249,7 @@ KISOL_META(tree, setattr_recursive_rdonly, "sides=one: the attribute through the
 
 TEST_F(tree, setattr_plain_rdonly_top_only)
 {
-	NEED_SETATTR();
+	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_setattr(AT_FDCWD, self->top, MOUNT_ATTR_RDONLY, 0, 0, false));
 	EXPECT_EQ(-EROFS, touch(self->top, "x", 0644));
 	EXPECT_EQ(0, touch(self->sub, "x", 0644));
@@ -273,7 +261,7 @@ TEST_F(tree, setattr_propagation)
 {
 	struct kisol_mnt_info m;
 
-	NEED_SETATTR();
+	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_setattr(AT_FDCWD, self->top, 0, 0, MS_SHARED, true));
 	ASSERT_EQ(0, kisol_mnt_info(0, self->sub, &m));
 	EXPECT_LT(0, m.shared);
@@ -293,7 +281,7 @@ TEST_F(tree, open_tree_clone_recursive)
 	char p[PATH_MAX + 32];
 	int fd;
 
-	NEED_NEW_API();
+	NEED_MOUNT_API();
 	ASSERT_EQ(0, touch(self->sub, "marker", 0644));
 	fd = kisol_mnt_clone_tree(self->top, true);
 	ASSERT_LE(0, fd);
@@ -316,7 +304,7 @@ TEST_F(tree, move_mount_attached)
 	char p[PATH_MAX + 32];
 	int fd;
 
-	NEED_NEW_API();
+	NEED_MOUNT_API();
 	ASSERT_EQ(0, touch(self->sub, "m", 0644));
 	fd = kisol_mnt_open_tree(AT_FDCWD, self->sub, OPEN_TREE_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -334,7 +322,7 @@ TEST_F(tree, fspick_reconfigure)
 	struct kisol_mnt_info m;
 	int fd;
 
-	NEED_NEW_API();
+	NEED_MOUNT_API();
 	fd = kisol_mnt_fspick(AT_FDCWD, self->top, FSPICK_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, kisol_mnt_fsconfig(fd, FSCONFIG_SET_STRING, "size", "4m", 0));
@@ -350,7 +338,7 @@ TEST_F(tree, detached_mount_invisible)
 {
 	int before, fd;
 
-	NEED_NEW_API();
+	NEED_MOUNT_API();
 	before = kisol_mnt_count(0);
 	fd = kisol_mnt_fs_create("tmpfs", "kisol", NULL, 0, NULL, 0);
 	ASSERT_LE(0, fd);
@@ -476,11 +464,9 @@ KISOL_META(idmap, mapped_creator_writes_mapped_down, "sides=both;commit=9caccd41
 TEST_F(idmap, attached_mount_refused)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)self->userns };
-	int r = kisol_mnt_mount_setattr(AT_FDCWD, self->dir, 0, &a, sizeof(a));
 
-	if (r == -ENOSYS)
-		SKIP(return, "mount_setattr gives ENOSYS (5.12+)");
-	EXPECT_EQ(-EINVAL, r);
+	NEED_MNT_SETATTR();
+	EXPECT_EQ(-EINVAL, kisol_mnt_mount_setattr(AT_FDCWD, self->dir, 0, &a, sizeof(a)));
 }
 KISOL_META(idmap, attached_mount_refused, "sides=one: a refusal (EINVAL);commit=9caccd41541a")
 
@@ -490,6 +476,7 @@ TEST_F(idmap, initial_userns_refused)
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP };
 	int fd, ns, r;
 
+	NEED_MNT_SETATTR();
 	fd = kisol_mnt_clone_tree(self->src, false);
 	ASSERT_LE(0, fd);
 	ns = kisol_ns_open(0, KISOL_NS_USER);
@@ -498,8 +485,6 @@ TEST_F(idmap, initial_userns_refused)
 	r = kisol_mnt_mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a));
 	close(ns);
 	close(fd);
-	if (r == -ENOSYS)
-		SKIP(return, "mount_setattr gives ENOSYS (5.12+)");
 	EXPECT_EQ(-EPERM, r);
 }
 KISOL_META(idmap, initial_userns_refused, "sides=one: a refusal (EINVAL);commit=9caccd41541a")
@@ -576,9 +561,9 @@ TEST_F(nerr, refused)
 	char p[PATH_MAX + 32];
 	int fd = -1, r = 0;
 
-	NEED_NEW_API();
+	NEED_MOUNT_API();
 	if (variant->setattr)
-		NEED_SETATTR();
+		NEED_MNT_SETATTR();
 	switch (variant->c) {
 	case N_FSOPEN_UNKNOWN_FS:
 		r = kisol_mnt_fsopen("kisol-no-such-fs", FSOPEN_CLOEXEC);

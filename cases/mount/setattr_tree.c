@@ -25,12 +25,6 @@
 #define AT_RECURSIVE 0x8000
 #endif
 
-#define NEED_SETATTR()                                                                     \
-	do {                                                                               \
-		if (kisol_mnt_setattr_probe() == -ENOSYS)                                  \
-			SKIP(return, "mount_setattr gives ENOSYS (5.12+)");                \
-	} while (0)
-
 static const char *const levels[] = { "A", "A/AA", "A/AA/B", "A/AA/B/BB" };
 #define NLEVELS 4
 
@@ -46,7 +40,7 @@ FIXTURE_SETUP(tree)
 	self->dir[0] = '\0';
 	self->writer = -1;
 	NEED_ROOT();
-	NEED_SETATTR();
+	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("sat", "mode=0755", self->dir, sizeof(self->dir)));
 	for (int i = 0; i < NLEVELS; i++) {
@@ -117,7 +111,7 @@ TEST(other_mount_namespace_einval)
 	pid_t pid;
 
 	NEED_ROOT();
-	NEED_SETATTR();
+	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("sat", "mode=0755", dir, sizeof(dir)));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -178,7 +172,7 @@ FIXTURE_SETUP(idtree)
 	self->dir[0] = '\0';
 	NEED_ROOT();
 	NEED_NS(KISOL_NS_USER);
-	NEED_SETATTR();
+	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("idt", "mode=0755", self->dir, sizeof(self->dir)));
 	snprintf(self->top, sizeof(self->top), "%s/top", self->dir);
@@ -318,7 +312,7 @@ FIXTURE_SETUP(idbad)
 	self->dir[0] = '\0';
 	NEED_ROOT();
 	NEED_NS(KISOL_NS_USER);
-	NEED_SETATTR();
+	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("idb", "mode=0755", self->dir, sizeof(self->dir)));
 	ASSERT_EQ(0, kisol_spawn(&so, park, NULL, &self->child));

@@ -129,8 +129,8 @@ FIXTURE_SETUP(recycle)
 	self->init = (struct kisol_child)KISOL_CHILD_INIT;
 	NEED_ROOT();
 	NEED_NS(KISOL_NS_PID);
-	KISOL_NEED(kisol_need_pidfd);
-	KISOL_NEED(kisol_need_clone3);
+	NEED_PIDFD();
+	NEED_CLONE3();
 }
 
 FIXTURE_TEARDOWN(recycle)
@@ -199,7 +199,7 @@ FIXTURE_SETUP(nsfd)
 	self->fd = -1;
 	NEED_ROOT();
 	NEED_NS(variant->type);
-	KISOL_NEED(kisol_need_pidfd);
+	NEED_PIDFD();
 	ASSERT_EQ(0, kisol_spawn(&o, park, NULL, &self->child));
 	self->fd = kisol_pidfd_get_ns(self->child.pidfd, variant->type, variant->children);
 	if (self->fd == -ENOTTY)

@@ -55,7 +55,7 @@ FIXTURE_SETUP(set_tid)
 	pid_t p[40];
 
 	self->child = init;
-	KISOL_NEED(kisol_need_clone3);
+	NEED_CLONE3();
 	NEED_NS(KISOL_NS_PID);
 	self->level = kisol_proc_nspids(0, false, p, 40) - 1;
 	ASSERT_LE(0, self->level);

@@ -47,6 +47,10 @@ int kisol_need_userns_unpriv(int type, char *why, size_t size);
 int kisol_need_clone3(char *why, size_t size);
 /* pidfd_open(2) exists. */
 int kisol_need_pidfd(char *why, size_t size);
+/* fsopen/fsmount/move_mount exist (not ENOSYS; other errors are the case's to see). */
+int kisol_need_mount_api(char *why, size_t size);
+/* mount_setattr(2) exists (not ENOSYS). */
+int kisol_need_mnt_setattr(char *why, size_t size);
 
 /*
  * Need probe: 0 if controller c can be used on that version here (run
