@@ -98,16 +98,46 @@
 #define NEED_CG_FILE(cg, file) KISOL_NEED_ARG(kisol_cg_need_file, (cg), (file))
 
 /*
- * Child/parent reports over the kisol_spawn() socket. KISOL_TX(v) sends one
- * integer from a child body (whose socket is named sock) and ends the child
- * with status 91 if the parent is gone; kisol_rx() receives it in the test,
- * returning -99999 (and logging why) when no message came, so the
+ * One error contract, also between a child and its parent: every error is
+ * -errno. RET_NERRNO(call) is the result of a libc call that returns -1 and
+ * sets errno, with -errno in place of the -1 (systemd's RET_NERRNO).
+ */
+#define RET_NERRNO(call)                                                 \
+	({                                                               \
+		int64_t _r_ = (int64_t)(call);                           \
+		_r_ < 0 ? (int64_t)-errno : _r_;                         \
+	})
+
+/*
+ * Child/parent reports over the kisol_spawn() socket.
+ *
+ * A child that answers more than one thing fills a small struct, one named
+ * field per answer, and sends it whole: KISOL_TX_REPLY(rep) from the child
+ * body (whose socket is named sock; ends the child with status 91 if the
+ * parent is gone), KISOL_RX_REPLY(sock, &rep) in the test, which asserts
+ * that the whole reply arrived.
+ *
+ * A single integer: KISOL_TX(v) from the child, kisol_rx() in the test,
+ * which returns -99999 (and logs why) when no message came, so the
  * assertion that follows fails with a readable value.
  */
 #define KISOL_TX(v)                                                      \
 	do {                                                             \
 		if (kisol_send_int(sock, (int64_t)(v)) < 0)              \
 			return 91;                                       \
+	} while (0)
+#define KISOL_TX_REPLY(rep)                                              \
+	do {                                                             \
+		if (kisol_send(sock, &(rep), sizeof(rep)) < 0)           \
+			return 91;                                       \
+	} while (0)
+#define KISOL_RX_REPLY(sock, rep)                                        \
+	do {                                                             \
+		int _n_ = kisol_recv((sock), (rep), sizeof(*(rep)),      \
+				     KISOL_TIMEOUT_MS);                  \
+		ASSERT_EQ((int)sizeof(*(rep)), _n_)                      \
+		TH_LOG("no whole reply from the child: %s",              \
+		       _n_ < 0 ? strerror(-_n_) : "short message");      \
 	} while (0)
 
 /* Child side: block until the parent says go (any integer); -errno on error. */

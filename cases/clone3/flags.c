@@ -113,12 +113,14 @@ static int worker(int sock, void *arg)
 	const FIXTURE_VARIANT(flags) *v = arg;
 	struct kisol_clone_opts o = { .flags = v->flags, .cgroup_fd = -1 };
 	pid_t pid = -1;
+	int r;
 
 	if (v->unpriv && kisol_become_unpriv() < 0)
 		return 90;
 	if (v->how == UNSHARE) {
-		if (kisol_ns_unshare(v->flags) < 0) {
-			kisol_send_int(sock, -errno);
+		r = kisol_ns_unshare(v->flags);
+		if (r < 0) {
+			kisol_send_int(sock, r);
 			return 0;
 		}
 		/* pid_for_children only resolves once its init exists */

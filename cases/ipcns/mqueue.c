@@ -87,41 +87,55 @@ static struct kisol_spawn_opts opts(const FIXTURE_VARIANT(mq) *v, uint64_t flags
 	return o;
 }
 
+/* What the child of queue_names_and_messages_isolated saw (errors as -errno). */
+struct open_reply {
+	int64_t lookup;    /* opening the outside queue's name */
+	int64_t create;    /* O_EXCL create of the same name: 0 */
+	int64_t curmsgs;   /* messages in the new queue */
+	int64_t send;      /* sending "inner" */
+	int64_t received;  /* bytes received back */
+	int64_t send_left; /* sending one more, left in the queue */
+	int64_t unlink;    /* unlinking the name inside */
+};
+
 static int c_open(int sock, void *arg)
 {
 	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	struct open_reply rep = { 0 };
 	char buf[64];
 	mqd_t q;
 
-	q = mq_open(QNAME, O_RDWR);
-	KISOL_TX(q == (mqd_t)-1 ? errno : 0);
+	rep.lookup = RET_NERRNO(mq_open(QNAME, O_RDWR));
 	q = mq_open(QNAME, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
-	KISOL_TX(q == (mqd_t)-1 ? -errno : 0);
-	if (q == (mqd_t)-1)
-		return 0;
-	KISOL_TX(mq_getattr(q, &a) < 0 ? -1 : a.mq_curmsgs);
-	KISOL_TX(mq_send(q, "inner", 5, 0) < 0 ? errno : 0);
-	KISOL_TX(mq_receive(q, buf, sizeof(buf), NULL));
-	KISOL_TX(mq_send(q, "left", 4, 0) < 0 ? errno : 0);
-	KISOL_TX(mq_unlink(QNAME) < 0 ? errno : 0);
+	rep.create = q == (mqd_t)-1 ? -errno : 0;
+	if (q != (mqd_t)-1) {
+		rep.curmsgs = mq_getattr(q, &a) < 0 ? -errno : a.mq_curmsgs;
+		rep.send = RET_NERRNO(mq_send(q, "inner", 5, 0));
+		rep.received = RET_NERRNO(mq_receive(q, buf, sizeof(buf), NULL));
+		rep.send_left = RET_NERRNO(mq_send(q, "left", 4, 0));
+		rep.unlink = RET_NERRNO(mq_unlink(QNAME));
+	}
+	KISOL_TX_REPLY(rep);
 	return 0;
 }
 
 TEST_F(mq, queue_names_and_messages_isolated)
 {
 	struct kisol_spawn_opts o = opts(variant, 0);
+	struct open_reply rep;
 	struct mq_attr a;
 	mqd_t again;
 	char buf[64];
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_open, NULL, &self->child));
-	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock)) TH_LOG("outside queue visible inside");
-	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* new queue: empty */
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(5, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* unlink inside */
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	EXPECT_EQ(-ENOENT, rep.lookup) TH_LOG("outside queue visible inside");
+	ASSERT_EQ(0, rep.create);
+	EXPECT_EQ(0, rep.curmsgs); /* new queue: empty */
+	EXPECT_EQ(0, rep.send);
+	EXPECT_EQ(5, rep.received);
+	EXPECT_EQ(0, rep.send_left);
+	EXPECT_EQ(0, rep.unlink); /* unlink inside */
 	/* outside: our queue has exactly our one message, and still exists */
 	ASSERT_EQ(0, mq_getattr(self->q, &a));
 	EXPECT_EQ(1, a.mq_curmsgs);
@@ -155,11 +169,18 @@ static int list_dir(const char *dir, char *out, size_t n)
 	return count;
 }
 
+/* What the child of mqueue_mount_lists_own_namespace saw. */
+struct mount_reply {
+	int64_t mount;  /* mounting mqueue inside: 0 or -errno */
+	int64_t count;  /* queues it lists */
+	char list[256]; /* their names, each followed by a space */
+};
+
 static int c_mount(int sock, void *arg)
 {
 	const char *dir = arg;
 	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 64 };
-	char list[256];
+	struct mount_reply rep = { 0 };
 	mqd_t q;
 
 	q = mq_open("/kisol-inner", O_CREAT | O_RDWR, 0600, &a);
@@ -167,27 +188,25 @@ static int c_mount(int sock, void *arg)
 		return 90;
 	if (kisol_mnt_isolate() < 0)
 		return 92;
-	if (mount("mqueue", dir, "mqueue", 0, NULL) < 0) {
-		KISOL_TX(-errno);
-		return 0;
-	}
-	KISOL_TX(0);
-	KISOL_TX(list_dir(dir, list, sizeof(list)));
-	return kisol_send_str(sock, list) < 0 ? 93 : 0;
+	rep.mount = RET_NERRNO(mount("mqueue", dir, "mqueue", 0, NULL));
+	if (rep.mount == 0)
+		rep.count = list_dir(dir, rep.list, sizeof(rep.list));
+	KISOL_TX_REPLY(rep);
+	return 0;
 }
 
 TEST_F(mq, mqueue_mount_lists_own_namespace)
 {
 	struct kisol_spawn_opts o = opts(variant, CLONE_NEWNS);
+	struct mount_reply rep;
 	char list[256];
-	int64_t r;
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_mount, self->dir, &self->child));
-	r = kisol_rx(_metadata, self->child.sock);
-	ASSERT_EQ(0, r) TH_LOG("mount mqueue inside: %s", strerror((int)-r));
-	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
-	ASSERT_LT(0, kisol_recv_str(self->child.sock, list, sizeof(list), KISOL_TIMEOUT_MS));
-	EXPECT_STREQ("kisol-inner ", list);
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	ASSERT_EQ(0, rep.mount) TH_LOG("mount mqueue inside: %s", strerror((int)-rep.mount));
+	EXPECT_EQ(1, rep.count);
+	ASSERT_NE('\0', rep.list[0]);
+	EXPECT_STREQ("kisol-inner ", rep.list);
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	/* outside: an mqueue mount of our namespace shows only ours */
 	ASSERT_EQ(0, mount("mqueue", self->dir, "mqueue", 0, NULL));
@@ -198,7 +217,7 @@ TEST_F(mq, mqueue_mount_lists_own_namespace)
 
 static int c_unlink(int sock, void *arg)
 {
-	KISOL_TX(mq_unlink(QNAME) < 0 ? errno : 0);
+	KISOL_TX(RET_NERRNO(mq_unlink(QNAME)));
 	return 0;
 }
 
@@ -209,7 +228,7 @@ TEST_F(mq, unlink_inside_cannot_reach_outside_queue)
 	char list[64];
 
 	ASSERT_EQ(0, kisol_spawn(&o, c_unlink, NULL, &self->child));
-	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock));
+	EXPECT_EQ(-ENOENT, kisol_rx(_metadata, self->child.sock));
 	ASSERT_EQ(0, mq_getattr(self->q, &a));
 	EXPECT_EQ(1, a.mq_curmsgs);
 	ASSERT_EQ(0, mount("mqueue", self->dir, "mqueue", 0, NULL));

@@ -160,30 +160,40 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(sysv) *self,
 	ASSERT_EQ(0, kisol_spawn(&o, fn, arg, &self->child));
 }
 
+/* What a child saw inside (errors as -errno); each child fills its fields. */
+struct sysv_reply {
+	int64_t lookup; /* the outside object's key looked up inside */
+	int64_t id;     /* object created inside with that key */
+	int64_t put;    /* storing a value in it */
+	int64_t take;   /* the value read back */
+	int64_t stat;   /* the outside object's id used inside */
+	int64_t rm;     /* removing by that id inside */
+};
+
 /* Inside: look up the key, then create our own with it. */
 static int c_same_key(int sock, void *arg)
 {
-	int id;
+	struct sysv_reply rep = { 0 };
 
-	KISOL_TX(O->get(KEY, 0) < 0 ? errno : 0);
-	id = O->get(KEY, IPC_CREAT | IPC_EXCL);
-	KISOL_TX(id < 0 ? -errno : id);
-	KISOL_TX(id < 0 ? -1 : O->put(id, 22));
-	KISOL_TX(id < 0 ? -1 : O->take(id));
+	rep.lookup = RET_NERRNO(O->get(KEY, 0));
+	rep.id = RET_NERRNO(O->get(KEY, IPC_CREAT | IPC_EXCL));
+	rep.put = rep.id < 0 ? rep.id : O->put((int)rep.id, 22);
+	rep.take = rep.id < 0 ? rep.id : O->take((int)rep.id);
+	KISOL_TX_REPLY(rep);
 	kisol_wait_go(sock);
 	return 0;
 }
 
 TEST_F(sysv, same_key_independent_objects)
 {
-	int64_t id;
+	struct sysv_reply rep;
 
 	start(_metadata, self, variant, c_same_key, NULL);
-	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock)) TH_LOG("outside %s visible inside", O->name);
-	id = kisol_rx(_metadata, self->child.sock);
-	ASSERT_LE(0, id) TH_LOG("IPC_EXCL create with the same key failed inside");
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(22, kisol_rx(_metadata, self->child.sock)); /* its own contents */
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	EXPECT_EQ(-ENOENT, rep.lookup) TH_LOG("outside %s visible inside", O->name);
+	ASSERT_LE(0, rep.id) TH_LOG("IPC_EXCL create with the same key failed inside");
+	EXPECT_EQ(0, rep.put);
+	EXPECT_EQ(22, rep.take); /* its own contents */
 	/* outside: ours is still the one for the key, with our contents */
 	EXPECT_EQ(self->outer_id, O->get(KEY, 0));
 	EXPECT_EQ(11, O->take(self->outer_id));
@@ -193,43 +203,44 @@ TEST_F(sysv, same_key_independent_objects)
 
 static int c_ids(int sock, void *arg)
 {
+	struct sysv_reply rep = { 0 };
 	int64_t outer;
-	int id;
 
 	if (kisol_recv_int(sock, &outer, KISOL_TIMEOUT_MS) < 0)
 		return 90;
-	KISOL_TX(O->stat((int)outer));
-	KISOL_TX(O->rm((int)outer));
-	id = O->get(IPC_PRIVATE, IPC_CREAT);
-	KISOL_TX(id < 0 ? -errno : id);
+	rep.stat = O->stat((int)outer);
+	rep.rm = O->rm((int)outer);
+	rep.id = RET_NERRNO(O->get(IPC_PRIVATE, IPC_CREAT));
+	KISOL_TX_REPLY(rep);
 	kisol_wait_go(sock);
 	return 0;
 }
 
 TEST_F(sysv, ids_do_not_resolve_across)
 {
-	int64_t id;
+	struct sysv_reply rep;
 
 	start(_metadata, self, variant, c_ids, NULL);
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, self->outer_id));
-	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(-EINVAL, kisol_rx(_metadata, self->child.sock)); /* cannot remove ours */
-	id = kisol_rx(_metadata, self->child.sock);
-	ASSERT_LE(0, id);
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	EXPECT_EQ(-EINVAL, rep.stat);
+	EXPECT_EQ(-EINVAL, rep.rm); /* cannot remove ours */
+	ASSERT_LE(0, rep.id);
 	/* ours survived; theirs does not exist here (unless ids collide on ours) */
 	EXPECT_EQ(0, O->stat(self->outer_id));
-	if (id != self->outer_id)
-		EXPECT_EQ(-EINVAL, O->stat((int)id));
+	if (rep.id != self->outer_id)
+		EXPECT_EQ(-EINVAL, O->stat((int)rep.id));
 }
 
 static int count_keys(const char *name, key_t key, int *total)
 {
 	char path[64], buf[8192], *line;
-	int n = 0, t = 0;
+	int n = 0, t = 0, r;
 
 	snprintf(path, sizeof(path), "/proc/sysvipc/%s", name);
-	if (kisol_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
+	r = kisol_read_file(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	line = strchr(buf, '\n'); /* skip the header */
 	while (line && *++line) {
 		long k = strtol(line, NULL, 10);
@@ -243,31 +254,40 @@ static int count_keys(const char *name, key_t key, int *total)
 	return n;
 }
 
+/* /proc/sysvipc/<name> inside: entries with a key, and all entries. */
+struct proc_reply {
+	int64_t outer_key, total_before; /* before creating anything inside */
+	int64_t inner_key, total_after;  /* after creating one with KEY + 1 */
+};
+
 static int c_proc(int sock, void *arg)
 {
-	int total, n;
+	struct proc_reply rep = { 0 };
+	int total = -1;
 
-	n = count_keys(O->name, KEY, &total);
-	KISOL_TX(n);
-	KISOL_TX(total);
+	rep.outer_key = count_keys(O->name, KEY, &total);
+	rep.total_before = total;
 	if (O->get(KEY + 1, IPC_CREAT) < 0)
 		return 92;
-	n = count_keys(O->name, KEY + 1, &total);
-	KISOL_TX(n);
-	KISOL_TX(total);
+	total = -1;
+	rep.inner_key = count_keys(O->name, KEY + 1, &total);
+	rep.total_after = total;
+	KISOL_TX_REPLY(rep);
 	kisol_wait_go(sock);
 	return 0;
 }
 
 TEST_F(sysv, proc_sysvipc_shows_own_namespace)
 {
+	struct proc_reply rep;
 	int total;
 
 	start(_metadata, self, variant, c_proc, NULL);
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock)); /* empty inside */
-	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(1, kisol_rx(_metadata, self->child.sock));
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	EXPECT_EQ(0, rep.outer_key);
+	EXPECT_EQ(0, rep.total_before); /* empty inside */
+	EXPECT_EQ(1, rep.inner_key);
+	EXPECT_EQ(1, rep.total_after);
 	/* outside: only ours */
 	EXPECT_EQ(1, count_keys(O->name, KEY, &total));
 	EXPECT_EQ(1, total);
@@ -276,10 +296,11 @@ TEST_F(sysv, proc_sysvipc_shows_own_namespace)
 
 static int c_create(int sock, void *arg)
 {
-	int id = O->get(KEY, IPC_CREAT | IPC_EXCL);
+	struct sysv_reply rep = { 0 };
 
-	KISOL_TX(id < 0 ? -errno : id);
-	KISOL_TX(id < 0 ? -1 : O->put(id, 33));
+	rep.id = RET_NERRNO(O->get(KEY, IPC_CREAT | IPC_EXCL));
+	rep.put = rep.id < 0 ? rep.id : O->put((int)rep.id, 33);
+	KISOL_TX_REPLY(rep);
 	kisol_wait_go(sock);
 	return 0;
 }
@@ -288,18 +309,18 @@ TEST_F(sysv, setns_switches_view)
 {
 	_cleanup_close_ int mine = kisol_ns_open(0, KISOL_NS_IPC);
 	_cleanup_close_ int theirs = -EBADF;
-	int64_t id;
+	struct sysv_reply rep;
 
 	ASSERT_LE(0, mine);
 	start(_metadata, self, variant, c_create, NULL);
-	id = kisol_rx(_metadata, self->child.sock);
-	ASSERT_LE(0, id);
-	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	ASSERT_LE(0, rep.id);
+	ASSERT_EQ(0, rep.put);
 	theirs = kisol_ns_open(self->child.pid, KISOL_NS_IPC);
 	ASSERT_LE(0, theirs);
 	ASSERT_EQ(0, kisol_ns_enter(theirs, KISOL_NS_IPC));
-	EXPECT_EQ(id, O->get(KEY, 0));
-	EXPECT_EQ(33, O->take((int)id));
+	EXPECT_EQ(rep.id, O->get(KEY, 0));
+	EXPECT_EQ(33, O->take((int)rep.id));
 	ASSERT_EQ(0, kisol_ns_enter(mine, KISOL_NS_IPC));
 	EXPECT_EQ(self->outer_id, O->get(KEY, 0));
 	EXPECT_EQ(11, O->take(self->outer_id));
@@ -307,20 +328,24 @@ TEST_F(sysv, setns_switches_view)
 
 static int c_rm(int sock, void *arg)
 {
-	int id = O->get(KEY, IPC_CREAT | IPC_EXCL);
+	struct sysv_reply rep = { 0 };
 
-	KISOL_TX(id < 0 ? -errno : 0);
-	KISOL_TX(O->rm(id));
-	KISOL_TX(O->get(KEY, 0) < 0 ? errno : 0);
+	rep.id = RET_NERRNO(O->get(KEY, IPC_CREAT | IPC_EXCL));
+	rep.rm = O->rm((int)rep.id);
+	rep.lookup = RET_NERRNO(O->get(KEY, 0));
+	KISOL_TX_REPLY(rep);
 	return 0;
 }
 
 TEST_F(sysv, removal_inside_leaves_outside)
 {
+	struct sysv_reply rep;
+
 	start(_metadata, self, variant, c_rm, NULL);
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(0, kisol_rx(_metadata, self->child.sock));
-	EXPECT_EQ(ENOENT, kisol_rx(_metadata, self->child.sock));
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	EXPECT_LE(0, rep.id);
+	EXPECT_EQ(0, rep.rm);
+	EXPECT_EQ(-ENOENT, rep.lookup);
 	EXPECT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(self->outer_id, O->get(KEY, 0));
 	EXPECT_EQ(0, O->stat(self->outer_id));
@@ -330,21 +355,21 @@ TEST_F(sysv, objects_live_while_namespace_pinned)
 {
 	_cleanup_close_ int mine = kisol_ns_open(0, KISOL_NS_IPC);
 	_cleanup_close_ int pin = -EBADF;
-	int64_t id;
+	struct sysv_reply rep;
 
 	ASSERT_LE(0, mine);
 	start(_metadata, self, variant, c_create, NULL);
-	id = kisol_rx(_metadata, self->child.sock);
-	ASSERT_LE(0, id);
-	ASSERT_EQ(0, kisol_rx(_metadata, self->child.sock));
+	KISOL_RX_REPLY(self->child.sock, &rep);
+	ASSERT_LE(0, rep.id);
+	ASSERT_EQ(0, rep.put);
 	pin = kisol_ns_open(self->child.pid, KISOL_NS_IPC);
 	ASSERT_LE(0, pin);
 	/* the last process of the namespace exits */
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	ASSERT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, kisol_ns_enter(pin, KISOL_NS_IPC));
-	EXPECT_EQ(id, O->get(KEY, 0));
-	EXPECT_EQ(33, O->take((int)id));
+	EXPECT_EQ(rep.id, O->get(KEY, 0));
+	EXPECT_EQ(33, O->take((int)rep.id));
 	ASSERT_EQ(0, kisol_ns_enter(mine, KISOL_NS_IPC));
 	EXPECT_EQ(11, O->take(self->outer_id));
 }

@@ -163,8 +163,9 @@ static int inside(int sock, void *arg)
 	if (access(a->o.merged, X_OK) < 0)
 		FAILMSG("SKIP scratch directory %.200s not reachable by an unprivileged uid (uid %u): %s",
 			a->o.merged, (unsigned)geteuid(), strerror(errno));
-	if (kisol_mnt_set_propagation("/", MS_PRIVATE, true) < 0)
-		FAILMSG("make / private in the child: %s", strerror(errno));
+	r = kisol_mnt_set_propagation("/", MS_PRIVATE, true);
+	if (r < 0)
+		FAILMSG("make / private in the child: %s", strerror(-r));
 	r = kisol_ovl_model_init(&m, &a->o, &mo);
 	if (r < 0)
 		FAILMSG("model init: %s", strerror(-r));

@@ -353,8 +353,8 @@ static int err_child(int sock, void *arg)
 	kisol_mnt_set_propagation("/", MS_PRIVATE, true);
 	/* keep new_root and put_old off the current root mount (else EBUSY comes first) */
 	if (a->c != E_CURRENT_ROOT && a->c != E_NEW_ROOT_IS_ROOT_CHROOTED &&
-	    a->c != E_SHARED_PARENT && kisol_mnt_tmpfs(a->dir, NULL) < 0)
-		r = -errno;
+	    a->c != E_SHARED_PARENT)
+		r = kisol_mnt_tmpfs(a->dir, NULL);
 	snprintf(nr, sizeof(nr), "%s/new", a->dir);
 	snprintf(po, sizeof(po), "%s/new/old", a->dir);
 	mkdir(nr, 0755);
