@@ -47,9 +47,12 @@ static int nsreader(int sock, void *p)
 		return 1;
 	}
 	if (a->mnt[0]) {
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("none", a->mnt, a->fstype, 0, a->opts[0] ? a->opts : NULL) < 0) {
-			kisol_send_int(sock, -errno);
+		int r = kisol_mnt_set_propagation("/", MS_PRIVATE, true);
+
+		if (r == 0)
+			r = RET_NERRNO(mount("none", a->mnt, a->fstype, 0, a->opts[0] ? a->opts : NULL));
+		if (r < 0) {
+			kisol_send_int(sock, r);
 			return 1;
 		}
 	}
