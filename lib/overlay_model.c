@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kisol: the overlayfs expected-state model (see kisol/overlay.h).
+ * Its parts: overlay_tree.c (trees), overlay_snapshot.c (reading a real
+ * directory), overlay_compare.c, overlay_model.c (this file: the rules),
+ * overlay_realops.c (the same operations on a real overlay) and
+ * overlay_check.c (a mounted overlay against the model).
  *
  * Trees of entries describe a directory hierarchy. A snapshot reads a real
  * directory into a tree; the model keeps three trees (union of the lower
@@ -22,360 +26,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include "kisol/overlay.h"
-
-/* ------------------------------------------------------------------ */
-/* Trees                                                               */
-
-void kisol_ovl_tree_free(struct kisol_ovl_tree *t)
-{
-	if (!t)
-		return;
-	free(t->e);
-	t->e = NULL;
-	t->n = t->cap = 0;
-}
-
-struct kisol_ovl_entry *kisol_ovl_tree_find(const struct kisol_ovl_tree *t, const char *path)
-{
-	size_t i;
-
-	for (i = 0; t && path && i < t->n; i++)
-		if (!strcmp(t->e[i].path, path))
-			return &t->e[i];
-	return NULL;
-}
-
-struct kisol_ovl_entry *kisol_ovl_tree_put(struct kisol_ovl_tree *t, const struct kisol_ovl_entry *e)
-{
-	struct kisol_ovl_entry *old = kisol_ovl_tree_find(t, e->path);
-
-	if (old) {
-		*old = *e;
-		return old;
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 32;
-		struct kisol_ovl_entry *n = realloc(t->e, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		t->e = n;
-		t->cap = cap;
-	}
-	t->e[t->n] = *e;
-	return &t->e[t->n++];
-}
-
-static bool is_below(const char *path, const char *top)
-{
-	size_t len = strlen(top);
-
-	return !strncmp(path, top, len) && (path[len] == '\0' || path[len] == '/');
-}
-
-size_t kisol_ovl_tree_remove(struct kisol_ovl_tree *t, const char *path)
-{
-	size_t i = 0, gone = 0;
-
-	while (t && i < t->n) {
-		if (is_below(t->e[i].path, path)) {
-			t->e[i] = t->e[--t->n];
-			gone++;
-		} else {
-			i++;
-		}
-	}
-	return gone;
-}
-
-int kisol_ovl_tree_copy(struct kisol_ovl_tree *dst, const struct kisol_ovl_tree *src)
-{
-	struct kisol_ovl_entry *e = NULL;
-
-	if (src->n) {
-		e = malloc(src->n * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		memcpy(e, src->e, src->n * sizeof(*e));
-	}
-	kisol_ovl_tree_free(dst);
-	dst->e = e;
-	dst->n = dst->cap = src->n;
-	return 0;
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-	return strcmp(((const struct kisol_ovl_entry *)a)->path,
-		      ((const struct kisol_ovl_entry *)b)->path);
-}
-
-static void tree_sort(struct kisol_ovl_tree *t)
-{
-	if (t->n)
-		qsort(t->e, t->n, sizeof(*t->e), cmp_path);
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshots                                                           */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* "name=value;" for each user.kisol* xattr, sorted. */
-static void read_xattrs(const char *abs, char *out, size_t size)
-{
-	char list[1024], *names[32], val[64];
-	ssize_t n;
-	size_t cnt = 0, off = 0, i;
-	char *p;
-
-	out[0] = '\0';
-	n = llistxattr(abs, list, sizeof(list));
-	if (n <= 0)
-		return;
-	for (p = list; p < list + n && cnt < 32; p += strlen(p) + 1)
-		if (!strncmp(p, "user.kisol", 10))
-			names[cnt++] = p;
-	qsort(names, cnt, sizeof(names[0]), cmp_str);
-	for (i = 0; i < cnt; i++) {
-		ssize_t v = lgetxattr(abs, names[i], val, sizeof(val) - 1);
-
-		if (v < 0)
-			continue;
-		val[v] = '\0';
-		off += snprintf(out + off, size - off, "%s=%s;", names[i], val);
-		if (off >= size)
-			break;
-	}
-}
-
-static bool has_marker(const char *abs, const char *name, bool userxattr, char *val, size_t size)
-{
-	char buf[KISOL_OVL_PATH];
-	int r = kisol_ovl_get_marker(AT_FDCWD, abs, name, userxattr, buf, sizeof(buf));
-
-	if (r < 0)
-		return false;
-	if (val)
-		snprintf(val, size, "%s", buf);
-	return true;
-}
-
-static int snap_dir(const char *root, const char *rel, unsigned flags, struct kisol_ovl_tree *t)
-{
-	bool markers = flags & KISOL_OVL_SNAP_MARKERS;
-	bool ux = flags & KISOL_OVL_SNAP_USERXATTR;
-	char abs[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
-
-	snprintf(abs, sizeof(abs), "%s%s%s", root, *rel ? "/" : "", rel);
-	d = opendir(abs);
-	if (!d)
-		return kisol_negerrno();
-	while (r >= 0 && (de = readdir(d))) {
-		struct kisol_ovl_entry e = { .mtime = -1 };
-		char p[PATH_MAX];
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (snprintf(e.path, sizeof(e.path), "%s%s%s", rel, *rel ? "/" : "", de->d_name) >=
-		    (int)sizeof(e.path)) {
-			r = -ENAMETOOLONG;
-			break;
-		}
-		snprintf(p, sizeof(p), "%s/%s", root, e.path);
-		if (lstat(p, &st) < 0) {
-			r = kisol_negerrno();
-			break;
-		}
-		e.mode = st.st_mode & 07777;
-		e.uid = st.st_uid;
-		e.gid = st.st_gid;
-		e.mtime = st.st_mtim.tv_sec;
-		e.size = st.st_size;
-		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
-			e.group = ((uint64_t)st.st_dev << 40) ^ (uint64_t)st.st_ino ^ (1ULL << 63);
-		read_xattrs(p, e.xattrs, sizeof(e.xattrs));
-		if (S_ISDIR(st.st_mode)) {
-			e.kind = KISOL_OVL_DIR;
-			if (markers) {
-				e.opaque = kisol_ovl_is_opaque(AT_FDCWD, p, ux) == 1;
-				has_marker(p, "redirect", ux, e.redirect, sizeof(e.redirect));
-			}
-		} else if (S_ISREG(st.st_mode)) {
-			e.kind = KISOL_OVL_FILE;
-			if (markers && kisol_ovl_whiteout_kind(AT_FDCWD, p, ux) == 2) {
-				e.kind = KISOL_OVL_WHITEOUT;
-			} else {
-				int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-				ssize_t n;
-
-				if (fd < 0) {
-					r = kisol_negerrno();
-					break;
-				}
-				n = read(fd, e.data, sizeof(e.data) - 1);
-				close(fd);
-				if (n < 0) {
-					r = kisol_negerrno();
-					break;
-				}
-				e.data[n] = '\0';
-				if (markers)
-					e.metacopy = has_marker(p, "metacopy", ux, NULL, 0);
-			}
-		} else if (S_ISLNK(st.st_mode)) {
-			ssize_t n = readlink(p, e.data, sizeof(e.data) - 1);
-
-			e.kind = KISOL_OVL_SYMLINK;
-			if (n < 0) {
-				r = kisol_negerrno();
-				break;
-			}
-			e.data[n] = '\0';
-		} else if (markers && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-			e.kind = KISOL_OVL_WHITEOUT;
-		} else {
-			e.kind = KISOL_OVL_OTHER;
-		}
-		if (!kisol_ovl_tree_put(t, &e)) {
-			r = -ENOMEM;
-			break;
-		}
-		if (e.kind == KISOL_OVL_DIR)
-			r = snap_dir(root, e.path, flags, t);
-	}
-	closedir(d);
-	return r < 0 ? r : 0;
-}
-
-int kisol_ovl_snapshot(const char *root, unsigned flags, struct kisol_ovl_tree *t)
-{
-	int r;
-
-	if (!root || !t)
-		return -EINVAL;
-	kisol_ovl_tree_free(t);
-	r = snap_dir(root, "", flags, t);
-	if (r < 0) {
-		kisol_ovl_tree_free(t);
-		return r;
-	}
-	tree_sort(t);
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Comparison                                                          */
-
-static const char *kind_name(enum kisol_ovl_kind k)
-{
-	static const char *const names[] = { "nothing", "file", "dir", "symlink", "whiteout",
-					     "other" };
-
-	return k <= KISOL_OVL_OTHER ? names[k] : "?";
-}
-
-/* Smallest other path in the same hardlink group, "" if none. */
-static const char *peer_of(const struct kisol_ovl_tree *t, const struct kisol_ovl_entry *e)
-{
-	const char *best = "";
-	size_t i;
-
-	if (!e->group)
-		return best;
-	for (i = 0; i < t->n; i++) {
-		const struct kisol_ovl_entry *o = &t->e[i];
-
-		if (o != e && o->group == e->group && (!*best || strcmp(o->path, best) < 0))
-			best = o->path;
-	}
-	return best;
-}
-
-#define DIFF(...) (snprintf(diff, size, __VA_ARGS__), 1)
-
-static int compare_entry(const struct kisol_ovl_tree *et, const struct kisol_ovl_entry *x,
-			 const struct kisol_ovl_tree *at, const struct kisol_ovl_entry *a,
-			 unsigned flags, char *diff, size_t size)
-{
-	if (x->kind != a->kind)
-		return DIFF("%s: expected %s, found %s", x->path, kind_name(x->kind),
-			    kind_name(a->kind));
-	if (x->kind == KISOL_OVL_WHITEOUT)
-		return 0;
-	if (x->mode != a->mode)
-		return DIFF("%s: mode expected %04o, found %04o", x->path, x->mode, a->mode);
-	if (x->uid != a->uid || x->gid != a->gid)
-		return DIFF("%s: owner expected %u:%u, found %u:%u", x->path, x->uid, x->gid,
-			    a->uid, a->gid);
-	if (strcmp(x->xattrs, a->xattrs))
-		return DIFF("%s: xattrs expected \"%s\", found \"%s\"", x->path, x->xattrs,
-			    a->xattrs);
-	if ((flags & KISOL_OVL_CMP_MARKERS) && x->metacopy != a->metacopy)
-		return DIFF("%s: metacopy expected %s, found %s", x->path,
-			    x->metacopy ? "set" : "unset", a->metacopy ? "set" : "unset");
-	if (x->kind == KISOL_OVL_FILE && x->size != a->size)
-		return DIFF("%s: size expected %lld, found %lld", x->path, (long long)x->size,
-			    (long long)a->size);
-	if ((x->kind == KISOL_OVL_FILE && !(x->metacopy && (flags & KISOL_OVL_CMP_MARKERS))) ||
-	    x->kind == KISOL_OVL_SYMLINK)
-		if (strcmp(x->data, a->data))
-			return DIFF("%s: %s expected \"%s\", found \"%s\"", x->path,
-				    x->kind == KISOL_OVL_SYMLINK ? "target" : "content", x->data,
-				    a->data);
-	if ((flags & KISOL_OVL_CMP_MARKERS) && x->kind == KISOL_OVL_DIR) {
-		if (x->opaque != a->opaque)
-			return DIFF("%s: opaque marker expected %s, found %s", x->path,
-				    x->opaque ? "set" : "unset", a->opaque ? "set" : "unset");
-		if (strcmp(x->redirect, a->redirect))
-			return DIFF("%s: redirect expected \"%s\", found \"%s\"", x->path,
-				    x->redirect, a->redirect);
-	}
-	if ((flags & KISOL_OVL_CMP_MTIME) && x->kind != KISOL_OVL_DIR && x->mtime != -1 &&
-	    x->mtime != a->mtime)
-		return DIFF("%s: mtime expected %lld, found %lld", x->path, (long long)x->mtime,
-			    (long long)a->mtime);
-	if ((flags & KISOL_OVL_CMP_GROUPS) && strcmp(peer_of(et, x), peer_of(at, a)))
-		return DIFF("%s: hardlink peer expected \"%s\", found \"%s\"", x->path,
-			    peer_of(et, x), peer_of(at, a));
-	return 0;
-}
-
-int kisol_ovl_tree_compare(const struct kisol_ovl_tree *expected,
-			   const struct kisol_ovl_tree *actual, unsigned flags,
-			   char *diff, size_t size)
-{
-	size_t i;
-
-	if (!expected || !actual || !diff || !size)
-		return -EINVAL;
-	diff[0] = '\0';
-	for (i = 0; i < expected->n; i++) {
-		const struct kisol_ovl_entry *x = &expected->e[i];
-		const struct kisol_ovl_entry *a = kisol_ovl_tree_find(actual, x->path);
-
-		if (!a)
-			return DIFF("%s: expected %s, missing", x->path, kind_name(x->kind));
-		if (compare_entry(expected, x, actual, a, flags, diff, size))
-			return 1;
-	}
-	for (i = 0; i < actual->n; i++)
-		if (!kisol_ovl_tree_find(expected, actual->e[i].path))
-			return DIFF("%s: unexpected %s", actual->e[i].path,
-				    kind_name(actual->e[i].kind));
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* The model                                                           */
+#include "overlay-internal.h"
 
 static void parent_of(const char *path, char *buf, size_t size)
 {
@@ -405,7 +56,7 @@ static int apply_layer(struct kisol_ovl_tree *t, const struct kisol_ovl_tree *la
 
 		/* Skip entries under a whiteout or non-dir of this same layer. */
 		for (j = 0; j < i; j++)
-			if (layer->e[j].kind != KISOL_OVL_DIR && is_below(l->path, layer->e[j].path))
+			if (layer->e[j].kind != KISOL_OVL_DIR && kisol_ovl__is_below(l->path, layer->e[j].path))
 				hidden = true;
 		if (hidden)
 			continue;
@@ -432,7 +83,7 @@ static int apply_layer(struct kisol_ovl_tree *t, const struct kisol_ovl_tree *la
 		if (!kisol_ovl_tree_put(t, &e))
 			return -ENOMEM;
 	}
-	tree_sort(t);
+	kisol_ovl__tree_sort(t);
 	return 0;
 }
 
@@ -624,7 +275,7 @@ static bool has_children(const struct kisol_ovl_tree *t, const char *path)
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		if (is_below(t->e[i].path, path) && strcmp(t->e[i].path, path))
+		if (kisol_ovl__is_below(t->e[i].path, path) && strcmp(t->e[i].path, path))
 			return true;
 	return false;
 }
@@ -702,7 +353,7 @@ static void move_prefix(struct kisol_ovl_tree *t, const char *from, const char *
 	size_t i, len = strlen(from);
 
 	for (i = 0; i < t->n; i++)
-		if (is_below(t->e[i].path, from)) {
+		if (kisol_ovl__is_below(t->e[i].path, from)) {
 			char np[KISOL_OVL_PATH];
 
 			snprintf(np, sizeof(np), "%s%s", to, t->e[i].path + len);
@@ -773,7 +424,7 @@ static int model_rename(struct kisol_ovl_model *m, const struct kisol_ovl_op *op
 		return -ENOENT;
 	if (!strcmp(op->path, op->path2))
 		return 0;
-	if (is_below(op->path2, op->path))
+	if (kisol_ovl__is_below(op->path2, op->path))
 		return -EINVAL;
 	if (dst && isdir && dst->kind != KISOL_OVL_DIR)
 		return -ENOTDIR;
@@ -811,8 +462,8 @@ static int model_rename(struct kisol_ovl_model *m, const struct kisol_ovl_op *op
 		if (!kisol_ovl_tree_put(&m->upper, &w))
 			return -ENOMEM;
 	}
-	tree_sort(&m->merged);
-	tree_sort(&m->upper);
+	kisol_ovl__tree_sort(&m->merged);
+	kisol_ovl__tree_sort(&m->upper);
 	return 0;
 }
 
@@ -1094,195 +745,4 @@ int kisol_ovl_op_model(struct kisol_ovl_model *m, const struct kisol_ovl_op *op,
 	default:
 		return -EINVAL;
 	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Real operations                                                     */
-
-static const char *const op_names[_KISOL_OVL_OP_MAX] = {
-	"read", "open_rw", "open_trunc", "create", "create_excl", "append", "truncate",
-	"chmod", "chown", "utimes", "setxattr", "rmxattr", "link", "symlink", "readlink",
-	"unlink", "rmdir", "mkdir", "rename",
-};
-
-const char *kisol_ovl_op_name(enum kisol_ovl_op_type t)
-{
-	return t < _KISOL_OVL_OP_MAX ? op_names[t] : "?";
-}
-
-void kisol_ovl_op_describe(const struct kisol_ovl_op *op, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s %s%s%s%s%s", kisol_ovl_op_name(op->type), op->path,
-		 op->path2 ? " -> " : "", op->path2 ? op->path2 : "", op->data ? " data=" : "",
-		 op->data ? op->data : "");
-}
-
-static int write_all(int fd, const char *s)
-{
-	size_t len = s ? strlen(s) : 0;
-	ssize_t n;
-
-	if (!len)
-		return 0;
-	n = write(fd, s, len);
-	if (n < 0)
-		return kisol_negerrno();
-	return (size_t)n == len ? 0 : -EIO;
-}
-
-static int real_open_op(const char *p, const struct kisol_ovl_op *op)
-{
-	int flags = O_CLOEXEC, fd, r;
-
-	switch (op->type) {
-	case KISOL_OVL_OP_OPEN_RW: flags |= O_RDWR; break;
-	case KISOL_OVL_OP_OPEN_TRUNC: flags |= O_WRONLY | O_TRUNC; break;
-	case KISOL_OVL_OP_CREATE: flags |= O_WRONLY | O_CREAT | O_TRUNC; break;
-	case KISOL_OVL_OP_CREATE_EXCL: flags |= O_WRONLY | O_CREAT | O_EXCL; break;
-	case KISOL_OVL_OP_APPEND: flags |= O_WRONLY | O_APPEND; break;
-	default: return -EINVAL;
-	}
-	fd = open(p, flags, op->mode);
-	if (fd < 0)
-		return kisol_negerrno();
-	r = 0;
-	if (op->type == KISOL_OVL_OP_CREATE || op->type == KISOL_OVL_OP_CREATE_EXCL ||
-	    op->type == KISOL_OVL_OP_APPEND)
-		r = write_all(fd, op->data);
-	close(fd);
-	return r;
-}
-
-int kisol_ovl_op_real(const char *root, const struct kisol_ovl_op *op, char *out, size_t size)
-{
-	char p[PATH_MAX], p2[PATH_MAX];
-	struct timespec ts[2];
-	mode_t old_umask;
-	int r = 0, fd;
-	ssize_t n;
-
-	if (!root || !op || !op->path || op->type >= _KISOL_OVL_OP_MAX)
-		return -EINVAL;
-	snprintf(p, sizeof(p), "%s/%s", root, op->path);
-	snprintf(p2, sizeof(p2), "%s/%s", root, op->path2 ? op->path2 : "");
-	old_umask = umask(0);
-	switch (op->type) {
-	case KISOL_OVL_OP_READ:
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			r = kisol_negerrno();
-			break;
-		}
-		n = read(fd, out, size ? size - 1 : 0);
-		r = n < 0 ? kisol_negerrno() : 0;
-		if (n >= 0 && size)
-			out[n] = '\0';
-		close(fd);
-		break;
-	case KISOL_OVL_OP_READLINK:
-		n = readlink(p, out, size ? size - 1 : 0);
-		r = n < 0 ? kisol_negerrno() : 0;
-		if (n >= 0 && size)
-			out[n] = '\0';
-		break;
-	case KISOL_OVL_OP_OPEN_RW:
-	case KISOL_OVL_OP_OPEN_TRUNC:
-	case KISOL_OVL_OP_CREATE:
-	case KISOL_OVL_OP_CREATE_EXCL:
-	case KISOL_OVL_OP_APPEND:
-		r = real_open_op(p, op);
-		break;
-	case KISOL_OVL_OP_TRUNCATE:
-		r = truncate(p, op->len) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_CHMOD:
-		r = chmod(p, op->mode) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_CHOWN:
-		r = lchown(p, op->uid, op->gid) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_UTIMES:
-		ts[0].tv_sec = ts[1].tv_sec = op->len;
-		ts[0].tv_nsec = ts[1].tv_nsec = 0;
-		r = utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_SETXATTR:
-		r = lsetxattr(p, "user.kisol", op->data, strlen(op->data), 0) < 0 ?
-			    kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_RMXATTR:
-		r = lremovexattr(p, "user.kisol") < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_LINK:
-		r = link(p, p2) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_SYMLINK:
-		r = symlink(op->data, p) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_UNLINK:
-		r = unlink(p) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_RMDIR:
-		r = rmdir(p) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_MKDIR:
-		r = mkdir(p, op->mode) < 0 ? kisol_negerrno() : 0;
-		break;
-	case KISOL_OVL_OP_RENAME:
-		r = rename(p, p2) < 0 ? kisol_negerrno() : 0;
-		break;
-	default:
-		r = -EINVAL;
-	}
-	umask(old_umask);
-	return r;
-}
-
-/* ------------------------------------------------------------------ */
-/* Checking a mounted overlay against the model                        */
-
-int kisol_ovl_model_check(const struct kisol_ovl_model *m, const struct kisol_ovl *o,
-			  char *diff, size_t size)
-{
-	_cleanup_ovl_tree_ struct kisol_ovl_tree t = { 0 };
-	_cleanup_ovl_tree_ struct kisol_ovl_tree x = { 0 };
-	unsigned snap = KISOL_OVL_SNAP_MARKERS | (m->o.userxattr ? KISOL_OVL_SNAP_USERXATTR : 0);
-	unsigned all = KISOL_OVL_CMP_MARKERS | KISOL_OVL_CMP_MTIME | KISOL_OVL_CMP_GROUPS;
-	char sub[512];
-	unsigned i;
-	int r;
-
-	if (!m || !o || !diff || !size)
-		return -EINVAL;
-	r = kisol_ovl_snapshot(o->merged, 0, &t);
-	if (r < 0)
-		return r;
-	r = kisol_ovl_tree_copy(&x, &m->merged);
-	if (r < 0)
-		return r;
-	tree_sort(&x);
-	if (kisol_ovl_tree_compare(&x, &t,
-				   KISOL_OVL_CMP_MTIME |
-					   (m->o.unstable_ino ? 0 : KISOL_OVL_CMP_GROUPS),
-				   sub, sizeof(sub)))
-		return DIFF("merged view: %s", sub);
-	if (o->has_upper) {
-		r = kisol_ovl_snapshot(o->upper, snap, &t);
-		if (r < 0)
-			return r;
-		r = kisol_ovl_tree_copy(&x, &m->upper);
-		if (r < 0)
-			return r;
-		tree_sort(&x);
-		if (kisol_ovl_tree_compare(&x, &t, all, sub, sizeof(sub)))
-			return DIFF("upper layer: %s", sub);
-	}
-	for (i = 0; i < m->nlower; i++) {
-		r = kisol_ovl_snapshot(o->lower[i], snap, &t);
-		if (r < 0)
-			return r;
-		if (kisol_ovl_tree_compare(&m->lower_snap[i], &t, all, sub, sizeof(sub)))
-			return DIFF("lower layer %u changed: %s", i, sub);
-	}
-	return 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * lib/overlay.c and lib/overlay_model.c: layers, mounting, probing,
+ * lib/overlay.c and lib/overlay_*.c: layers, mounting, probing,
  * markers, trees, snapshots and comparison, the model's operations, and
  * the error paths; the model check must catch a planted difference.
  */
