@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kisol bench: cgroup helpers for the cgroup and scale benchmarks (local
- * until lib/cgroup.c settles; same rules). A hierarchy is named "v2" or
- * "v1:<controller>". Benchmark cgroups live only below the process's own
+ * kisol bench: cgroup helpers for the cgroup and scale benchmarks. A
+ * hierarchy is named "v2" or "v1:<controller>" and found through libkisol
+ * (kisol_cg_locate); the operations a benchmark times stay plain
+ * open/write/mkdir on paths, so what is measured is the kernel's work. Benchmark cgroups live only below the process's own
  * cgroup in that hierarchy (on v2 below $KISOL_CG_V2_BASE when the driver
  * sets it), in a directory kisol-bench-p<pid>-<n> that is removed with
  * everything in it when the benchmark ends, also on error or SIGTERM.
@@ -21,10 +22,12 @@
 #include <unistd.h>
 
 #include "bench_main.h"
+#include "kisol/cgroup.h"
 #include "kisol/proc.h"
 
 struct cg_hier {
 	bool v2;
+	int hier_id;             /* hierarchy id in /proc/PID/cgroup (0 on v2) */
 	char ctrl[32];           /* v1 controller ("" on v2) */
 	char mnt[PATH_MAX];      /* mount point */
 	char top[PATH_MAX];      /* our directory */
@@ -125,80 +128,16 @@ static __attribute__((unused)) int cg_rmdir(const char *path)
 	return 0;
 }
 
-/* ---- discovery ---- */
-
-static bool opt_listed(const char *opts, const char *want)
-{
-	char buf[512], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", opts);
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		if (!strcmp(t, want))
-			return true;
-	return false;
-}
-
-static int cg_find_mount(struct cg_hier *h)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	int r = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char mp[PATH_MAX], fstype[64], src[256], opts[1024];
-		const char *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
-		    sscanf(dash + 3, "%63s %255s %1023s", fstype, src, opts) != 3)
-			continue;
-		if (h->v2 ? !strcmp(fstype, "cgroup2") :
-			    !strcmp(fstype, "cgroup") && opt_listed(opts, h->ctrl)) {
-			snprintf(h->mnt, sizeof(h->mnt), "%s", mp);
-			r = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
-}
-
-static int cg_own_path(const struct cg_hier *h, char *buf, size_t size)
-{
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	char line[4096];
-	int r = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-
-		if (!c2)
-			continue;
-		*c2 = '\0';
-		kisol_chomp(c2 + 1);
-		if (h->v2 ? (!strncmp(line, "0:", 2) && c1[1] == '\0') : opt_listed(c1 + 1, h->ctrl)) {
-			snprintf(buf, size, "%s", c2 + 1);
-			r = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
-}
+/* ---- discovery (libkisol) ---- */
 
 /*
- * Resolve a hierarchy spec and create our top directory. -ENOENT: not
- * mounted (why says where); -EINVAL: bad spec.
+ * Parse a hierarchy spec into h and find the hierarchy through
+ * kisol_cg_locate(): -EINVAL for a bad spec, -ENOENT when it is not there.
  */
-static __attribute__((unused)) int cg_open(const char *spec, struct cg_hier *h, char *why, size_t wsize)
+static int cg_spec(const char *spec, struct cg_hier *h, const struct kisol_cg_hier **ret)
 {
-	static int seq;
-	const char *base = getenv("KISOL_CG_V2_BASE");
-	char own[PATH_MAX], dir[PATH_MAX];
-	int r;
+	const struct kisol_cg_hier *kh = NULL;
+	int c = KISOL_CG_CORE;
 
 	memset(h, 0, sizeof(*h));
 	snprintf(h->spec, sizeof(h->spec), "%s", spec);
@@ -206,24 +145,43 @@ static __attribute__((unused)) int cg_open(const char *spec, struct cg_hier *h, 
 		h->v2 = true;
 	} else if (!strncmp(spec, "v1:", 3) && spec[3] && strlen(spec + 3) < sizeof(h->ctrl)) {
 		snprintf(h->ctrl, sizeof(h->ctrl), "%s", spec + 3);
+		c = kisol_cg_ctrl_from_name(h->ctrl);
 	} else {
 		return -EINVAL;
 	}
+	if (c < 0 || kisol_cg_locate(c, h->v2 ? KISOL_CG_V2 : KISOL_CG_V1, &kh) < 0 || !kh)
+		return -ENOENT;
+	h->hier_id = kh->hier_id;
+	snprintf(h->mnt, sizeof(h->mnt), "%s", kh->mnt);
+	if (ret)
+		*ret = kh;
+	return 0;
+}
+
+/* cg_spec(), then create our top directory (why says what failed). */
+static __attribute__((unused)) int cg_open(const char *spec, struct cg_hier *h, char *why, size_t wsize)
+{
+	static int seq;
+	const char *base = getenv("KISOL_CG_V2_BASE");
+	const struct kisol_cg_hier *kh;
+	char dir[PATH_MAX];
+	int r;
+
+	r = cg_spec(spec, h, &kh);
+	if (r == -EINVAL)
+		return r;
 	cg_install_cleanup();
-	r = cg_find_mount(h);
 	if (r < 0) {
 		snprintf(why, wsize, "%s: no %s hierarchy is mounted", spec, h->v2 ? "cgroup2" : h->ctrl);
 		return r;
 	}
 	if (h->v2 && base && *base) {
 		snprintf(dir, sizeof(dir), "%s", base);
+	} else if (kh->own_dir[0]) {
+		snprintf(dir, sizeof(dir), "%s", kh->own_dir);
 	} else {
-		r = cg_own_path(h, own, sizeof(own));
-		if (r < 0) {
-			snprintf(why, wsize, "%s: own cgroup not found in /proc/self/cgroup", spec);
-			return r;
-		}
-		snprintf(dir, sizeof(dir), "%s%s", h->mnt, strcmp(own, "/") ? own : "");
+		snprintf(why, wsize, "%s: own cgroup not found in /proc/self/cgroup", spec);
+		return -ENOENT;
 	}
 	snprintf(h->top, sizeof(h->top), "%s/kisol-bench-p%d-%d", dir, getpid(), seq++);
 	r = cg_mkdir(h->top);
@@ -252,23 +210,7 @@ static __attribute__((unused)) int cg_attach(const char *dir, pid_t pid)
 /* The cgroup path of pid in hierarchy h, as /proc/PID/cgroup shows it. */
 static __attribute__((unused)) int cg_path_of(const struct cg_hier *h, pid_t pid, char *buf, size_t size)
 {
-	char p[64], text[8192], *save = NULL;
-
-	snprintf(p, sizeof(p), "/proc/%d/cgroup", pid);
-	if (kisol_read_file(p, text, sizeof(text)) < 0)
-		return -errno;
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-
-		if (!c2)
-			continue;
-		*c2 = '\0';
-		if (h->v2 ? (!strncmp(l, "0:", 2) && c1[1] == '\0') : opt_listed(c1 + 1, h->ctrl)) {
-			snprintf(buf, size, "%s", c2 + 1);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return kisol_cg_proc_path(pid, h->hier_id, buf, size);
 }
 
 /* The path of dir relative to the hierarchy's mount (what /proc/PID/cgroup prints). */

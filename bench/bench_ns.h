@@ -59,33 +59,31 @@ static __attribute__((unused)) int ns_parse_set(const char *s, uint64_t *ret_fla
 	return 0;
 }
 
-/* Inode of /proc/<pid>/ns/<name> (pid 0: self); 0 if it cannot be read. */
-static __attribute__((unused)) uint64_t ns_ino(pid_t pid, const char *name)
+/*
+ * The inode of a namespace's kisol_ns_id (pid 0: self), the number the
+ * verify records carry; with children, of its *_for_children link where the
+ * type has one. 0 if it cannot be read.
+ */
+static __attribute__((unused)) uint64_t ns_ino(pid_t pid, enum kisol_ns type, bool children)
 {
-	char path[64];
-	struct stat st;
+	struct kisol_ns_id id;
+	int fd, r;
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
-	else
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
-	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	if (!children || !kisol_ns_table[type].children_name)
+		return kisol_ns_id(pid, type, &id) == 0 ? id.ino : 0;
+	fd = kisol_ns_open_children(pid, type);
+	if (fd < 0)
+		return 0;
+	r = kisol_ns_id_fd(fd, &id);
+	close(fd);
+	return r == 0 ? id.ino : 0;
 }
 
-/* Inodes of all types, as the process itself sees them. */
-static __attribute__((unused)) void ns_inodes(uint64_t ino[_KISOL_NS_MAX])
+/* Inodes of all types, as the process itself sees them (children: for its children). */
+static __attribute__((unused)) void ns_inodes(uint64_t ino[_KISOL_NS_MAX], bool children)
 {
 	for (int t = 0; t < _KISOL_NS_MAX; t++)
-		ino[t] = ns_ino(0, kisol_ns_table[t].name);
-}
-
-/* Same for the *_for_children links where a type has one. */
-static __attribute__((unused)) void ns_inodes_children(uint64_t ino[_KISOL_NS_MAX])
-{
-	for (int t = 0; t < _KISOL_NS_MAX; t++)
-		ino[t] = ns_ino(0, kisol_ns_table[t].children_name ?
-					   kisol_ns_table[t].children_name :
-					   kisol_ns_table[t].name);
+		ino[t] = ns_ino(0, t, children);
 }
 
 /*

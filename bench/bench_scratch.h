@@ -16,6 +16,7 @@
 
 #include "bench_main.h"
 #include "kisol/mount.h"
+#include "kisol/ns.h"
 
 struct scratch {
 	char dir[PATH_MAX];
@@ -24,15 +25,15 @@ struct scratch {
 static int scratch_child(struct bench *b, struct scratch *s,
 			 int (*fn)(struct bench *b, struct scratch *s, void *arg), void *arg)
 {
-	if (unshare(CLONE_NEWNS) < 0)
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -errno;
-	if (mount("kisol-bench", s->dir, "tmpfs", 0, "mode=0700,size=256m") < 0)
-		return -errno;
-	if (chdir(s->dir) < 0)
-		return -errno;
-	return fn(b, s, arg);
+	int r = kisol_ns_unshare(CLONE_NEWNS);
+
+	if (r == 0)
+		r = kisol_mnt_set_propagation("/", MS_PRIVATE, true);
+	if (r == 0)
+		r = kisol_mnt_mount("kisol-bench", s->dir, "tmpfs", 0, "mode=0700,size=256m");
+	if (r == 0 && chdir(s->dir) < 0)
+		r = -errno;
+	return r < 0 ? r : fn(b, s, arg);
 }
 
 static __attribute__((unused)) int

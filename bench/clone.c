@@ -83,12 +83,12 @@ static int run_verify(struct bench *b)
 		return r;
 	if (pipe(p) < 0)
 		return -errno;
-	ns_inodes(mine);
+	ns_inodes(mine, false);
 	o.flags = c.flags;
 	pid = kisol_clone(&o, NULL);
 	if (pid == 0) {
 		close(p[0]);
-		ns_inodes(theirs);
+		ns_inodes(theirs, false);
 		if (write(p[1], theirs, sizeof(theirs)) != sizeof(theirs))
 			_exit(1);
 		_exit(0);

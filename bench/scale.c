@@ -190,7 +190,7 @@ static int ns_body(struct bench *b, void *arg)
 		bench_ev_int(b, "held", h.n);
 		bench_ev_int(b, "distinct", distinct);
 		bench_ev_int(b, "of_type", typed);
-		bench_ev_int(b, "own_is_held", h.n && ns_ino(0, kisol_ns_table[type].name) == prev);
+		bench_ev_int(b, "own_is_held", h.n && ns_ino(0, type, false) == prev);
 		held_close(&h);
 		return bench_verify_end(b, h.n == 0 && distinct == n && typed == n);
 	}
@@ -571,16 +571,11 @@ static int conc_body(struct bench *b, void *arg)
 	}
 	if (r == 0 && b->verify) {
 		struct population *pop = c.pop;
-		struct cg_hier h = { .v2 = true };
+		struct cg_hier h;
 		int in_ours = 0;
 		char path[PATH_MAX];
 
-		if (c.op == COP_MIGRATE) {
-			snprintf(h.spec, sizeof(h.spec), "%s", bp_str(b, "hier", "v2"));
-			if (strncmp(h.spec, "v1:", 3) == 0) {
-				h.v2 = false;
-				snprintf(h.ctrl, sizeof(h.ctrl), "%s", h.spec + 3);
-			}
+		if (c.op == COP_MIGRATE && cg_spec(bp_str(b, "hier", "v2"), &h, NULL) == 0) {
 			for (size_t i = 0; pop && i < pop->n; i++)
 				if (cg_path_of(&h, pop->pids[i], path, sizeof(path)) == 0 &&
 				    strstr(path, "/kisol-bench-") &&

@@ -205,9 +205,8 @@ static int verify_child(struct bench *b, void *arg)
 	bench_verify_begin(b, name);
 	bench_ev_int(b, "setns", r);
 	for (int t = 0; t < _KISOL_NS_MAX && r == 0; t++) {
-		const char *link = kisol_ns_table[t].children_name ?: kisol_ns_table[t].name;
-		uint64_t want = ns_ino(c.helper, kisol_ns_table[t].name);
-		uint64_t got = ns_ino(0, link);
+		uint64_t want = ns_ino(c.helper, t, false);
+		uint64_t got = ns_ino(0, t, true);
 		char k[48];
 
 		if (!(c.flags & kisol_ns_table[t].flag))

@@ -113,9 +113,9 @@ static int verify_child(struct bench *b, void *arg)
 	int r;
 
 	params(b, c, name, sizeof(name));
-	ns_inodes_children(before);
+	ns_inodes(before, true);
 	r = unshare((int)c->flag) < 0 ? -errno : 0;
-	ns_inodes_children(after);
+	ns_inodes(after, true);
 	bench_verify_begin(b, name);
 	bench_ev_int(b, "unshare", r);
 	for (int t = 0; t < _KISOL_NS_MAX; t++) {
