@@ -54,7 +54,7 @@ for t in $sel; do
 		[ -n "$v" ] && timeout=$v
 	fi
 	echo "# selftests: $coll: $bin"
-	out="${TMPDIR:-/tmp}/kisol-ktap.$$"
+	out="${TMPDIR:-/tmp}/kisol-ktap-p$$"  # owner pid: other runs' leak checks skip it
 	if [ "$timeout" -gt 0 ] && command -v timeout >/dev/null 2>&1; then
 		(cd "$dir" && timeout "$timeout" "./$bin") >"$out" 2>&1
 	else

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.skipif(not all(os.access(p, os.X_OK) for p in (KM, PROB
 
 def supervise(mode, *argv, check=True, per_test=False):
     """(stdout as {key: [values]}, report dict) of PROBE argv under kisol-mutate."""
-    rep = f"/tmp/kisol-mutate-test-{uuid.uuid4().hex}.json"
+    # owner pid in the name: a concurrent run's leak check knows it is not its own
+    rep = f"/tmp/kisol-mutate-test-p{os.getpid()}-{uuid.uuid4().hex}"
     try:
         flag = (["-o"] + (["-t"] if per_test else [])) if mode is None else ["-m", mode]
         p = subprocess.run([KM] + flag + ["-r", rep, "--"] + list(argv), capture_output=True,
@@ -283,7 +284,8 @@ def test_observe_charges_each_call_to_its_test():
 
 def test_report_written_when_the_mutation_first_fires():
     # a mutant that then hangs and is killed still says it was touched
-    rep = f"/tmp/kisol-mutate-test-{uuid.uuid4().hex}.json"
+    # owner pid in the name: a concurrent run's leak check knows it is not its own
+    rep = f"/tmp/kisol-mutate-test-p{os.getpid()}-{uuid.uuid4().hex}"
     p = subprocess.Popen([KM, "-S", "-m", "ns.uts", "-r", rep, "--", "/bin/sh", "-c",
                           "unshare -u true; echo fired; exec cat"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
