@@ -204,6 +204,7 @@ TEST_F(frz, ptrace_attach_to_frozen)
 
 	ASSERT_EQ(0, cg_spawn_fn(&self->cg, cg_fn_count, (void *)self->c, &self->kid[0]));
 	ASSERT_TRUE(cg_counter_moves(self->c, 2000));
+	NEED_UNTRACED(self->kid[0].pid);
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS));
 	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, self->kid[0].pid, NULL, NULL)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, ptrace(PTRACE_INTERRUPT, self->kid[0].pid, NULL, NULL));

@@ -241,4 +241,32 @@ static inline bool cg_counter_moves(volatile uint64_t *c, int ms)
 	return *c != a;
 }
 
+/* The tracer of pid (TracerPid of /proc/PID/status), 0 if none, -errno. */
+static inline int64_t tracer_of(pid_t pid)
+{
+	char path[64], buf[8192];
+	int64_t v;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	r = kisol_read_file(path, buf, sizeof(buf));
+	if (r >= 0)
+		r = kisol_keyed_int64(buf, "TracerPid", &v);
+	return r < 0 ? r : v;
+}
+
+/*
+ * Under an outer tracer (a debugger, make mutate's supervisor) the child
+ * is traced already: its SIGSTOP is a ptrace stop ('t', not the group
+ * stop 'T') and nobody else can PTRACE_SEIZE it.
+ */
+#define NEED_UNTRACED(pid)                                                            \
+	do {                                                                          \
+		int64_t _t = tracer_of(pid);                                          \
+		ASSERT_LE(0, _t) TH_LOG("TracerPid of %d: %s", (int)(pid), strerror((int)-_t)); \
+		if (_t)                                                               \
+			SKIP(return, "the child is ptraced already (TracerPid %lld: a debugger or " \
+			     "make mutate's supervisor); this case needs an untraced task", (long long)_t); \
+	} while (0)
+
 #endif
