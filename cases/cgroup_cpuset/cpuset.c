@@ -9,6 +9,7 @@
 
 #include "kisol_test.h"
 #include "lib_cgroup/cgcase.h"
+#include "cgroup_cpuset/cpucase.h"
 
 CG_FIXTURE(cs, KISOL_CG_CPUSET)
 /* Tests of properties cgroup v1 does not have: a v2 variant only. */
@@ -21,17 +22,12 @@ static const char *F(int version, const char *v1, const char *v2)
 	return version == 1 ? v1 : v2;
 }
 
-#define NEED_CPUS(n)                                                                     \
-	do {                                                                             \
-		if (get_nprocs() < (n))                                                  \
-			SKIP(return, "needs %d online CPUs, have %d", (n), get_nprocs());  \
-	} while (0)
 
 /* Child: report its affinity mask (bits of CPUs 0..63), then on request try setaffinity to CPU arg. */
 static int affinity_probe(int sock, void *arg)
 {
 	cpu_set_t s;
-	int64_t v, mask = 0;
+	int64_t v, mask;
 
 	kisol_send_int(sock, getpid());
 	for (;;) {
@@ -44,23 +40,11 @@ static int affinity_probe(int sock, void *arg)
 			kisol_send_int(sock, sched_setaffinity(0, sizeof(s), &s) ? -errno : 0);
 			continue;
 		}
-		mask = 0;
-		if (sched_getaffinity(0, sizeof(s), &s))
+		mask = own_cpu_mask();
+		if (mask < 0)
 			return 100;
-		for (int i = 0; i < 64; i++)
-			if (CPU_ISSET(i, &s))
-				mask |= 1LL << i;
 		kisol_send_int(sock, mask);
 	}
-}
-
-static int64_t ask_mask(struct kisol_child *k)
-{
-	int64_t m = -1;
-
-	if (kisol_send_int(k->sock, 1) < 0 || kisol_recv_int(k->sock, &m, KISOL_TIMEOUT_MS) < 0)
-		return -1;
-	return m;
 }
 
 static int64_t ask_move(struct kisol_child *k, int cpu)

@@ -29,14 +29,10 @@
 
 #include "kisol_test.h"
 #include "lib_cgroup/cgcase.h"
+#include "cgroup_cpuset/cpucase.h"
 
 #define NOBODY 65534
 
-#define NEED_CPUS(n)                                                                     \
-	do {                                                                             \
-		if (get_nprocs() < (n))                                                  \
-			SKIP(return, "needs %d online CPUs, have %d", (n), get_nprocs());  \
-	} while (0)
 
 static int read_line(const struct kisol_cg *cg, const char *f, char *buf, size_t n)
 {
@@ -75,27 +71,15 @@ static int affinity_probe(int sock, void *arg)
 {
 	kisol_send_int(sock, getpid());
 	for (;;) {
-		cpu_set_t s;
-		int64_t v, mask = 0;
+		int64_t v, mask;
 
 		if (kisol_recv_int(sock, &v, -1) < 0)
 			return 0;
-		if (sched_getaffinity(0, sizeof(s), &s))
+		mask = own_cpu_mask();
+		if (mask < 0)
 			return 100;
-		for (int i = 0; i < 64; i++)
-			if (CPU_ISSET(i, &s))
-				mask |= 1LL << i;
 		kisol_send_int(sock, mask);
 	}
-}
-
-static int64_t ask_mask(struct kisol_child *k)
-{
-	int64_t m = -1;
-
-	if (kisol_send_int(k->sock, 1) < 0 || kisol_recv_int(k->sock, &m, KISOL_TIMEOUT_MS) < 0)
-		return -1;
-	return m;
 }
 
 /* ---- partitions ---- */

@@ -76,18 +76,28 @@ static inline int write_cache(int sock, void *arg)
 	return 0;
 }
 
+/* n bytes of anonymous memory, every page touched (charged); NULL on error. */
+static inline char *anon_touched(size_t n)
+{
+	char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (size_t i = 0; i < n; i += 4096)
+		p[i] = 1;
+	return p;
+}
+
 /* Child: touch arg bytes of anonymous memory, report 1, park. */
 static inline int touch_anon(int sock, void *arg)
 {
-	size_t n = (size_t)(uintptr_t)arg;
-	char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
 	int64_t v;
 
 	kisol_send_int(sock, getpid());
-	if (p == MAP_FAILED)
+	p = anon_touched((size_t)(uintptr_t)arg);
+	if (!p)
 		return 1;
-	for (size_t i = 0; i < n; i += 4096)
-		p[i] = 1;
 	kisol_send_int(sock, 1);
 	kisol_recv_int(sock, &v, -1);
 	return 0;

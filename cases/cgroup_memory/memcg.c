@@ -511,14 +511,13 @@ static int64_t read_fd(int fd)
 static int anon_then_free(int sock, void *arg)
 {
 	size_t n = (size_t)(uintptr_t)arg;
-	char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
 	int64_t v;
 
 	kisol_send_int(sock, getpid());
-	if (p == MAP_FAILED)
+	p = anon_touched(n);
+	if (!p)
 		return 1;
-	for (size_t i = 0; i < n; i += 4096)
-		p[i] = 1;
 	kisol_send_int(sock, 1);
 	kisol_recv_int(sock, &v, -1);
 	munmap(p, n);
