@@ -39,18 +39,6 @@ static inline uint64_t net_fd_ino(int nsfd)
 	return st.st_ino;
 }
 
-/* setns into nsfd, and check the calling thread really is there now. */
-static inline int net_setns_checked(int nsfd)
-{
-	uint64_t want = net_fd_ino(nsfd);
-
-	if (!want)
-		return kisol_negerrno();
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return kisol_negerrno();
-	return net_cur_ino() == want ? 0 : -EPROTO;
-}
-
 /*
  * unshare(CLONE_NEWNET) for the calling (test) process and verify it is in
  * a new namespace. 0, or -errno. Afterwards links can be created safely.
@@ -84,7 +72,7 @@ static inline int net_new_ns_fd(void)
 	if (unshare(CLONE_NEWNET) < 0)
 		return kisol_negerrno();
 	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (net_setns_checked(here) < 0) {
+	if (kisol_ns_enter(here, KISOL_NS_NET) < 0) {
 		/* stuck in the new namespace: still test-owned, but report */
 		if (fd >= 0)
 			close(fd);
@@ -106,7 +94,7 @@ static inline int net_switch(int nsfd, int *ret_back)
 
 	if (back < 0)
 		return kisol_negerrno();
-	r = net_setns_checked(nsfd);
+	r = kisol_ns_enter(nsfd, KISOL_NS_NET);
 	if (r < 0) {
 		/* a setns that "worked" but left us here: nothing to undo */
 		close(back);
@@ -121,7 +109,7 @@ static inline int net_switch_back(int *back)
 	int r = 0;
 
 	if (*back >= 0)
-		r = net_setns_checked(*back);
+		r = kisol_ns_enter(*back, KISOL_NS_NET);
 	kisol_closep(back);
 	return r;
 }

@@ -25,7 +25,7 @@
 #endif
 
 /* setns, then check the namespace entered is the one asked for (-EPROTO: setns said yes, we stayed) */
-#define NS_ENTER(fd) ASSERT_EQ(0, net_setns_checked(fd)) TH_LOG("setns (-EPROTO: it returned 0 and left us where we were)")
+#define NS_ENTER(fd) ASSERT_EQ(0, kisol_ns_enter(fd, KISOL_NS_NET)) TH_LOG("setns (-EPROTO: it returned 0 and left us where we were)")
 
 static int lo_up_in(int nsfd)
 {
@@ -561,13 +561,6 @@ FIXTURE_TEARDOWN(skns)
 	kisol_closep(&self->other);
 }
 
-static uint64_t fd_ino(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) < 0 ? 0 : st.st_ino;
-}
-
 TEST_F(skns, socket_stays_in_creation_ns)
 {
 	_cleanup_close_ int s = socket(variant->family, variant->type | SOCK_CLOEXEC, variant->proto);
@@ -583,10 +576,10 @@ TEST_F(skns, socket_stays_in_creation_ns)
 	ASSERT_LE(0, ns1) TH_LOG("SIOCGSKNS: %m");
 	ns2 = ioctl(after, SIOCGSKNS);
 	ASSERT_LE(0, ns2);
-	EXPECT_EQ(fd_ino(self->home), fd_ino(ns1)) TH_LOG("socket moved with setns");
-	EXPECT_EQ(fd_ino(self->other), fd_ino(ns2));
-	EXPECT_NE(fd_ino(ns1), fd_ino(ns2));
-	EXPECT_EQ(net_cur_ino(), fd_ino(ns2));
+	EXPECT_EQ(net_fd_ino(self->home), net_fd_ino(ns1)) TH_LOG("socket moved with setns");
+	EXPECT_EQ(net_fd_ino(self->other), net_fd_ino(ns2));
+	EXPECT_NE(net_fd_ino(ns1), net_fd_ino(ns2));
+	EXPECT_EQ(net_cur_ino(), net_fd_ino(ns2));
 }
 
 /*
