@@ -19,7 +19,10 @@ spread of the rounds inside each run (s^2/na + s^2/nb) and the wander of a
 whole run's level that no round sees, taken as --run-noise (default 1)
 times the first part, or measured directly when the history holds
 calibration runs. Without units the 95% confidence intervals of the medians
-must not overlap instead. A significant change worse than --threshold
+must not overlap instead. Where a row measures less than two timings'
+worth (median below twice timing_overhead_ns of the run: mostly the clock
+itself), a change of the median no larger than one timing is never
+significant: the harness cannot resolve it. A significant change worse than --threshold
 percent (default 5) is a regression. Exit status: 1 on any
 regression or on a case that passed in the baseline and fails (or errors)
 in a later run, 2 on bad input, 0 otherwise.
@@ -68,6 +71,7 @@ class Group:
         self.better = r0.get("better", "lower")
         self.floor = r0.get("floor")
         self.records = recs
+        self.resolution = _resolution(recs, self.unit)
         raw = []
         for r in recs:
             if isinstance(r.get("raw"), list):
@@ -153,6 +157,37 @@ def median_ci(xs, level=0.95):
     return (float(xs[k - 1]), float(xs[n - k]))
 
 
+def _resolution(recs, unit):
+    """The cost of one timing in this row's run (two clock reads,
+    timing_overhead_ns, measured in the same run), in the row's unit; 0
+    when unknown. See _below_resolution()."""
+    if unit != "ns":
+        return 0.0
+    vals = [r["timing_overhead_ns"] for r in recs
+            if isinstance(r.get("timing_overhead_ns"), (int, float)) and r["timing_overhead_ns"] > 0]
+    return float(max(vals)) if vals else 0.0
+
+
+def _clock_bound(gb, gn):
+    """The timing cost when the row measures less than two timings' worth
+    (then what is measured is mostly the clock), else 0. Here the clock
+    (kvm-clock) advances in steps of about 10 ns and two reads cost 20 or
+    30 ns about half of the time each, so the median of an operation that
+    costs nothing flips between 20 and 30 ns from run to run: a change of
+    such a median no larger than one timing is not the kernel's."""
+    res = max(gb.resolution, gn.resolution)
+    mb, mn = gb.stats.get("median"), gn.stats.get("median")
+    if not res or mb is None or mn is None or min(mb, mn) >= 2 * res:
+        return 0.0
+    return res
+
+
+def _below_resolution(gb, gn):
+    """True when the medians differ by no more than _clock_bound()."""
+    res = _clock_bound(gb, gn)
+    return bool(res) and abs(gn.stats["median"] - gb.stats["median"]) <= res
+
+
 def _log_sd(units):
     """Spread of the rank-test units (round medians) on a log scale: the
     larger of 1.4826 x MAD and the plain standard deviation of log(x), so
@@ -206,7 +241,12 @@ def detectable(gb, gn, alpha, min_effect, run_noise=RUN_NOISE, between_cv=None):
     if se is None:
         return None
     shift = (float(tdist.ppf(1 - alpha / 2, se[1])) + Z_POWER) * se[0]
-    return max(min_effect, (math.exp(shift) - 1) * 100.0)
+    mde = max(min_effect, (math.exp(shift) - 1) * 100.0)
+    res = _clock_bound(gb, gn)
+    if res:
+        # the smallest change that also exceeds what the clock resolves
+        mde = max(mde, res / gb.stats["median"] * 100.0 * (1 + 1e-9))
+    return mde
 
 
 def group_key(rec):
@@ -266,6 +306,8 @@ def significance(gb, gn, alpha, min_effect, run_noise=RUN_NOISE, between_cv=None
     d = pct_better(gb.stats.get("median"), gn.stats.get("median"), gb.better)
     if d is None:
         return None, None, "n/a"
+    if _below_resolution(gb, gn):
+        return False, None, "below resolution"
     se = standard_error(gb, gn, run_noise, between_cv)
     if se is not None:
         from scipy.stats import t as tdist
@@ -478,7 +520,8 @@ def render_text(cmp):
                       f"history where larger" if cmp.noise else ""))
         out.append(f"detectable = the smallest change of the median this noise lets the test "
                    f"find (80% power at p<{cmp.alpha:g}); a change below it reads as 'no "
-                   f"change' whether or not there is one")
+                   f"change' whether or not there is one; for rows cheaper than two timings never "
+                   f"below the run's own timing cost (timing_overhead_ns)")
     else:
         out.append("no benchmark records to compare")
     for rid, lbl, d in cmp.floor_shifts():

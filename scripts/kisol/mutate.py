@@ -321,7 +321,7 @@ def run(args):
     leaks = stuck + hoststate.diff(before, hoststate.snapshot())
     cases = [rec for rec, _ in sorted(recs.values(), key=lambda x: x[0]["id"])]
     doc = {"schema": SCHEMA, "run_id": run_id, "host": facts["host"], "kernel": facts["kernel"],
-           "kisol_commit": facts.get("commit"), "started": started, "finished": results.now_iso(),
+           "kisol_commit": facts.get("kisol_commit"), "started": started, "finished": results.now_iso(),
            "duration_s": round(time.monotonic() - t0, 1), "phases": phases, "jobs": args.jobs,
            "load_avg_start": load_start, "load_avg": list(os.getloadavg()), "areas": args.area or [], "only": args.mutation or [],
            "mutations": muts, "target": TARGET, "cases": cases, "leaks": leaks,

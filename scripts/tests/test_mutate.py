@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from kisol import caselist, mutate
+from kisol import caselist, mutate, results
 
 TOP = mutate.TOP
 KM = mutate.SUPERVISOR
@@ -360,6 +360,7 @@ def test_driver_end_to_end(tmp_path):
                        capture_output=True, text=True, env=env, timeout=300)
     doc = json.loads((out / "mutation.json").read_text())
     assert doc["schema"] == "kisol-mutation/1" and doc["only"] == ["ns.uts"]
+    assert doc["kisol_commit"] == results.kisol_commit() and doc["kisol_commit"] not in (None, "None")
     case = [c for c in doc["cases"] if c["test"].endswith("hostname_root.set_inside_invisible_outside")]
     assert case and case[0]["baseline"] == "pass" and case[0]["observed"].get("ns.uts")
     assert case[0]["runs"][0]["outcome"] == "killed", p.stdout
