@@ -60,30 +60,24 @@ static __attribute__((unused)) int ns_parse_set(const char *s, uint64_t *ret_fla
 }
 
 /*
- * The inode of a namespace's kisol_ns_id (pid 0: self), the number the
- * verify records carry; with children, of its *_for_children link where the
- * type has one. 0 if it cannot be read.
+ * The inode of each namespace type, the numbers the verify records carry:
+ * the caller's own (kisol_ns_id), or with children the ones its children
+ * get (kisol_ns_snap_take: pid_for_children, time_for_children). 0 where
+ * it cannot be read.
  */
-static __attribute__((unused)) uint64_t ns_ino(pid_t pid, enum kisol_ns type, bool children)
-{
-	struct kisol_ns_id id;
-	int fd, r;
-
-	if (!children || !kisol_ns_table[type].children_name)
-		return kisol_ns_id(pid, type, &id) == 0 ? id.ino : 0;
-	fd = kisol_ns_open_children(pid, type);
-	if (fd < 0)
-		return 0;
-	r = kisol_ns_id_fd(fd, &id);
-	close(fd);
-	return r == 0 ? id.ino : 0;
-}
-
-/* Inodes of all types, as the process itself sees them (children: for its children). */
 static __attribute__((unused)) void ns_inodes(uint64_t ino[_KISOL_NS_MAX], bool children)
 {
-	for (int t = 0; t < _KISOL_NS_MAX; t++)
-		ino[t] = ns_ino(0, t, children);
+	struct kisol_ns_snap snap;
+	struct kisol_ns_id id;
+
+	if (children)
+		kisol_ns_snap_take(kisol_ns_all_flags(), &snap);
+	for (int t = 0; t < _KISOL_NS_MAX; t++) {
+		if (children)
+			ino[t] = snap.known & kisol_ns_table[t].flag ? snap.id[t].ino : 0;
+		else
+			ino[t] = kisol_ns_id(0, t, &id) == 0 ? id.ino : 0;
+	}
 }
 
 /*

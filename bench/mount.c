@@ -13,6 +13,8 @@
  *    freeing of the copy is not in the timed part.
  */
 #include <linux/magic.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 

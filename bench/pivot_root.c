@@ -9,6 +9,8 @@
  *    mount namespace, make / private, bind the new root onto itself,
  *    pivot_root(".", "."), detach the old root, chdir("/").
  */
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -62,6 +64,39 @@ static int op_sequence_child(void *arg, double *ret_ns)
 		return r;
 	*ret_ns = (double)(t1 - t0);
 	return 0;
+}
+
+/* Run fn(arg) in a fresh child that reports the ns it measured over a pipe. */
+static int timed_in_child(int (*fn)(void *arg, double *ret_ns), void *arg, double *ret_ns)
+{
+	int p[2], st, status;
+	double d = -1;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		st = fn(arg, &d);
+		if (st < 0)
+			_exit(-st & 0xff);
+		_exit(write(p[1], &d, sizeof(d)) == sizeof(d) ? 0 : EIO);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -errno;
+	}
+	st = read(p[0], &d, sizeof(d)) == sizeof(d) ? 0 : -EIO;
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	if (st < 0 && WIFEXITED(status) && WEXITSTATUS(status))
+		return -WEXITSTATUS(status);
+	if (st == 0)
+		*ret_ns = d;
+	return st;
 }
 
 static int op_syscall(void *arg, double *ret_ns)

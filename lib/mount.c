@@ -28,11 +28,12 @@ static int negret(long r)
 /* ------------------------------------------------------------------ */
 /* Scratch directories                                                 */
 
-int kisol_mnt_scratch_base(char *buf, size_t size)
+/* $KISOL_SCRATCH when set and an existing directory, else fallback. */
+static int scratch_dir(const char *fallback, char *buf, size_t size)
 {
 	const char *env = getenv("KISOL_SCRATCH");
 	struct stat st;
-	const char *base = "/tmp";
+	const char *base = fallback;
 	int n;
 
 	if (!buf || !size)
@@ -43,6 +44,16 @@ int kisol_mnt_scratch_base(char *buf, size_t size)
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int kisol_mnt_scratch_base(char *buf, size_t size)
+{
+	return scratch_dir("/tmp", buf, size);
+}
+
+int kisol_mnt_scratch_disk(char *buf, size_t size)
+{
+	return scratch_dir("/var/tmp", buf, size);
 }
 
 int kisol_mnt_mkdtemp(const char *parent, const char *prefix, char *ret_path, size_t size)

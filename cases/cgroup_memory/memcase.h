@@ -16,12 +16,12 @@
 /* A scratch file on a disk filesystem, unlinked; -errno, or -EOPNOTSUPP on tmpfs/ramfs. */
 static inline int disk_file(void)
 {
-	const char *dir = getenv("KISOL_SCRATCH");
+	char dir[PATH_MAX];
 	struct statfs sf;
-	int fd;
+	int fd = kisol_mnt_scratch_disk(dir, sizeof(dir));
 
-	if (!dir || !*dir)
-		dir = "/var/tmp";
+	if (fd < 0)
+		return fd;
 	if (statfs(dir, &sf) < 0)
 		return -errno;
 	if (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC)

@@ -112,15 +112,17 @@ static bool swap_enabled(void)
 /* Child: arg lookups of names that do not exist in a disk directory (negative dentries). */
 static int neg_dentries(int sock, void *arg)
 {
-	const char *dir = getenv("KISOL_SCRATCH");
+	char dir[PATH_MAX];
 	long n = (long)(uintptr_t)arg;
 	int dfd, fails = 0;
 	int64_t v;
 
 	kisol_send_int(sock, getpid());
-	dfd = open(dir && *dir ? dir : "/var/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dfd = kisol_mnt_scratch_disk(dir, sizeof(dir));
+	if (dfd == 0)
+		dfd = (int)RET_NERRNO(open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (dfd < 0) {
-		kisol_send_int(sock, -errno);
+		kisol_send_int(sock, dfd);
 		return 1;
 	}
 	for (long i = 0; i < n; i++) {

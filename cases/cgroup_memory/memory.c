@@ -64,14 +64,16 @@ static int alloc_pagecache(int sock, void *arg)
 {
 	size_t n = (size_t)(uintptr_t)arg;
 	static char buf[1 << 16];
-	const char *dir = getenv("KISOL_SCRATCH");
+	char dir[PATH_MAX];
 	int fd;
 	int64_t v;
 
 	kisol_send_int(sock, getpid());
-	fd = open(dir && *dir ? dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = kisol_mnt_scratch_disk(dir, sizeof(dir));
+	if (fd == 0)
+		fd = (int)RET_NERRNO(open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
 	if (fd < 0) {
-		kisol_send_int(sock, -errno);
+		kisol_send_int(sock, fd);
 		return 1;
 	}
 	memset(buf, 3, sizeof(buf));

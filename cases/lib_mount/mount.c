@@ -58,6 +58,24 @@ TEST_F(lm, scratch_base_follows_env)
 	EXPECT_EQ(-ENAMETOOLONG, kisol_mnt_scratch_base(tiny, sizeof(tiny)));
 }
 
+/* Disk scratch: the same env, /var/tmp (not the often-tmpfs /tmp) without it. */
+TEST_F(lm, scratch_disk_follows_env)
+{
+	char buf[PATH_MAX], tiny[4];
+
+	ASSERT_EQ(0, setenv("KISOL_SCRATCH", self->dir, 1));
+	ASSERT_EQ(0, kisol_mnt_scratch_disk(buf, sizeof(buf)));
+	EXPECT_STREQ(self->dir, buf);
+	ASSERT_EQ(0, setenv("KISOL_SCRATCH", "/kisol/does/not/exist", 1));
+	ASSERT_EQ(0, kisol_mnt_scratch_disk(buf, sizeof(buf)));
+	EXPECT_STREQ("/var/tmp", buf);
+	ASSERT_EQ(0, unsetenv("KISOL_SCRATCH"));
+	ASSERT_EQ(0, kisol_mnt_scratch_disk(buf, sizeof(buf)));
+	EXPECT_STREQ("/var/tmp", buf);
+	EXPECT_EQ(-EINVAL, kisol_mnt_scratch_disk(NULL, 10));
+	EXPECT_EQ(-ENAMETOOLONG, kisol_mnt_scratch_disk(tiny, sizeof(tiny)));
+}
+
 TEST_F(lm, mkdtemp_creates_and_errors)
 {
 	char p[PATH_MAX], missing[PATH_MAX + 16];

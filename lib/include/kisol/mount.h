@@ -32,6 +32,13 @@ struct mount_attr;
  */
 int kisol_mnt_scratch_base(char *buf, size_t size);
 /*
+ * The same for scratch space that must be on a disk filesystem (page
+ * cache, O_TMPFILE, dentries of a real filesystem): $KISOL_SCRATCH when set
+ * and an existing directory, else /var/tmp. The caller checks the
+ * filesystem type if it matters.
+ */
+int kisol_mnt_scratch_disk(char *buf, size_t size);
+/*
  * mkdtemp "<base>/kisol-<prefix>-p<owner>-XXXXXX" (base as above, or parent
  * when not NULL; owner: kisol_owner()). The new directory's path is written
  * into ret_path.
