@@ -145,7 +145,7 @@ def kill_cgroup(cg, v2, timeout=10.0):
     """SIGKILL everything in cg (not its children) and wait until empty.
 
     An empty cgroup is left alone: on some kernels (6.18, see
-    cases/cgroup_core/core3 into.v2.survives_parent_cgroup_kill_seq) a
+    cases/cgroup_core/structure into.v2.survives_parent_cgroup_kill_seq) a
     cgroup that was ever written to cgroup.kill makes the CLONE_INTO_CGROUP
     children of its members die at birth.
     """

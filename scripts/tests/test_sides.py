@@ -21,7 +21,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 EXEMPT_PREFIXES = ("cgroup_", "lib_")
 ALSO = ["cgroup_devbpf", "lib_harness", "cgroup_core/freeze_edge", "cgroup_cpuset/partition",
         "cgroup_memory/memcg",
-        "cgroup_core/core3::into.*survives_*_cgroup_kill_seq", "cgroup_core/core3::into.*clone_from_fresh_cgroup"]
+        "cgroup_core/structure::into.*survives_*_cgroup_kill_seq", "cgroup_core/structure::into.*clone_from_fresh_cgroup"]
 
 
 def audited():

@@ -11,10 +11,10 @@
 #include "lib_cgroup/cgcase.h"
 #include "cgroup_memory/memcase.h"
 
-CG_FIXTURE_V2(mem2, KISOL_CG_MEMORY)
+CG_FIXTURE_V2(pressure, KISOL_CG_MEMORY)
 
 /* memory.high keeps page cache near the limit by reclaim; no task is killed. */
-TEST_F(mem2, high_reclaims_without_kill)
+TEST_F(pressure, high_reclaims_without_kill)
 {
 	int64_t res, cur, ev;
 
@@ -32,7 +32,7 @@ TEST_F(mem2, high_reclaims_without_kill)
 }
 
 /* memory.high accepts max and byte values; reads back rounded to pages. */
-TEST_F(mem2, high_values)
+TEST_F(pressure, high_values)
 {
 	int64_t v;
 
@@ -45,7 +45,7 @@ TEST_F(mem2, high_values)
 }
 
 /* memory.oom.group 1: the OOM kill takes every task of the cgroup. */
-TEST_F(mem2, oom_group_kills_all)
+TEST_F(pressure, oom_group_kills_all)
 {
 	int64_t res = 0, ev;
 
@@ -63,7 +63,7 @@ TEST_F(mem2, oom_group_kills_all)
 }
 
 /* Control: without oom.group only the allocating task dies. */
-TEST_F(mem2, oom_without_group_spares_bystander)
+TEST_F(pressure, oom_without_group_spares_bystander)
 {
 	int64_t res = 0;
 
@@ -76,7 +76,7 @@ TEST_F(mem2, oom_without_group_spares_bystander)
 }
 
 /* memory.events is hierarchical, memory.events.local is not. */
-TEST_F(mem2, events_local_vs_hierarchical)
+TEST_F(pressure, events_local_vs_hierarchical)
 {
 	struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t v;
@@ -101,7 +101,7 @@ TEST_F(mem2, events_local_vs_hierarchical)
  * memory.<knob> 32M, B then streams 128M of page cache. A keeps most of
  * its cache (>= 12M; unprotected it would be reclaimed to near nothing).
  */
-static __attribute__((noinline)) void protect(struct __test_metadata *_metadata, FIXTURE_DATA(mem2) *self, const char *knob)
+static __attribute__((noinline)) void protect(struct __test_metadata *_metadata, FIXTURE_DATA(pressure) *self, const char *knob)
 {
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t res, cur, ksw = 0;
@@ -140,14 +140,14 @@ out:
 	kisol_cg_destroy(&b);
 }
 
-TEST_F(mem2, min_protects)
+TEST_F(pressure, min_protects)
 {
 	NEED_DISK_SCRATCH();
 	NEED_CG_FILE(&self->cg, "memory.min");
 	protect(_metadata, self, "memory.min");
 }
 
-TEST_F(mem2, low_protects)
+TEST_F(pressure, low_protects)
 {
 	NEED_DISK_SCRATCH();
 	NEED_CG_FILE(&self->cg, "memory.low");
@@ -155,7 +155,7 @@ TEST_F(mem2, low_protects)
 }
 
 /* memory.min/low/high/max defaults: 0, 0, max, max. */
-TEST_F(mem2, protection_defaults)
+TEST_F(pressure, protection_defaults)
 {
 	int64_t v;
 
@@ -168,7 +168,7 @@ TEST_F(mem2, protection_defaults)
 }
 
 /* memory.swap.max limits swap; with no swap device the file still takes values. */
-TEST_F(mem2, swap_max_values)
+TEST_F(pressure, swap_max_values)
 {
 	int64_t v;
 

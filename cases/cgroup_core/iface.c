@@ -11,7 +11,7 @@
 #include "kisol_test.h"
 #include "lib_cgroup/cgcase.h"
 
-CG_FIXTURE_V2(core2, KISOL_CG_CORE)
+CG_FIXTURE_V2(iface, KISOL_CG_CORE)
 
 static int poll_pri(int fd, int ms)
 {
@@ -21,7 +21,7 @@ static int poll_pri(int fd, int ms)
 }
 
 /* cgroup.events raises POLLPRI when populated changes, both ways. */
-TEST_F(core2, events_poll_populated)
+TEST_F(iface, events_poll_populated)
 {
 	int fd = openat(self->cg.dfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	char buf[128];
@@ -42,7 +42,7 @@ TEST_F(core2, events_poll_populated)
 }
 
 /* inotify IN_MODIFY on cgroup.events fires when a task enters. */
-TEST_F(core2, events_inotify)
+TEST_F(iface, events_inotify)
 {
 	char path[KISOL_CG_PATH + 32], ev[512];
 	struct pollfd p;
@@ -60,7 +60,7 @@ TEST_F(core2, events_inotify)
 }
 
 /* A populated child makes the parent's events show populated 1. */
-TEST_F(core2, events_populated_hierarchical)
+TEST_F(iface, events_populated_hierarchical)
 {
 	struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t v;
@@ -75,7 +75,7 @@ TEST_F(core2, events_populated_hierarchical)
 }
 
 /* Freeze reaches frozen 1, the task stops; thaw gives frozen 0 and it runs. */
-TEST_F(core2, freeze_and_thaw)
+TEST_F(iface, freeze_and_thaw)
 {
 	volatile uint64_t *c = cg_counter_page();
 
@@ -90,7 +90,7 @@ TEST_F(core2, freeze_and_thaw)
 }
 
 /* An empty cgroup is frozen at once; cgroup.freeze reads back 1. */
-TEST_F(core2, freeze_empty)
+TEST_F(iface, freeze_empty)
 {
 	int64_t v;
 
@@ -101,7 +101,7 @@ TEST_F(core2, freeze_empty)
 }
 
 /* Values other than 0/1: ERANGE; garbage: EINVAL. */
-TEST_F(core2, freeze_bad_values)
+TEST_F(iface, freeze_bad_values)
 {
 	EXPECT_EQ(-ERANGE, kisol_cg_write(&self->cg, "cgroup.freeze", "2"));
 	EXPECT_EQ(-ERANGE, kisol_cg_write(&self->cg, "cgroup.freeze", "-1"));
@@ -109,7 +109,7 @@ TEST_F(core2, freeze_bad_values)
 }
 
 /* A child cgroup of a frozen cgroup is frozen too, also one made afterwards. */
-TEST_F(core2, freeze_inherited)
+TEST_F(iface, freeze_inherited)
 {
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
@@ -130,7 +130,7 @@ TEST_F(core2, freeze_inherited)
 }
 
 /* A task migrated into a frozen cgroup gets frozen; the cgroup reports frozen again. */
-TEST_F(core2, freeze_migrate_in)
+TEST_F(iface, freeze_migrate_in)
 {
 	struct kisol_cg out = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
@@ -147,7 +147,7 @@ TEST_F(core2, freeze_migrate_in)
 }
 
 /* A task leaving a frozen cgroup for a thawed one runs again. */
-TEST_F(core2, freeze_migrate_out)
+TEST_F(iface, freeze_migrate_out)
 {
 	struct kisol_cg out = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
@@ -163,7 +163,7 @@ TEST_F(core2, freeze_migrate_out)
 }
 
 /* A SIGSTOPped task does not keep the cgroup from reaching frozen; after thaw it is still stopped. */
-TEST_F(core2, freeze_stopped_task)
+TEST_F(iface, freeze_stopped_task)
 {
 	siginfo_t si = { 0 };
 	char buf[512], *p;
@@ -184,7 +184,7 @@ TEST_F(core2, freeze_stopped_task)
 }
 
 /* A ptraced task is frozen too (the tracer does not hold it back). */
-TEST_F(core2, freeze_ptraced_task)
+TEST_F(iface, freeze_ptraced_task)
 {
 	volatile uint64_t *c = cg_counter_page();
 
@@ -199,7 +199,7 @@ TEST_F(core2, freeze_ptraced_task)
 }
 
 /* A task born into a frozen cgroup (CLONE_INTO_CGROUP) starts frozen. */
-TEST_F(core2, freeze_clone_into_frozen)
+TEST_F(iface, freeze_clone_into_frozen)
 {
 	volatile uint64_t *c;
 	int pidfd = -1;
@@ -224,7 +224,7 @@ TEST_F(core2, freeze_clone_into_frozen)
 }
 
 /* A frozen task can still be killed with SIGKILL. */
-TEST_F(core2, freeze_sigkill_works)
+TEST_F(iface, freeze_sigkill_works)
 {
 	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid[0]));
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS));
@@ -234,7 +234,7 @@ TEST_F(core2, freeze_sigkill_works)
 }
 
 /* cgroup.kill accepts only 1; it is write-only. */
-TEST_F(core2, kill_bad_values)
+TEST_F(iface, kill_bad_values)
 {
 	char buf[8];
 
@@ -246,7 +246,7 @@ TEST_F(core2, kill_bad_values)
 }
 
 /* cgroup.kill kills a frozen cgroup's tasks too. */
-TEST_F(core2, kill_frozen)
+TEST_F(iface, kill_frozen)
 {
 	NEED_CG_FILE(&self->cg, "cgroup.kill");
 	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid[0]));
@@ -258,7 +258,7 @@ TEST_F(core2, kill_frozen)
 }
 
 /* cgroup.kill leaves tasks outside the cgroup alone. */
-TEST_F(core2, kill_spares_siblings)
+TEST_F(iface, kill_spares_siblings)
 {
 	struct kisol_cg other = KISOL_CG_INIT;
 
@@ -274,7 +274,7 @@ TEST_F(core2, kill_spares_siblings)
 }
 
 /* cgroup.max.depth: default max; depth 1 allows a child but no grandchild (EAGAIN). */
-TEST_F(core2, max_depth)
+TEST_F(iface, max_depth)
 {
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t v;
@@ -289,7 +289,7 @@ TEST_F(core2, max_depth)
 }
 
 /* cgroup.max.descendants 1: the second child is refused with EAGAIN. */
-TEST_F(core2, max_descendants)
+TEST_F(iface, max_descendants)
 {
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t v;
@@ -306,7 +306,7 @@ TEST_F(core2, max_descendants)
 }
 
 /* A limit on an ancestor also binds the subtree below a child. */
-TEST_F(core2, max_depth_from_ancestor)
+TEST_F(iface, max_depth_from_ancestor)
 {
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, c = KISOL_CG_INIT;
 
@@ -319,7 +319,7 @@ TEST_F(core2, max_depth_from_ancestor)
 }
 
 /* cgroup.stat nr_descendants follows mkdir and rmdir. */
-TEST_F(core2, stat_nr_descendants)
+TEST_F(iface, stat_nr_descendants)
 {
 	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t v;
@@ -341,7 +341,7 @@ TEST_F(core2, stat_nr_descendants)
 }
 
 /* cpu.stat exists in every v2 cgroup (core) and counts a spinning task's time. */
-TEST_F(core2, cpu_stat_usage_core)
+TEST_F(iface, cpu_stat_usage_core)
 {
 	int64_t a, b;
 
