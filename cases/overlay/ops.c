@@ -143,16 +143,12 @@ FIXTURE_TEARDOWN(ovl)
 	kisol_ovl_cleanup(&self->o);
 }
 
-#define OP(...) ((struct kisol_ovl_op){ __VA_ARGS__ })
 #define RUN(...)                                                                     \
 	do {                                                                         \
 		const struct kisol_ovl_op _ops_[] = { __VA_ARGS__ };                 \
 		ovl_run_ops(_metadata, &self->m, &self->o, _ops_, KISOL_ARRAY_SIZE(_ops_)); \
 		ovl_verify(_metadata, &self->m, &self->o, true);                     \
 	} while (0)
-
-#define R KISOL_OVL_OP_READ
-#define T(t) KISOL_OVL_OP_##t
 
 /* The merged view of the populated layers: upper shadows, whiteout and opaque hide, lower order. */
 TEST_F(ovl, initial_merge)
@@ -161,312 +157,312 @@ TEST_F(ovl, initial_merge)
 
 	ovl_verify(_metadata, &self->m, &self->o, true);
 	/* spelled out, independent of the model */
-	ASSERT_EQ(0, kisol_ovl_op_real(self->o.merged, &OP(.type = R, .path = "f_deep"), buf,
+	ASSERT_EQ(0, kisol_ovl_op_real(self->o.merged, &OVL_OP(READ, .path = "f_deep"), buf,
 				       sizeof(buf)));
 	EXPECT_STREQ("top", buf);
-	ASSERT_EQ(0, kisol_ovl_op_real(self->o.merged, &OP(.type = R, .path = "f_both"), buf,
+	ASSERT_EQ(0, kisol_ovl_op_real(self->o.merged, &OVL_OP(READ, .path = "f_both"), buf,
 				       sizeof(buf)));
 	EXPECT_STREQ("upper-both", buf);
-	EXPECT_EQ(-ENOENT, kisol_ovl_op_real(self->o.merged, &OP(.type = R, .path = "gone"), buf,
+	EXPECT_EQ(-ENOENT, kisol_ovl_op_real(self->o.merged, &OVL_OP(READ, .path = "gone"), buf,
 					     sizeof(buf)));
 	EXPECT_EQ(-ENOENT, kisol_ovl_op_real(self->o.merged,
-					     &OP(.type = R, .path = "d_opq/hidden"), buf,
+					     &OVL_OP(READ, .path = "d_opq/hidden"), buf,
 					     sizeof(buf)));
 }
 
 TEST_F(ovl, read_does_not_copy_up)
 {
-	RUN(OP(.type = R, .path = "f_lower"), OP(.type = R, .path = "d_lower/sub/b"),
-	    OP(.type = R, .path = "only1"), OP(.type = R, .path = "d_lower"),
-	    OP(.type = R, .path = "s_lower"));
+	RUN(OVL_OP(READ, .path = "f_lower"), OVL_OP(READ, .path = "d_lower/sub/b"),
+	    OVL_OP(READ, .path = "only1"), OVL_OP(READ, .path = "d_lower"),
+	    OVL_OP(READ, .path = "s_lower"));
 }
 
 TEST_F(ovl, open_rw_copies_up_data)
 {
-	RUN(OP(.type = T(OPEN_RW), .path = "f_lower"),
-	    OP(.type = T(OPEN_RW), .path = "d_lower/sub/b"));
+	RUN(OVL_OP(OPEN_RW, .path = "f_lower"),
+	    OVL_OP(OPEN_RW, .path = "d_lower/sub/b"));
 }
 
 TEST_F(ovl, open_trunc_lower)
 {
-	RUN(OP(.type = T(OPEN_TRUNC), .path = "f_lower"),
-	    OP(.type = R, .path = "f_lower"));
+	RUN(OVL_OP(OPEN_TRUNC, .path = "f_lower"),
+	    OVL_OP(READ, .path = "f_lower"));
 }
 
 TEST_F(ovl, create_new_files)
 {
-	RUN(OP(.type = T(CREATE), .path = "n1", .data = "new1", .mode = 0640),
-	    OP(.type = T(CREATE), .path = "d_lower/sub/n2", .data = "new2", .mode = 0600),
-	    OP(.type = T(CREATE), .path = "d_upper/n3", .data = "n3", .mode = 0644),
-	    OP(.type = T(CREATE), .path = "f_lower", .data = "over", .mode = 0644),
-	    OP(.type = T(CREATE), .path = "nodir/x", .data = "x", .mode = 0644));
+	RUN(OVL_OP(CREATE, .path = "n1", .data = "new1", .mode = 0640),
+	    OVL_OP(CREATE, .path = "d_lower/sub/n2", .data = "new2", .mode = 0600),
+	    OVL_OP(CREATE, .path = "d_upper/n3", .data = "n3", .mode = 0644),
+	    OVL_OP(CREATE, .path = "f_lower", .data = "over", .mode = 0644),
+	    OVL_OP(CREATE, .path = "nodir/x", .data = "x", .mode = 0644));
 }
 
 TEST_F(ovl, create_exclusive)
 {
-	RUN(OP(.type = T(CREATE_EXCL), .path = "f_lower", .data = "x", .mode = 0644),
-	    OP(.type = T(CREATE_EXCL), .path = "f_upper", .data = "x", .mode = 0644),
-	    OP(.type = T(CREATE_EXCL), .path = "d_lower", .data = "x", .mode = 0644),
-	    OP(.type = T(CREATE_EXCL), .path = "gone", .data = "back", .mode = 0644),
-	    OP(.type = T(CREATE_EXCL), .path = "d_lower/ex", .data = "ex", .mode = 0604));
+	RUN(OVL_OP(CREATE_EXCL, .path = "f_lower", .data = "x", .mode = 0644),
+	    OVL_OP(CREATE_EXCL, .path = "f_upper", .data = "x", .mode = 0644),
+	    OVL_OP(CREATE_EXCL, .path = "d_lower", .data = "x", .mode = 0644),
+	    OVL_OP(CREATE_EXCL, .path = "gone", .data = "back", .mode = 0644),
+	    OVL_OP(CREATE_EXCL, .path = "d_lower/ex", .data = "ex", .mode = 0604));
 }
 
 TEST_F(ovl, write_lower_deep)
 {
-	RUN(OP(.type = T(APPEND), .path = "d_lower/sub/b", .data = "+1"),
-	    OP(.type = T(APPEND), .path = "only1", .data = "+2"),
-	    OP(.type = R, .path = "d_lower/sub/b"));
+	RUN(OVL_OP(APPEND, .path = "d_lower/sub/b", .data = "+1"),
+	    OVL_OP(APPEND, .path = "only1", .data = "+2"),
+	    OVL_OP(READ, .path = "d_lower/sub/b"));
 }
 
 TEST_F(ovl, write_upper_and_both)
 {
-	RUN(OP(.type = T(APPEND), .path = "f_upper", .data = "+u"),
-	    OP(.type = T(APPEND), .path = "f_both", .data = "+b"),
-	    OP(.type = T(APPEND), .path = "d_both/la", .data = "+la"));
+	RUN(OVL_OP(APPEND, .path = "f_upper", .data = "+u"),
+	    OVL_OP(APPEND, .path = "f_both", .data = "+b"),
+	    OVL_OP(APPEND, .path = "d_both/la", .data = "+la"));
 }
 
 TEST_F(ovl, truncate_lower_and_upper)
 {
-	RUN(OP(.type = T(TRUNCATE), .path = "f_lower", .len = 2),
-	    OP(.type = T(TRUNCATE), .path = "f_upper", .len = 1),
-	    OP(.type = T(TRUNCATE), .path = "d_lower", .len = 0));
+	RUN(OVL_OP(TRUNCATE, .path = "f_lower", .len = 2),
+	    OVL_OP(TRUNCATE, .path = "f_upper", .len = 1),
+	    OVL_OP(TRUNCATE, .path = "d_lower", .len = 0));
 }
 
 TEST_F(ovl, chmod_copies_up_metadata)
 {
-	RUN(OP(.type = T(CHMOD), .path = "f_lower", .mode = 0600),
-	    OP(.type = T(CHMOD), .path = "d_lower/sub", .mode = 0700),
-	    OP(.type = T(CHMOD), .path = "f_exec", .mode = 0711),
-	    OP(.type = T(CHMOD), .path = "f_both", .mode = 0644));
+	RUN(OVL_OP(CHMOD, .path = "f_lower", .mode = 0600),
+	    OVL_OP(CHMOD, .path = "d_lower/sub", .mode = 0700),
+	    OVL_OP(CHMOD, .path = "f_exec", .mode = 0711),
+	    OVL_OP(CHMOD, .path = "f_both", .mode = 0644));
 }
 
 TEST_F(ovl, chown_copies_up_metadata)
 {
-	RUN(OP(.type = T(CHOWN), .path = "f_lower", .uid = 1234, .gid = 5678),
-	    OP(.type = T(CHOWN), .path = "s_lower", .uid = 42, .gid = 43),
-	    OP(.type = T(CHOWN), .path = "e_lower", .uid = 7, .gid = 8));
+	RUN(OVL_OP(CHOWN, .path = "f_lower", .uid = 1234, .gid = 5678),
+	    OVL_OP(CHOWN, .path = "s_lower", .uid = 42, .gid = 43),
+	    OVL_OP(CHOWN, .path = "e_lower", .uid = 7, .gid = 8));
 }
 
 TEST_F(ovl, utimes_copies_up_metadata)
 {
-	RUN(OP(.type = T(UTIMES), .path = "f_lower", .len = 1234567890),
-	    OP(.type = T(UTIMES), .path = "s_lower", .len = 1111111111),
-	    OP(.type = T(UTIMES), .path = "f_upper", .len = 1222222222));
+	RUN(OVL_OP(UTIMES, .path = "f_lower", .len = 1234567890),
+	    OVL_OP(UTIMES, .path = "s_lower", .len = 1111111111),
+	    OVL_OP(UTIMES, .path = "f_upper", .len = 1222222222));
 }
 
 TEST_F(ovl, xattr_set_and_remove)
 {
 	OVL_NEED_USER_XATTRS();
-	RUN(OP(.type = T(SETXATTR), .path = "f_lower", .data = "v1"),
-	    OP(.type = T(RMXATTR), .path = "x_lower"),
-	    OP(.type = T(RMXATTR), .path = "f_deep"),
-	    OP(.type = T(SETXATTR), .path = "d_lower", .data = "dir"),
-	    OP(.type = T(SETXATTR), .path = "s_lower", .data = "no"));
+	RUN(OVL_OP(SETXATTR, .path = "f_lower", .data = "v1"),
+	    OVL_OP(RMXATTR, .path = "x_lower"),
+	    OVL_OP(RMXATTR, .path = "f_deep"),
+	    OVL_OP(SETXATTR, .path = "d_lower", .data = "dir"),
+	    OVL_OP(SETXATTR, .path = "s_lower", .data = "no"));
 }
 
 TEST_F(ovl, xattr_preserved_by_data_copy_up)
 {
 	OVL_NEED_USER_XATTRS();
-	RUN(OP(.type = T(APPEND), .path = "x_lower", .data = "+"),
-	    OP(.type = T(CHMOD), .path = "x_lower", .mode = 0640));
+	RUN(OVL_OP(APPEND, .path = "x_lower", .data = "+"),
+	    OVL_OP(CHMOD, .path = "x_lower", .mode = 0640));
 }
 
 TEST_F(ovl, link_lower_file)
 {
-	RUN(OP(.type = T(LINK), .path = "f_lower", .path2 = "f_link"),
-	    OP(.type = T(LINK), .path = "d_lower", .path2 = "d_link"),
-	    OP(.type = T(LINK), .path = "f_upper", .path2 = "d_lower/f_up_link"),
-	    OP(.type = T(LINK), .path = "f_lower", .path2 = "f_both"),
-	    OP(.type = T(APPEND), .path = "f_link", .data = "+shared"));
+	RUN(OVL_OP(LINK, .path = "f_lower", .path2 = "f_link"),
+	    OVL_OP(LINK, .path = "d_lower", .path2 = "d_link"),
+	    OVL_OP(LINK, .path = "f_upper", .path2 = "d_lower/f_up_link"),
+	    OVL_OP(LINK, .path = "f_lower", .path2 = "f_both"),
+	    OVL_OP(APPEND, .path = "f_link", .data = "+shared"));
 }
 
 /* Lower hardlinks: copy-up of one breaks the link without index, keeps it with index=on. */
 TEST_F(ovl, hardlink_copy_up)
 {
-	RUN(OP(.type = T(APPEND), .path = "hl1", .data = "+1"),
-	    OP(.type = R, .path = "hl2"),
-	    OP(.type = T(CHMOD), .path = "hl2", .mode = 0600));
+	RUN(OVL_OP(APPEND, .path = "hl1", .data = "+1"),
+	    OVL_OP(READ, .path = "hl2"),
+	    OVL_OP(CHMOD, .path = "hl2", .mode = 0600));
 }
 
 TEST_F(ovl, symlink_and_readlink)
 {
-	RUN(OP(.type = T(SYMLINK), .path = "new_sym", .data = "f_lower"),
-	    OP(.type = T(SYMLINK), .path = "d_lower/sub/s2", .data = "../a"),
-	    OP(.type = T(READLINK), .path = "new_sym"),
-	    OP(.type = T(READLINK), .path = "s_lower"),
-	    OP(.type = T(READLINK), .path = "f_lower"),
-	    OP(.type = T(SYMLINK), .path = "f_upper", .data = "x"));
+	RUN(OVL_OP(SYMLINK, .path = "new_sym", .data = "f_lower"),
+	    OVL_OP(SYMLINK, .path = "d_lower/sub/s2", .data = "../a"),
+	    OVL_OP(READLINK, .path = "new_sym"),
+	    OVL_OP(READLINK, .path = "s_lower"),
+	    OVL_OP(READLINK, .path = "f_lower"),
+	    OVL_OP(SYMLINK, .path = "f_upper", .data = "x"));
 }
 
 TEST_F(ovl, unlink_lower_upper_both)
 {
-	RUN(OP(.type = T(UNLINK), .path = "f_lower"),
-	    OP(.type = T(UNLINK), .path = "f_upper"),
-	    OP(.type = T(UNLINK), .path = "f_both"),
-	    OP(.type = T(UNLINK), .path = "d_lower/a"),
-	    OP(.type = T(UNLINK), .path = "s_lower"),
-	    OP(.type = T(UNLINK), .path = "only1"),
-	    OP(.type = T(UNLINK), .path = "d_lower"));
+	RUN(OVL_OP(UNLINK, .path = "f_lower"),
+	    OVL_OP(UNLINK, .path = "f_upper"),
+	    OVL_OP(UNLINK, .path = "f_both"),
+	    OVL_OP(UNLINK, .path = "d_lower/a"),
+	    OVL_OP(UNLINK, .path = "s_lower"),
+	    OVL_OP(UNLINK, .path = "only1"),
+	    OVL_OP(UNLINK, .path = "d_lower"));
 }
 
 TEST_F(ovl, rmdir_lower_upper)
 {
-	RUN(OP(.type = T(RMDIR), .path = "e_lower"),
-	    OP(.type = T(RMDIR), .path = "d_upper"),
-	    OP(.type = T(UNLINK), .path = "d_upper/u"),
-	    OP(.type = T(RMDIR), .path = "d_upper"),
-	    OP(.type = T(RMDIR), .path = "d_lower"),
-	    OP(.type = T(RMDIR), .path = "f_lower"));
+	RUN(OVL_OP(RMDIR, .path = "e_lower"),
+	    OVL_OP(RMDIR, .path = "d_upper"),
+	    OVL_OP(UNLINK, .path = "d_upper/u"),
+	    OVL_OP(RMDIR, .path = "d_upper"),
+	    OVL_OP(RMDIR, .path = "d_lower"),
+	    OVL_OP(RMDIR, .path = "f_lower"));
 }
 
 TEST_F(ovl, rmdir_merged_after_emptying)
 {
-	RUN(OP(.type = T(UNLINK), .path = "d_both/la"),
-	    OP(.type = T(UNLINK), .path = "d_both/ub"),
-	    OP(.type = T(RMDIR), .path = "d_both"),
-	    OP(.type = T(UNLINK), .path = "d_lower/a"),
-	    OP(.type = T(UNLINK), .path = "d_lower/l1file"),
-	    OP(.type = T(UNLINK), .path = "d_lower/sub/b"),
-	    OP(.type = T(RMDIR), .path = "d_lower/sub"),
-	    OP(.type = T(RMDIR), .path = "d_lower"));
+	RUN(OVL_OP(UNLINK, .path = "d_both/la"),
+	    OVL_OP(UNLINK, .path = "d_both/ub"),
+	    OVL_OP(RMDIR, .path = "d_both"),
+	    OVL_OP(UNLINK, .path = "d_lower/a"),
+	    OVL_OP(UNLINK, .path = "d_lower/l1file"),
+	    OVL_OP(UNLINK, .path = "d_lower/sub/b"),
+	    OVL_OP(RMDIR, .path = "d_lower/sub"),
+	    OVL_OP(RMDIR, .path = "d_lower"));
 }
 
 TEST_F(ovl, mkdir_new_and_over_whiteout_is_opaque)
 {
-	RUN(OP(.type = T(MKDIR), .path = "newdir", .mode = 0751),
-	    OP(.type = T(MKDIR), .path = "d_lower/sub/nd", .mode = 0700),
-	    OP(.type = T(RMDIR), .path = "e_lower"),
-	    OP(.type = T(MKDIR), .path = "e_lower", .mode = 0755),
-	    OP(.type = T(CREATE), .path = "e_lower/x", .data = "x", .mode = 0644),
-	    OP(.type = T(MKDIR), .path = "f_lower", .mode = 0755));
+	RUN(OVL_OP(MKDIR, .path = "newdir", .mode = 0751),
+	    OVL_OP(MKDIR, .path = "d_lower/sub/nd", .mode = 0700),
+	    OVL_OP(RMDIR, .path = "e_lower"),
+	    OVL_OP(MKDIR, .path = "e_lower", .mode = 0755),
+	    OVL_OP(CREATE, .path = "e_lower/x", .data = "x", .mode = 0644),
+	    OVL_OP(MKDIR, .path = "f_lower", .mode = 0755));
 }
 
 TEST_F(ovl, recreate_file_over_whiteout)
 {
-	RUN(OP(.type = T(UNLINK), .path = "f_lower"),
-	    OP(.type = T(CREATE), .path = "f_lower", .data = "reborn", .mode = 0600),
-	    OP(.type = T(UNLINK), .path = "gone"),
-	    OP(.type = T(CREATE), .path = "gone", .data = "back", .mode = 0644),
-	    OP(.type = T(UNLINK), .path = "gone"));
+	RUN(OVL_OP(UNLINK, .path = "f_lower"),
+	    OVL_OP(CREATE, .path = "f_lower", .data = "reborn", .mode = 0600),
+	    OVL_OP(UNLINK, .path = "gone"),
+	    OVL_OP(CREATE, .path = "gone", .data = "back", .mode = 0644),
+	    OVL_OP(UNLINK, .path = "gone"));
 }
 
 /* A merged directory replaced by a new one: the new one hides the old content (opaque). */
 TEST_F(ovl, replace_populated_dir)
 {
-	RUN(OP(.type = T(UNLINK), .path = "d_both/la"),
-	    OP(.type = T(UNLINK), .path = "d_both/ub"),
-	    OP(.type = T(RMDIR), .path = "d_both"),
-	    OP(.type = T(MKDIR), .path = "d_both", .mode = 0700),
-	    OP(.type = T(CREATE), .path = "d_both/la", .data = "fresh", .mode = 0644));
+	RUN(OVL_OP(UNLINK, .path = "d_both/la"),
+	    OVL_OP(UNLINK, .path = "d_both/ub"),
+	    OVL_OP(RMDIR, .path = "d_both"),
+	    OVL_OP(MKDIR, .path = "d_both", .mode = 0700),
+	    OVL_OP(CREATE, .path = "d_both/la", .data = "fresh", .mode = 0644));
 }
 
 TEST_F(ovl, rename_files)
 {
-	RUN(OP(.type = T(RENAME), .path = "f_lower", .path2 = "f_renamed"),
-	    OP(.type = T(RENAME), .path = "f_upper", .path2 = "d_lower/f_moved"),
-	    OP(.type = T(RENAME), .path = "f_both", .path2 = "f_from_both"),
-	    OP(.type = T(RENAME), .path = "d_lower/sub/b", .path2 = "e_lower/b"),
-	    OP(.type = T(RENAME), .path = "s_lower", .path2 = "s_moved"));
+	RUN(OVL_OP(RENAME, .path = "f_lower", .path2 = "f_renamed"),
+	    OVL_OP(RENAME, .path = "f_upper", .path2 = "d_lower/f_moved"),
+	    OVL_OP(RENAME, .path = "f_both", .path2 = "f_from_both"),
+	    OVL_OP(RENAME, .path = "d_lower/sub/b", .path2 = "e_lower/b"),
+	    OVL_OP(RENAME, .path = "s_lower", .path2 = "s_moved"));
 }
 
 TEST_F(ovl, rename_file_over_existing)
 {
-	RUN(OP(.type = T(RENAME), .path = "f_lower", .path2 = "f_both"),
-	    OP(.type = T(RENAME), .path = "f_deep", .path2 = "f_upper"),
-	    OP(.type = T(RENAME), .path = "only1", .path2 = "d_lower"),
-	    OP(.type = T(RENAME), .path = "x_lower", .path2 = "x_lower"));
+	RUN(OVL_OP(RENAME, .path = "f_lower", .path2 = "f_both"),
+	    OVL_OP(RENAME, .path = "f_deep", .path2 = "f_upper"),
+	    OVL_OP(RENAME, .path = "only1", .path2 = "d_lower"),
+	    OVL_OP(RENAME, .path = "x_lower", .path2 = "x_lower"));
 }
 
 TEST_F(ovl, rename_empty_lower_dir)
 {
-	RUN(OP(.type = T(RENAME), .path = "e_lower", .path2 = "e_moved"));
+	RUN(OVL_OP(RENAME, .path = "e_lower", .path2 = "e_moved"));
 }
 
 TEST_F(ovl, rename_populated_lower_dir)
 {
-	RUN(OP(.type = T(RENAME), .path = "d_lower", .path2 = "d_moved"),
-	    OP(.type = R, .path = "d_moved/a"),
-	    OP(.type = T(UNLINK), .path = "d_moved/a"),
-	    OP(.type = T(CREATE), .path = "d_lower", .data = "file now", .mode = 0644));
+	RUN(OVL_OP(RENAME, .path = "d_lower", .path2 = "d_moved"),
+	    OVL_OP(READ, .path = "d_moved/a"),
+	    OVL_OP(UNLINK, .path = "d_moved/a"),
+	    OVL_OP(CREATE, .path = "d_lower", .data = "file now", .mode = 0644));
 }
 
 TEST_F(ovl, rename_merged_dir)
 {
-	RUN(OP(.type = T(RENAME), .path = "d_both", .path2 = "d_both2"),
-	    OP(.type = R, .path = "d_both2/la"));
+	RUN(OVL_OP(RENAME, .path = "d_both", .path2 = "d_both2"),
+	    OVL_OP(READ, .path = "d_both2/la"));
 }
 
 TEST_F(ovl, rename_upper_only_dir)
 {
-	RUN(OP(.type = T(RENAME), .path = "d_upper", .path2 = "d_upper2"),
-	    OP(.type = T(RENAME), .path = "d_upper2", .path2 = "d_lower/d_up_moved"),
-	    OP(.type = T(RENAME), .path = "d_opq", .path2 = "d_opq2"));
+	RUN(OVL_OP(RENAME, .path = "d_upper", .path2 = "d_upper2"),
+	    OVL_OP(RENAME, .path = "d_upper2", .path2 = "d_lower/d_up_moved"),
+	    OVL_OP(RENAME, .path = "d_opq", .path2 = "d_opq2"));
 }
 
 TEST_F(ovl, rename_dir_across_parents)
 {
-	RUN(OP(.type = T(RENAME), .path = "d_lower/sub", .path2 = "e_lower/sub"),
-	    OP(.type = R, .path = "e_lower/sub/b"));
+	RUN(OVL_OP(RENAME, .path = "d_lower/sub", .path2 = "e_lower/sub"),
+	    OVL_OP(READ, .path = "e_lower/sub/b"));
 }
 
 /* Renaming a renamed directory: the redirect keeps pointing at the lower directory. */
 TEST_F(ovl, rename_dir_twice)
 {
-	RUN(OP(.type = T(RENAME), .path = "d_lower", .path2 = "d_a"),
-	    OP(.type = T(RENAME), .path = "d_a", .path2 = "d_b"),
-	    OP(.type = T(RENAME), .path = "d_b", .path2 = "e_lower/d_c"),
-	    OP(.type = R, .path = "e_lower/d_c/sub/b"));
+	RUN(OVL_OP(RENAME, .path = "d_lower", .path2 = "d_a"),
+	    OVL_OP(RENAME, .path = "d_a", .path2 = "d_b"),
+	    OVL_OP(RENAME, .path = "d_b", .path2 = "e_lower/d_c"),
+	    OVL_OP(READ, .path = "e_lower/d_c/sub/b"));
 }
 
 /* A subdirectory of a renamed directory moved elsewhere: its absolute redirect goes through the parent's. */
 TEST_F(ovl, rename_child_of_renamed_dir)
 {
-	RUN(OP(.type = T(RENAME), .path = "d_lower", .path2 = "d_moved"),
-	    OP(.type = T(RENAME), .path = "d_moved/sub", .path2 = "e_lower/sub2"),
-	    OP(.type = T(UNLINK), .path = "e_lower/sub2/b"),
-	    OP(.type = T(RMDIR), .path = "e_lower/sub2"));
+	RUN(OVL_OP(RENAME, .path = "d_lower", .path2 = "d_moved"),
+	    OVL_OP(RENAME, .path = "d_moved/sub", .path2 = "e_lower/sub2"),
+	    OVL_OP(UNLINK, .path = "e_lower/sub2/b"),
+	    OVL_OP(RMDIR, .path = "e_lower/sub2"));
 }
 
 /* A directory only in the bottom lower layer: rename, then remove through the new name. */
 TEST_F(ovl, rename_dir_from_bottom_layer)
 {
-	RUN(OP(.type = T(RENAME), .path = "d_bottom", .path2 = "d_lower/from_bottom"),
-	    OP(.type = R, .path = "d_lower/from_bottom/bs"),
-	    OP(.type = T(UNLINK), .path = "d_lower/from_bottom/bx"),
-	    OP(.type = T(RENAME), .path = "d_bottom", .path2 = "d_bottom2"));
+	RUN(OVL_OP(RENAME, .path = "d_bottom", .path2 = "d_lower/from_bottom"),
+	    OVL_OP(READ, .path = "d_lower/from_bottom/bs"),
+	    OVL_OP(UNLINK, .path = "d_lower/from_bottom/bx"),
+	    OVL_OP(RENAME, .path = "d_bottom", .path2 = "d_bottom2"));
 }
 
 /* Changes inside a directory that only the bottom layer has. */
 TEST_F(ovl, change_inside_bottom_only_dir)
 {
-	RUN(OP(.type = T(CHMOD), .path = "d_bottom/bx", .mode = 0600),
-	    OP(.type = T(UNLINK), .path = "d_bottom/bs"),
-	    OP(.type = T(CREATE), .path = "d_bottom/new", .data = "n", .mode = 0644),
-	    OP(.type = T(MKDIR), .path = "d_bottom/nd", .mode = 0755));
+	RUN(OVL_OP(CHMOD, .path = "d_bottom/bx", .mode = 0600),
+	    OVL_OP(UNLINK, .path = "d_bottom/bs"),
+	    OVL_OP(CREATE, .path = "d_bottom/new", .data = "n", .mode = 0644),
+	    OVL_OP(MKDIR, .path = "d_bottom/nd", .mode = 0755));
 }
 
 TEST_F(ovl, errors_match)
 {
-	RUN(OP(.type = R, .path = "missing"),
-	    OP(.type = R, .path = "f_lower/x"),
-	    OP(.type = T(UNLINK), .path = "d_lower"),
-	    OP(.type = T(RMDIR), .path = "f_lower"),
-	    OP(.type = T(MKDIR), .path = "f_lower", .mode = 0755),
-	    OP(.type = T(CREATE), .path = "missing/x", .data = "x", .mode = 0644),
-	    OP(.type = T(OPEN_RW), .path = "d_lower"),
-	    OP(.type = T(RENAME), .path = "missing", .path2 = "x"),
-	    OP(.type = T(RENAME), .path = "d_lower", .path2 = "f_lower"),
-	    OP(.type = T(RENAME), .path = "f_lower", .path2 = "e_lower"),
-	    OP(.type = T(RMDIR), .path = "gone"),
-	    OP(.type = T(READLINK), .path = "d_opq/hidden"));
+	RUN(OVL_OP(READ, .path = "missing"),
+	    OVL_OP(READ, .path = "f_lower/x"),
+	    OVL_OP(UNLINK, .path = "d_lower"),
+	    OVL_OP(RMDIR, .path = "f_lower"),
+	    OVL_OP(MKDIR, .path = "f_lower", .mode = 0755),
+	    OVL_OP(CREATE, .path = "missing/x", .data = "x", .mode = 0644),
+	    OVL_OP(OPEN_RW, .path = "d_lower"),
+	    OVL_OP(RENAME, .path = "missing", .path2 = "x"),
+	    OVL_OP(RENAME, .path = "d_lower", .path2 = "f_lower"),
+	    OVL_OP(RENAME, .path = "f_lower", .path2 = "e_lower"),
+	    OVL_OP(RMDIR, .path = "gone"),
+	    OVL_OP(READLINK, .path = "d_opq/hidden"));
 }
 
 TEST_F(ovl, layer_order_copy_up_from_bottom)
 {
-	RUN(OP(.type = R, .path = "f_deep"),
-	    OP(.type = T(APPEND), .path = "f_deep", .data = "+"),
-	    OP(.type = T(CHMOD), .path = "d_lower/l1file", .mode = 0600),
-	    OP(.type = T(UNLINK), .path = "only1"));
+	RUN(OVL_OP(READ, .path = "f_deep"),
+	    OVL_OP(APPEND, .path = "f_deep", .data = "+"),
+	    OVL_OP(CHMOD, .path = "d_lower/l1file", .mode = 0600),
+	    OVL_OP(UNLINK, .path = "only1"));
 }
 
 KISOL_MAIN

@@ -22,6 +22,13 @@ static bool ovl_user_xattrs = true;
 /* Fixed mtime of populated entries: copy-up must preserve it. */
 #define OVL_MTIME 1000000000
 
+/*
+ * One operation on the merged view, by the name of its type:
+ * OVL_OP(CREATE, .path = "n", .data = "x", .mode = 0644) is a
+ * struct kisol_ovl_op of type KISOL_OVL_OP_CREATE.
+ */
+#define OVL_OP(type_, ...) ((struct kisol_ovl_op){ .type = KISOL_OVL_OP_##type_, __VA_ARGS__ })
+
 enum pop_kind { P_FILE, P_DIR, P_SYMLINK, P_HARDLINK, P_WHITEOUT, P_XWHITEOUT, P_OPAQUE, P_XATTR };
 
 /* layer: 0..3 lower[i], 'U' upper, 'D' data-only layer 0. */

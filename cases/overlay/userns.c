@@ -26,34 +26,31 @@ FIXTURE_VARIANT(uovl) {
 	size_t n;
 };
 
-#define OP(...) ((struct kisol_ovl_op){ __VA_ARGS__ })
-#define T(t) KISOL_OVL_OP_##t
-
 static const struct kisol_ovl_op copy_up_ops[] = {
-	OP(.type = T(APPEND), .path = "d/a", .data = "+w"),
-	OP(.type = T(CHMOD), .path = "f", .mode = 0600),
-	OP(.type = T(SETXATTR), .path = "f", .data = "u"),
-	OP(.type = T(CREATE), .path = "d/new", .data = "n", .mode = 0644),
+	OVL_OP(APPEND, .path = "d/a", .data = "+w"),
+	OVL_OP(CHMOD, .path = "f", .mode = 0600),
+	OVL_OP(SETXATTR, .path = "f", .data = "u"),
+	OVL_OP(CREATE, .path = "d/new", .data = "n", .mode = 0644),
 };
 static const struct kisol_ovl_op whiteout_ops[] = {
-	OP(.type = T(UNLINK), .path = "f"),
-	OP(.type = T(UNLINK), .path = "d/a"),
-	OP(.type = T(RMDIR), .path = "e"),
-	OP(.type = T(UNLINK), .path = "s"),
+	OVL_OP(UNLINK, .path = "f"),
+	OVL_OP(UNLINK, .path = "d/a"),
+	OVL_OP(RMDIR, .path = "e"),
+	OVL_OP(UNLINK, .path = "s"),
 };
 static const struct kisol_ovl_op opaque_ops[] = {
-	OP(.type = T(UNLINK), .path = "d/a"),
-	OP(.type = T(RMDIR), .path = "d"),
-	OP(.type = T(MKDIR), .path = "d", .mode = 0755),
-	OP(.type = T(CREATE), .path = "d/b", .data = "b", .mode = 0644),
-	OP(.type = T(MKDIR), .path = "nd", .mode = 0700),
+	OVL_OP(UNLINK, .path = "d/a"),
+	OVL_OP(RMDIR, .path = "d"),
+	OVL_OP(MKDIR, .path = "d", .mode = 0755),
+	OVL_OP(CREATE, .path = "d/b", .data = "b", .mode = 0644),
+	OVL_OP(MKDIR, .path = "nd", .mode = 0700),
 };
 static const struct kisol_ovl_op rename_ops[] = {
-	OP(.type = T(RENAME), .path = "d", .path2 = "d2"),   /* EXDEV: userxattr implies no redirect */
-	OP(.type = T(RENAME), .path = "f", .path2 = "f2"),
-	OP(.type = T(MKDIR), .path = "nd", .mode = 0755),
-	OP(.type = T(RENAME), .path = "nd", .path2 = "nd2"),
-	OP(.type = T(LINK), .path = "f2", .path2 = "f3"),
+	OVL_OP(RENAME, .path = "d", .path2 = "d2"),   /* EXDEV: userxattr implies no redirect */
+	OVL_OP(RENAME, .path = "f", .path2 = "f2"),
+	OVL_OP(MKDIR, .path = "nd", .mode = 0755),
+	OVL_OP(RENAME, .path = "nd", .path2 = "nd2"),
+	OVL_OP(LINK, .path = "f2", .path2 = "f3"),
 };
 
 #define SCRIPT(name, arr, tmpfs) \
@@ -243,7 +240,7 @@ TEST_F(usec, only_user_markers_count)
 	struct kisol_spawn_opts so = { .flags = CLONE_NEWUSER | CLONE_NEWNS, .cgroup_fd = -1,
 				       .unpriv = true, .unpriv_uid = OUTSIDE_ID,
 				       .unpriv_gid = OUTSIDE_ID, .map_root = true };
-	static const struct kisol_ovl_op none[] = { OP(.type = T(READ), .path = "d/a") };
+	static const struct kisol_ovl_op none[] = { OVL_OP(READ, .path = "d/a") };
 	FIXTURE_VARIANT(uovl) v = { .upper_tmpfs = variant->upper_tmpfs, .ops = none, .n = 1 };
 	struct uarg a = { .o = self->o, .v = &v };
 	char p[2 * PATH_MAX], msg[1024];
