@@ -12,6 +12,9 @@ HARNESS_STAMP := $(BUILD)/include/kselftest-source.txt
 DEPS_STAMP  := $(BUILD)/.deps-ok
 
 CFLAGS      ?= -O2 -g
+# -Wno-clobbered: the harness's TEST_F wrapper keeps its fork result in a
+# local across setjmp(); gcc warns about that harness code when it inlines
+# a test body into it (the local is not read on the longjmp path).
 CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-clobbered \
                -D_GNU_SOURCE -Ilib/include -I$(BUILD)/include -Icases -MMD -MP
 LDLIBS      := -lmnl -lurcu -lurcu-cds -lcap -lpthread -lm

@@ -19,14 +19,6 @@
 
 #include "kisol/cgroup.h"
 
-/*
- * When gcc inlines a small test body into the harness's TEST_F wrapper it
- * warns that the wrapper's own `child` may be clobbered by the wrapper's
- * setjmp(): a false positive about harness code (child is assigned after
- * setjmp returns 0 and not read on the longjmp path).
- */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
 /* Child: report "ready", then wait for any message (or the parent's death). */
 static inline int cg_fn_park(int sock, void *arg)
 {
