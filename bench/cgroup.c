@@ -16,18 +16,24 @@
  *  - cgroup.kill: cgroup.kill until cgroup.events says "populated 0"
  *    (v2 only, 5.14+).
  */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "bench_main.h"
 #include "bench_cg.h"
+#include "kisol/proc.h"
 
 struct cg_ctx {
 	struct cg_hier h;
-	char a[PATH_MAX], b[PATH_MAX];
-	int fda, fdb, cgfd;
+	char x[PATH_MAX];        /* mkdir/rmdir: <top>/x */
+	struct kisol_cg a, b;    /* cgroups below top */
+	int fda, fdb;            /* their cgroup.procs, kept open */
+	bool into;               /* spawn how=into: CLONE_INTO_CGROUP a (a.dfd kept open) */
 	pid_t task;
 	bool flip;
-	int seq;
 	const char *file, *val[2];
 	bool spin; /* wait=spin: re-read cgroup.events instead of poll() */
 	char name[128];
@@ -40,7 +46,8 @@ static int open_hier(struct bench *b, struct cg_ctx *c, const char *what)
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	c->fda = c->fdb = c->cgfd = -1;
+	c->a = c->b = (struct kisol_cg)KISOL_CG_INIT;
+	c->fda = c->fdb = -1;
 	snprintf(c->name, sizeof(c->name), "cgroup.%s.%s", what, spec);
 	r = cg_open(spec, &c->h, why, sizeof(why));
 	if (r == -EINVAL)
@@ -57,6 +64,22 @@ static void rec_common(struct bench *b, struct cg_ctx *c, struct kisol_bench_rec
 	rec->floor = "floor.getppid";
 }
 
+/* Reap the task, close the knobs, remove a, b and top (everything below it). */
+static void ctx_close(struct cg_ctx *c)
+{
+	if (c->task > 0)
+		kisol_cg_reap_idle(c->task);
+	c->task = 0;
+	if (c->fda >= 0)
+		close(c->fda);
+	if (c->fdb >= 0)
+		close(c->fdb);
+	c->fda = c->fdb = -1;
+	kisol_cg_destroy(&c->a);
+	kisol_cg_destroy(&c->b);
+	kisol_cg_destroy(&c->h.top);
+}
+
 /* ---- mkdir / rmdir ---- */
 
 static int op_mkdir(void *arg, double *ret_ns)
@@ -66,11 +89,11 @@ static int op_mkdir(void *arg, double *ret_ns)
 	int r;
 
 	t0 = kisol_now_ns();
-	r = mkdir(c->a, 0755) < 0 ? -errno : 0;
+	r = mkdir(c->x, 0755) < 0 ? -errno : 0;
 	t1 = kisol_now_ns();
 	if (r < 0)
 		return r;
-	if (rmdir(c->a) < 0)
+	if (rmdir(c->x) < 0)
 		return -errno;
 	*ret_ns = (double)(t1 - t0);
 	return 0;
@@ -82,10 +105,10 @@ static int op_rmdir(void *arg, double *ret_ns)
 	uint64_t t0, t1;
 	int r;
 
-	if (mkdir(c->a, 0755) < 0)
+	if (mkdir(c->x, 0755) < 0)
 		return -errno;
 	t0 = kisol_now_ns();
-	r = rmdir(c->a) < 0 ? -errno : 0;
+	r = rmdir(c->x) < 0 ? -errno : 0;
 	t1 = kisol_now_ns();
 	*ret_ns = (double)(t1 - t0);
 	return r;
@@ -99,11 +122,10 @@ static int run_dir(struct bench *b, bool rm)
 
 	if (r)
 		return r < 0 ? r : 0;
-	snprintf(c.a, sizeof(c.a), "%s/x", c.h.top);
+	snprintf(c.x, sizeof(c.x), "%s/x", c.h.top.path);
 	rec_common(b, &c, &rec);
 	r = bench_measure(b, &rec, rm ? op_rmdir : op_mkdir, &c);
-	rmdir(c.a);
-	cg_cleanup();
+	ctx_close(&c);
 	return r;
 }
 
@@ -119,14 +141,14 @@ static int verify_mkdir(struct bench *b)
 
 	if (r)
 		return r < 0 ? r : 0;
-	snprintf(c.a, sizeof(c.a), "%s/x", c.h.top);
-	r = mkdir(c.a, 0755) < 0 ? -errno : 0;
-	snprintf(p, sizeof(p), "%s/cgroup.procs", c.a);
+	snprintf(c.x, sizeof(c.x), "%s/x", c.h.top.path);
+	r = mkdir(c.x, 0755) < 0 ? -errno : 0;
+	snprintf(p, sizeof(p), "%s/cgroup.procs", c.x);
 	procs = access(p, F_OK) == 0;
 	if (r == 0)
-		r = rmdir(c.a) < 0 ? -errno : 0;
-	gone = access(c.a, F_OK) < 0;
-	cg_cleanup();
+		r = rmdir(c.x) < 0 ? -errno : 0;
+	gone = access(c.x, F_OK) < 0;
+	ctx_close(&c);
 	bench_verify_begin(b, c.name);
 	bench_ev_int(b, "result", r);
 	bench_ev_bool(b, "is_cgroup", procs);
@@ -136,16 +158,6 @@ static int verify_mkdir(struct bench *b)
 
 /* ---- migration ---- */
 
-static int open_procs(const char *dir)
-{
-	char p[PATH_MAX];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static int op_migrate(void *arg, double *ret_ns)
 {
 	struct cg_ctx *c = arg;
@@ -153,37 +165,24 @@ static int op_migrate(void *arg, double *ret_ns)
 	int n = snprintf(s, sizeof(s), "%d", c->task);
 
 	c->flip = !c->flip;
-	if (write(c->flip ? c->fda : c->fdb, s, (size_t)n) != n)
-		return -errno;
-	return 0;
+	return kisol_cg_write_fd(c->flip ? c->fda : c->fdb, s, (size_t)n);
 }
 
 static int migrate_setup(struct cg_ctx *c)
 {
 	int r;
 
-	snprintf(c->a, sizeof(c->a), "%s/a", c->h.top);
-	snprintf(c->b, sizeof(c->b), "%s/b", c->h.top);
-	if ((r = cg_mkdir(c->a)) < 0 || (r = cg_mkdir(c->b)) < 0)
+	if ((r = kisol_cg_child(&c->h.top, "a", &c->a)) < 0 ||
+	    (r = kisol_cg_child(&c->h.top, "b", &c->b)) < 0)
 		return r;
-	if ((c->fda = open_procs(c->a)) < 0)
+	if ((c->fda = kisol_cg_open_file(&c->a, "cgroup.procs", O_WRONLY)) < 0)
 		return c->fda;
-	if ((c->fdb = open_procs(c->b)) < 0)
+	if ((c->fdb = kisol_cg_open_file(&c->b, "cgroup.procs", O_WRONLY)) < 0)
 		return c->fdb;
-	c->task = cg_spawn_sleeper(-1);
+	c->task = kisol_cg_spawn_idle(NULL);
 	return c->task < 0 ? c->task : 0;
 }
 
-static void ctx_close(struct cg_ctx *c)
-{
-	if (c->fda >= 0)
-		close(c->fda);
-	if (c->fdb >= 0)
-		close(c->fdb);
-	if (c->cgfd >= 0)
-		close(c->cgfd);
-	cg_cleanup();
-}
 
 static int run_migrate(struct bench *b)
 {
@@ -215,17 +214,17 @@ static int verify_migrate(struct bench *b)
 	if (r == 0)
 		r = op_migrate(&c, NULL);
 	if (r == 0)
-		cg_path_of(&c.h, c.task, in_a, sizeof(in_a));
+		kisol_cg_proc_path(c.task, c.h.hier_id, in_a, sizeof(in_a));
 	if (r == 0)
 		r = op_migrate(&c, NULL);
 	if (r == 0)
-		cg_path_of(&c.h, c.task, in_b, sizeof(in_b));
-	ok = r == 0 && !strcmp(in_a, cg_rel(&c.h, c.a)) && !strcmp(in_b, cg_rel(&c.h, c.b));
+		kisol_cg_proc_path(c.task, c.h.hier_id, in_b, sizeof(in_b));
+	ok = r == 0 && !strcmp(in_a, c.a.rel) && !strcmp(in_b, c.b.rel);
 	bench_verify_begin(b, c.name);
 	bench_ev_int(b, "result", r);
-	bench_ev_str(b, "target_a", cg_rel(&c.h, c.a));
+	bench_ev_str(b, "target_a", c.a.rel);
 	bench_ev_str(b, "task_after_a", in_a);
-	bench_ev_str(b, "target_b", cg_rel(&c.h, c.b));
+	bench_ev_str(b, "target_b", c.b.rel);
 	bench_ev_str(b, "task_after_b", in_b);
 	ctx_close(&c);
 	return bench_verify_end(b, ok);
@@ -249,7 +248,7 @@ static int spawn_procs(struct cg_ctx *c, int report)
 		if (read(p[0], &go, 1) != 1)
 			_exit(1);
 		if (report >= 0) {
-			cg_path_of(&c->h, getpid(), buf, sizeof(buf));
+			kisol_cg_proc_path(0, c->h.hier_id, buf, sizeof(buf));
 			if (write(report, buf, strlen(buf)) < 0)
 				_exit(1);
 		}
@@ -260,7 +259,7 @@ static int spawn_procs(struct cg_ctx *c, int report)
 		close(p[1]);
 		return -errno;
 	}
-	r = write(c->fda, buf, (size_t)snprintf(buf, sizeof(buf), "%d", pid)) < 0 ? -errno : 0;
+	r = kisol_cg_write_fd(c->fda, buf, (size_t)snprintf(buf, sizeof(buf), "%d", pid));
 	if (write(p[1], "g", 1) != 1 && r == 0)
 		r = -errno;
 	close(p[1]);
@@ -271,13 +270,12 @@ static int spawn_procs(struct cg_ctx *c, int report)
 
 static int spawn_into(struct cg_ctx *c, int report)
 {
-	struct kisol_clone_opts o = { .cgroup_fd = c->cgfd };
 	char buf[PATH_MAX] = "";
-	pid_t pid = kisol_clone(&o, NULL);
+	pid_t pid = kisol_cg_clone_into(&c->a, NULL);
 
 	if (pid == 0) {
 		if (report >= 0) {
-			cg_path_of(&c->h, getpid(), buf, sizeof(buf));
+			kisol_cg_proc_path(0, c->h.hier_id, buf, sizeof(buf));
 			if (write(report, buf, strlen(buf)) < 0)
 				_exit(1);
 		}
@@ -292,7 +290,7 @@ static int op_spawn(void *arg, double *ret_ns)
 {
 	struct cg_ctx *c = arg;
 
-	return c->cgfd >= 0 ? spawn_into(c, -1) : spawn_procs(c, -1);
+	return c->into ? spawn_into(c, -1) : spawn_procs(c, -1);
 }
 
 static int spawn_setup(struct bench *b, struct cg_ctx *c)
@@ -305,19 +303,16 @@ static int spawn_setup(struct bench *b, struct cg_ctx *c)
 	r = open_hier(b, c, !strcmp(how, "into") ? "spawn_into" : "spawn_procs");
 	if (r)
 		return r;
-	snprintf(c->a, sizeof(c->a), "%s/a", c->h.top);
-	if ((r = cg_mkdir(c->a)) < 0)
+	if ((r = kisol_cg_child(&c->h.top, "a", &c->a)) < 0)
 		return r;
-	if ((c->fda = open_procs(c->a)) < 0)
+	if ((c->fda = kisol_cg_open_file(&c->a, "cgroup.procs", O_WRONLY)) < 0)
 		return c->fda;
 	if (!strcmp(how, "into")) {
 		if (!c->h.v2) {
 			ctx_close(c);
 			return bench_skip(b, c->name, "CLONE_INTO_CGROUP takes a cgroup2 directory; %s is v1", c->h.spec) ?: 1;
 		}
-		c->cgfd = open(c->a, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (c->cgfd < 0)
-			return -errno;
+		c->into = true;
 		r = spawn_into(c, -1);
 		if (r < 0) {
 			ctx_close(c);
@@ -336,7 +331,7 @@ static int run_spawn(struct bench *b)
 	if (r)
 		return r < 0 ? r : 0;
 	rec_common(b, &c, &rec);
-	kisol_bench_param_str(&rec, "how", c.cgfd >= 0 ? "into" : "procs");
+	kisol_bench_param_str(&rec, "how", c.into ? "into" : "procs");
 	rec.floor = "floor.fork_exit_wait";
 	r = bench_measure(b, &rec, op_spawn, &c);
 	ctx_close(&c);
@@ -354,18 +349,19 @@ static int verify_spawn(struct bench *b)
 		return r < 0 ? r : 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	r = c.cgfd >= 0 ? spawn_into(&c, p[1]) : spawn_procs(&c, p[1]);
+	r = c.into ? spawn_into(&c, p[1]) : spawn_procs(&c, p[1]);
 	close(p[1]);
 	n = read(p[0], seen, sizeof(seen) - 1);
 	seen[n > 0 ? n : 0] = '\0';
 	close(p[0]);
 	bench_verify_begin(b, c.name);
 	bench_ev_int(b, "result", r);
-	bench_ev_str(b, "target", cg_rel(&c.h, c.a));
+	bench_ev_str(b, "target", c.a.rel);
 	bench_ev_str(b, "child_saw", seen);
-	bench_verify_end(b, r == 0 && !strcmp(seen, cg_rel(&c.h, c.a)));
+	bench_verify_end(b, r == 0 && !strcmp(seen, c.a.rel));
+	r = r == 0 && !strcmp(seen, c.a.rel) ? 0 : -EPROTO;
 	ctx_close(&c);
-	return r == 0 && !strcmp(seen, cg_rel(&c.h, c.a)) ? 0 : -EPROTO;
+	return r;
 }
 
 /* ---- limit file writes ---- */
@@ -374,7 +370,7 @@ static int write_setup(struct bench *b, struct cg_ctx *c)
 {
 	const char *file = bp_str(b, "file", "pids");
 	const char *v2f, *v1f, *ctrl;
-	char p[PATH_MAX], what[64];
+	char what[64];
 	int r;
 
 	if (!strcmp(file, "memory"))
@@ -396,26 +392,24 @@ static int write_setup(struct bench *b, struct cg_ctx *c)
 		c->val[0] = "50000", c->val[1] = "100000";
 	else
 		c->val[0] = "1000", c->val[1] = "max";
-	if (!c->h.v2 && strcmp(c->h.ctrl, ctrl)) {
+	if (!c->h.v2 && strcmp(c->h.spec + 3, ctrl)) {
 		ctx_close(c);
 		return bench_skip(b, c->name, "%s lives in the v1 %s hierarchy, not %s", c->file, ctrl, c->h.spec) ?: 1;
 	}
 	if (c->h.v2 && !strcmp(file, "cpu"))
 		c->val[0] = "50000 100000", c->val[1] = "max 100000";
 	if (c->h.v2) {
-		char ctrls[512] = "", plus[40];
+		int k = kisol_cg_ctrl_from_name(ctrl);
+		char ctrls[512] = "";
 
-		snprintf(p, sizeof(p), "%s/cgroup.controllers", c->h.top);
-		kisol_read_file(p, ctrls, sizeof(ctrls));
-		snprintf(plus, sizeof(plus), "+%s", ctrl);
-		if (!strstr(ctrls, ctrl) || cg_write(c->h.top, "cgroup.subtree_control", plus) < 0) {
+		kisol_cg_read(&c->h.top, "cgroup.controllers", ctrls, sizeof(ctrls));
+		if (kisol_cg_has_ctrl(&c->h.top, k) != 1 || kisol_cg_enable(&c->h.top, k) < 0) {
 			ctx_close(c);
 			return bench_skip(b, c->name, "the %s controller is not available on cgroup v2 here (cgroup.controllers: %s)",
 					  ctrl, kisol_chomp(ctrls) ? ctrls : "none") ?: 1;
 		}
 	}
-	snprintf(c->a, sizeof(c->a), "%s/a", c->h.top);
-	return cg_mkdir(c->a);
+	return kisol_cg_child(&c->h.top, "a", &c->a);
 }
 
 static int op_write(void *arg, double *ret_ns)
@@ -423,7 +417,7 @@ static int op_write(void *arg, double *ret_ns)
 	struct cg_ctx *c = arg;
 
 	c->flip = !c->flip;
-	return cg_write(c->a, c->file, c->val[c->flip]);
+	return kisol_cg_write_path(&c->a, c->file, c->val[c->flip]);
 }
 
 static int run_write(struct bench *b)
@@ -443,16 +437,15 @@ static int run_write(struct bench *b)
 
 static int verify_write(struct bench *b)
 {
-	char p[PATH_MAX], got[128] = "";
+	char got[128] = "";
 	struct cg_ctx c;
 	bool ok;
 	int r = write_setup(b, &c);
 
 	if (r)
 		return r < 0 ? r : 0;
-	r = cg_write(c.a, c.file, c.val[0]);
-	snprintf(p, sizeof(p), "%s/%s", c.a, c.file);
-	kisol_read_file(p, got, sizeof(got));
+	r = kisol_cg_write_path(&c.a, c.file, c.val[0]);
+	kisol_cg_read(&c.a, c.file, got, sizeof(got));
 	kisol_chomp(got);
 	ok = r == 0 && !strcmp(got, c.val[0]);
 	bench_verify_begin(b, c.name);
@@ -476,8 +469,8 @@ static int cg_wait(struct cg_ctx *c, const char *key, int64_t want)
 	int64_t v;
 
 	if (!c->spin)
-		return cg_wait_event(c->a, key, want, 10000);
-	snprintf(p, sizeof(p), "%s/cgroup.events", c->a);
+		return kisol_cg_wait_event_path(&c->a, key, want, 10000);
+	snprintf(p, sizeof(p), "%s/cgroup.events", c->a.path);
 	for (long i = 0; i < 100000000; i++) {
 		if (kisol_read_file(p, text, sizeof(text)) < 0)
 			return -errno;
@@ -522,11 +515,11 @@ static int freeze(struct cg_ctx *c, bool on)
 	int r;
 
 	if (c->h.v2) {
-		r = cg_write(c->a, "cgroup.freeze", on ? "1" : "0");
+		r = kisol_cg_write_path(&c->a, "cgroup.freeze", on ? "1" : "0");
 		return r < 0 ? r : cg_wait(c, "frozen", on);
 	}
-	r = cg_write(c->a, "freezer.state", on ? "FROZEN" : "THAWED");
-	return r < 0 ? r : v1_freezer_wait(c->a, on ? "FROZEN" : "THAWED");
+	r = kisol_cg_write_path(&c->a, "freezer.state", on ? "FROZEN" : "THAWED");
+	return r < 0 ? r : v1_freezer_wait(c->a.path, on ? "FROZEN" : "THAWED");
 }
 
 static int op_freeze(void *arg, double *ret_ns)
@@ -544,17 +537,16 @@ static int freeze_setup(struct bench *b, struct cg_ctx *c)
 		return r;
 	if ((r = wait_param(b, c)) < 0)
 		return r;
-	if (!c->h.v2 && strcmp(c->h.ctrl, "freezer")) {
+	if (!c->h.v2 && c->h.ctrl != KISOL_CG_FREEZER) {
 		ctx_close(c);
 		return bench_skip(b, c->name, "on v1 freezing needs hier=v1:freezer") ?: 1;
 	}
-	snprintf(c->a, sizeof(c->a), "%s/a", c->h.top);
-	if ((r = cg_mkdir(c->a)) < 0)
+	if ((r = kisol_cg_child(&c->h.top, "a", &c->a)) < 0)
 		return r;
-	c->task = cg_spawn_sleeper(-1);
+	c->task = kisol_cg_spawn_idle(NULL);
 	if (c->task < 0)
 		return c->task;
-	return cg_attach(c->a, c->task);
+	return kisol_cg_attach(&c->a, c->task);
 }
 
 static int run_freeze(struct bench *b)
@@ -594,11 +586,8 @@ static int verify_freeze(struct bench *b)
 		return r < 0 ? r : 0;
 	r = freeze(&c, true);
 	if (r == 0) {
-		char p[PATH_MAX];
-
 		st_frozen = task_state(c.task);
-		snprintf(p, sizeof(p), "%s/%s", c.a, c.h.v2 ? "cgroup.events" : "freezer.state");
-		kisol_read_file(p, v1state, sizeof(v1state));
+		kisol_cg_read(&c.a, c.h.v2 ? "cgroup.events" : "freezer.state", v1state, sizeof(v1state));
 		r2 = freeze(&c, false);
 	}
 	ok = r == 0 && r2 == 0 &&
@@ -618,41 +607,35 @@ static int op_kill(void *arg, double *ret_ns)
 {
 	struct cg_ctx *c = arg;
 	uint64_t t0, t1;
-	pid_t pid = cg_spawn_sleeper(c->cgfd);
+	pid_t pid = kisol_cg_spawn_idle(&c->a);
 	int r;
 
 	if (pid < 0)
 		return pid;
 	t0 = kisol_now_ns();
-	r = cg_write(c->a, "cgroup.kill", "1");
+	r = kisol_cg_write_path(&c->a, "cgroup.kill", "1");
 	if (r == 0)
 		r = cg_wait(c, "populated", 0);
 	t1 = kisol_now_ns();
-	cg_reap(pid);
+	kisol_cg_reap_idle(pid);
 	*ret_ns = (double)(t1 - t0);
 	return r;
 }
 
 static int kill_setup(struct bench *b, struct cg_ctx *c)
 {
-	char p[PATH_MAX];
 	int r = open_hier(b, c, !strcmp(bp_str(b, "wait", "poll"), "spin") ? "kill_spin" : "kill");
 
 	if (r)
 		return r;
 	if ((r = wait_param(b, c)) < 0)
 		return r;
-	snprintf(p, sizeof(p), "%s/cgroup.kill", c->h.top);
-	if (!c->h.v2 || access(p, F_OK) < 0) {
+	if (!c->h.v2 || kisol_cg_has_file(&c->h.top, "cgroup.kill") != 1) {
 		ctx_close(c);
 		return bench_skip(b, c->name, c->h.v2 ? "no cgroup.kill (kernel before 5.14)" :
 				  "cgroup.kill exists on cgroup v2 only") ?: 1;
 	}
-	snprintf(c->a, sizeof(c->a), "%s/a", c->h.top);
-	if ((r = cg_mkdir(c->a)) < 0)
-		return r;
-	c->cgfd = open(c->a, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return c->cgfd < 0 ? -errno : 0;
+	return kisol_cg_child(&c->h.top, "a", &c->a);
 }
 
 static int run_kill(struct bench *b)
@@ -679,14 +662,12 @@ static int verify_kill(struct bench *b)
 
 	if (r)
 		return r < 0 ? r : 0;
-	pid = cg_spawn_sleeper(c.cgfd);
-	r = pid < 0 ? pid : cg_write(c.a, "cgroup.kill", "1");
+	pid = kisol_cg_spawn_idle(&c.a);
+	r = pid < 0 ? pid : kisol_cg_write_path(&c.a, "cgroup.kill", "1");
 	if (r == 0)
 		r = cg_wait(&c, "populated", 0);
-	if (pid > 0) {
+	if (pid > 0)
 		killed = waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
-		cg_untrack_pid(pid);
-	}
 	bench_verify_begin(b, c.name);
 	bench_ev_int(b, "result", r);
 	bench_ev_bool(b, "task_killed_by_sigkill", killed);

@@ -246,15 +246,16 @@ static int run_cg(struct bench *b)
 		return bench_bad(b, "hier=%s: want v2 or v1:<controller>", spec);
 	if (r < 0)
 		return bench_skip(b, name, "%s", why);
+	/* the siblings: plain mkdir, the operation measured; removed with top */
 	for (int i = 0; i < n && r == 0; i++) {
-		snprintf(p, sizeof(p), "%s/s%d", h.top, i);
-		r = cg_mkdir(p);
+		snprintf(p, sizeof(p), "%s/s%d", h.top.path, i);
+		r = mkdir(p, 0755) < 0 ? -errno : 0;
 		made += r == 0;
 	}
-	snprintf(x, sizeof(x), "%s/x", h.top);
+	snprintf(x, sizeof(x), "%s/x", h.top.path);
 	if (r == 0 && b->verify) {
 		int siblings = 0;
-		DIR *d = opendir(h.top);
+		DIR *d = opendir(h.top.path);
 		struct dirent *de;
 
 		while (d && (de = readdir(d)))
@@ -268,7 +269,7 @@ static int run_cg(struct bench *b)
 		bench_ev_int(b, "existing", n);
 		bench_ev_int(b, "siblings", siblings);
 		bench_ev_int(b, "mkdir", r);
-		cg_cleanup();
+		kisol_cg_destroy(&h.top);
 		return bench_verify_end(b, r == 0 && siblings == n);
 	}
 	if (r == 0) {
@@ -278,7 +279,7 @@ static int run_cg(struct bench *b)
 		rec.floor = "floor.getppid";
 		r = bench_measure(b, &rec, op_cg_mkdir, x);
 	}
-	cg_cleanup();
+	kisol_cg_destroy(&h.top);
 	return r;
 }
 
@@ -313,6 +314,8 @@ struct conc {
 	struct slot *slots;
 	pthread_barrier_t start;
 	int fda, fdb;             /* cgroup.procs of the two migration cgroups */
+	struct cg_hier h;         /* top of the migration cgroups */
+	struct kisol_cg a, b;
 };
 
 struct worker_arg {
@@ -351,7 +354,7 @@ static int conc_op(struct conc *c, int id, pid_t task, bool flip)
 		return waitpid(pid, NULL, __WALL) == pid ? 0 : -errno;
 	case COP_MIGRATE:
 		n = snprintf(s, sizeof(s), "%d", task);
-		return write(flip ? c->fda : c->fdb, s, (size_t)n) == n ? 0 : -errno;
+		return kisol_cg_write_fd(flip ? c->fda : c->fdb, s, (size_t)n);
 	}
 	return -EINVAL;
 }
@@ -477,11 +480,10 @@ static int conc_params(struct bench *b, struct conc *c, int *rounds, int64_t *du
 static int conc_setup(struct bench *b, struct conc *c, char *why, size_t wsize)
 {
 	struct population *pop;
-	struct cg_hier h;
-	char a[PATH_MAX], bb[PATH_MAX];
 	int r;
 
 	c->fda = c->fdb = -1;
+	c->h.top = c->a = c->b = (struct kisol_cg)KISOL_CG_INIT;
 	c->slots = calloc((size_t)c->workers, sizeof(*c->slots));
 	if (!c->slots)
 		return -ENOMEM;
@@ -494,25 +496,22 @@ static int conc_setup(struct bench *b, struct conc *c, char *why, size_t wsize)
 	if (c->op != COP_MIGRATE)
 		return 0;
 	/* the population: one sleeping task per worker, moved between two cgroups */
-	r = cg_open(bp_str(b, "hier", "v2"), &h, why, wsize);
+	r = cg_open(bp_str(b, "hier", "v2"), &c->h, why, wsize);
 	if (r < 0)
 		return r;
-	snprintf(a, sizeof(a), "%s/a", h.top);
-	snprintf(bb, sizeof(bb), "%s/b", h.top);
-	if ((r = cg_mkdir(a)) < 0 || (r = cg_mkdir(bb)) < 0)
+	if ((r = kisol_cg_child(&c->h.top, "a", &c->a)) < 0 ||
+	    (r = kisol_cg_child(&c->h.top, "b", &c->b)) < 0)
 		return r;
-	strcat(a, "/cgroup.procs");
-	strcat(bb, "/cgroup.procs");
-	c->fda = open(a, O_WRONLY | O_CLOEXEC);
-	c->fdb = open(bb, O_WRONLY | O_CLOEXEC);
-	if (c->fda < 0 || c->fdb < 0)
-		return -errno;
+	if ((c->fda = kisol_cg_open_file(&c->a, "cgroup.procs", O_WRONLY)) < 0)
+		return c->fda;
+	if ((c->fdb = kisol_cg_open_file(&c->b, "cgroup.procs", O_WRONLY)) < 0)
+		return c->fdb;
 	pop = calloc(1, sizeof(*pop) + (size_t)c->workers * sizeof(pid_t));
 	if (!pop)
 		return -ENOMEM;
 	pop->n = (size_t)c->workers;
 	for (int i = 0; i < c->workers; i++) {
-		pop->pids[i] = cg_spawn_sleeper(-1);
+		pop->pids[i] = kisol_cg_spawn_idle(NULL);
 		if (pop->pids[i] < 0) {
 			r = pop->pids[i];
 			pop->n = (size_t)i;
@@ -530,6 +529,8 @@ static void conc_release(struct conc *c)
 	struct population *pop = rcu_xchg_pointer(&c->pop, NULL);
 
 	synchronize_rcu();
+	for (size_t i = 0; pop && i < pop->n; i++)
+		kisol_cg_reap_idle(pop->pids[i]);
 	free(pop);
 	if (c->ctl) {
 		free(rcu_xchg_pointer(&c->ctl, NULL));
@@ -541,7 +542,9 @@ static void conc_release(struct conc *c)
 		close(c->fda);
 	if (c->fdb >= 0)
 		close(c->fdb);
-	cg_cleanup();
+	kisol_cg_destroy(&c->a);
+	kisol_cg_destroy(&c->b);
+	kisol_cg_destroy(&c->h.top);
 }
 
 static int conc_body(struct bench *b, void *arg)
@@ -571,13 +574,12 @@ static int conc_body(struct bench *b, void *arg)
 	}
 	if (r == 0 && b->verify) {
 		struct population *pop = c.pop;
-		struct cg_hier h;
 		int in_ours = 0;
 		char path[PATH_MAX];
 
-		if (c.op == COP_MIGRATE && cg_spec(bp_str(b, "hier", "v2"), &h, NULL) == 0) {
+		if (c.op == COP_MIGRATE) {
 			for (size_t i = 0; pop && i < pop->n; i++)
-				if (cg_path_of(&h, pop->pids[i], path, sizeof(path)) == 0 &&
+				if (kisol_cg_proc_path(pop->pids[i], c.h.hier_id, path, sizeof(path)) == 0 &&
 				    strstr(path, "/kisol-bench-") &&
 				    (strstr(path, "/a") || strstr(path, "/b")))
 					in_ours++;

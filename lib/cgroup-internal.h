@@ -22,9 +22,21 @@ const struct kisol_cg_hier *kisol_cg__hier(int idx);
 int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version);
 
 /* operations (cgroup_ops.c) */
+/* v1 cpuset: copy the parent's cpus and mems into a new cgroup dir (no-op elsewhere). */
+int kisol_cg__cpuset_inherit(const char *dir);
 /* Run directory of hierarchy idx usable for controller c (v2: enabled). */
 int kisol_cg__prepare(int hier_idx, enum kisol_cg_ctrl c);
 /* Remove a per-process run directory that holds no test cgroup. */
 int kisol_cg__gc(int hier_idx);
+/*
+ * v2 with KISOL_CG_V2_BASE set: that directory (absolute, or relative to
+ * the mount) into buf, 1; 0 when it is not set (or h is v1); -errno.
+ */
+int kisol_cg__v2_base(const struct kisol_cg_hier *h, char *buf, size_t size);
+/*
+ * Kill, drain and remove parent_fd/name and everything below it. Allocates
+ * nothing (a signal handler may call it).
+ */
+int kisol_cg__destroy_at(int parent_fd, const char *name, int version);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "cgroup-internal.h"
@@ -54,7 +55,7 @@ static int join(char *buf, size_t size, const char *a, const char *b)
 }
 
 /* v1 cpuset: a new cgroup starts with empty cpus/mems; copy the parent's. */
-static int cpuset_inherit(const char *dir)
+int kisol_cg__cpuset_inherit(const char *dir)
 {
 	static const char *files[] = { "cpuset.cpus", "cpuset.mems" };
 	char parent[KISOL_CG_PATH], p[KISOL_CG_PATH + 32], buf[1024];
@@ -90,7 +91,29 @@ static int make_dir(const char *path)
 {
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return kisol_negerrno();
-	return cpuset_inherit(path);
+	return kisol_cg__cpuset_inherit(path);
+}
+
+int kisol_cg__v2_base(const struct kisol_cg_hier *h, char *buf, size_t size)
+{
+	const char *env = h->version == 2 ? getenv("KISOL_CG_V2_BASE") : NULL;
+	char path[KISOL_CG_PATH];
+	struct stat st;
+
+	if (!env || !*env)
+		return 0;
+	if (env[0] == '/' && stat(env, &st) == 0)
+		snprintf(path, sizeof(path), "%s", env);
+	else if (join(path, sizeof(path), h->mnt, env[0] == '/' ? env + 1 : env) < 0)
+		return -ENAMETOOLONG;
+	if (stat(path, &st) < 0)
+		return kisol_negerrno();
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (strlen(path) >= size)
+		return -ENAMETOOLONG;
+	snprintf(buf, size, "%s", path);
+	return 1;
 }
 
 int kisol_cg_run_dir(int idx, char *buf, size_t size)
@@ -100,7 +123,6 @@ int kisol_cg_run_dir(int idx, char *buf, size_t size)
 	const char *env;
 	char path[KISOL_CG_PATH];
 	bool temp = false;
-	struct stat st;
 	int r;
 
 	if (!h || !buf || !size)
@@ -110,17 +132,10 @@ int kisol_cg_run_dir(int idx, char *buf, size_t size)
 		snprintf(buf, size, "%s", rs->path);
 		return 0;
 	}
-	env = h->version == 2 ? getenv("KISOL_CG_V2_BASE") : NULL;
-	if (env && *env) {
-		if (env[0] == '/' && stat(env, &st) == 0)
-			snprintf(path, sizeof(path), "%s", env);
-		else if (join(path, sizeof(path), h->mnt, env[0] == '/' ? env + 1 : env) < 0)
-			return -ENAMETOOLONG;
-		if (stat(path, &st) < 0)
-			return kisol_negerrno();
-		if (!S_ISDIR(st.st_mode))
-			return -ENOTDIR;
-	} else {
+	r = kisol_cg__v2_base(h, path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (r == 0) {
 		char name[64];
 
 		if (!h->own_dir[0])
@@ -248,7 +263,7 @@ int kisol_cg_create(enum kisol_cg_ctrl c, int version, struct kisol_cg *ret)
 		if (errno != EEXIST)
 			return kisol_negerrno();
 	}
-	r = cpuset_inherit(path);
+	r = kisol_cg__cpuset_inherit(path);
 	if (r >= 0)
 		r = open_into(&cg, path, kisol_cg__hier(idx)->version, idx);
 	if (r < 0) {
@@ -275,7 +290,7 @@ int kisol_cg_child(const struct kisol_cg *parent, const char *name, struct kisol
 		return -ENAMETOOLONG;
 	if (mkdirat(parent->dfd, name, 0755) < 0)
 		return kisol_negerrno();
-	r = parent->version == 1 ? cpuset_inherit(path) : 0;
+	r = parent->version == 1 ? kisol_cg__cpuset_inherit(path) : 0;
 	if (r >= 0)
 		r = open_into(&cg, path, parent->version, parent->hier_idx);
 	if (r < 0) {
@@ -479,35 +494,52 @@ int kisol_cg_is_member(const struct kisol_cg *cg, pid_t pid)
 /* Call fn on every child cgroup directory of dfd (name relative). */
 typedef int (*subdir_fn)(int parent_dfd, const char *name, int version, void *arg);
 
+/* struct linux_dirent64: what getdents64(2) fills in. */
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * getdents64 into a buffer on the stack instead of opendir/readdir (which
+ * allocate): the teardown below may run in a signal handler
+ * (kisol_cg_destroy_registered).
+ */
 static int for_each_subdir(int dfd, int version, subdir_fn fn, void *arg)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *e;
+	_cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	union {
+		struct dirent64_raw e;
+		char b[4096];
+	} buf;
 	int r = 0;
 
 	if (fd < 0)
 		return kisol_negerrno();
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return kisol_negerrno();
-	}
-	while ((e = readdir(d))) {
-		int q;
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf.b, sizeof(buf));
 
-		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		q = fn(dirfd(d), e->d_name, version, arg);
-		if (q < 0 && !r)
-			r = q;
-		if (q > 0) {
-			r = q;
-			break;
+		if (n < 0)
+			return r ? r : kisol_negerrno();
+		if (n == 0)
+			return r;
+		for (long off = 0; off < n;) {
+			struct dirent64_raw *e = (struct dirent64_raw *)(buf.b + off);
+			int q;
+
+			off += e->d_reclen;
+			if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			q = fn(fd, e->d_name, version, arg);
+			if (q < 0 && !r)
+				r = q;
+			if (q > 0)
+				return q;
 		}
 	}
-	closedir(d);
-	return r;
 }
 
 static int populated_v1(int dfd);
@@ -545,10 +577,16 @@ int kisol_cg_populated(const struct kisol_cg *cg)
 	return r < 0 ? r : !!r;
 }
 
-static int wait_event_fd(int dfd, const char *key, int64_t value, int timeout_ms)
+/*
+ * Wait on the cgroup.events file dfd/file. The deadline is taken only once
+ * the first read did not show the value: a state already reached costs
+ * open, one pread, close (what the benchmarks time).
+ */
+static int wait_events_at(int dfd, const char *file, const char *key, int64_t value,
+			  int timeout_ms)
 {
-	_cleanup_close_ int fd = openat(dfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-	int64_t deadline = now_ms() + timeout_ms;
+	_cleanup_close_ int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC);
+	int64_t deadline = -1;
 
 	if (fd < 0)
 		return kisol_negerrno();
@@ -567,12 +605,19 @@ static int wait_event_fd(int dfd, const char *key, int64_t value, int timeout_ms
 			return r;
 		if (v == value)
 			return 0;
+		if (deadline < 0)
+			deadline = now_ms() + timeout_ms;
 		if (timeout_ms >= 0 && remaining(deadline) == 0)
 			return -ETIMEDOUT;
 		r = poll(&p, 1, timeout_ms < 0 ? -1 : remaining(deadline));
 		if (r < 0 && errno != EINTR)
 			return kisol_negerrno();
 	}
+}
+
+static int wait_event_fd(int dfd, const char *key, int64_t value, int timeout_ms)
+{
+	return wait_events_at(dfd, "cgroup.events", key, value, timeout_ms);
 }
 
 int kisol_cg_wait_event(const struct kisol_cg *cg, const char *key, int64_t value, int timeout_ms)
@@ -582,6 +627,20 @@ int kisol_cg_wait_event(const struct kisol_cg *cg, const char *key, int64_t valu
 	if (cg->version != 2)
 		return -EOPNOTSUPP;
 	return wait_event_fd(cg->dfd, key, value, timeout_ms);
+}
+
+int kisol_cg_wait_event_path(const struct kisol_cg *cg, const char *key, int64_t value,
+			     int timeout_ms)
+{
+	char p[KISOL_CG_PATH + 32];
+
+	if (!cg || cg->dfd < 0 || !key)
+		return -EINVAL;
+	if (cg->version != 2)
+		return -EOPNOTSUPP;
+	if (join(p, sizeof(p), cg->path, "cgroup.events") < 0)
+		return -ENAMETOOLONG;
+	return wait_events_at(AT_FDCWD, p, key, value, timeout_ms);
 }
 
 /*
@@ -769,6 +828,11 @@ static int destroy_dir(int parent, const char *name, int version)
 	return r;
 }
 
+int kisol_cg__destroy_at(int parent_fd, const char *name, int version)
+{
+	return destroy_dir(parent_fd, name, version);
+}
+
 static int destroy_sub(int parent, const char *name, int version, void *arg)
 {
 	int r = destroy_dir(parent, name, version);
@@ -828,6 +892,91 @@ static void run_release(int idx)
 	rs->pid = 0;
 }
 
+/*
+ * Registry of cgroups a program must not leave behind (kisol_cg_register):
+ * fixed slots and no allocation, so that kisol_cg_destroy_registered() may
+ * run in a signal handler. A slot is in use by the process whose pid it
+ * holds (a forked child sees its parent's slots and leaves them alone); the
+ * pid is written last when a slot is filled and cleared first when it is
+ * emptied.
+ */
+#define REG_SLOTS 32
+static struct reg_slot {
+	volatile sig_atomic_t pid;
+	int version;
+	char parent[KISOL_CG_PATH];
+	char name[KISOL_CG_PATH];
+} reg[REG_SLOTS];
+
+static int split_path(const char *path, char *parent, char *name)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path || !slash[1])
+		return -EINVAL;
+	snprintf(parent, KISOL_CG_PATH, "%.*s", (int)(slash - path), path);
+	snprintf(name, KISOL_CG_PATH, "%s", slash + 1);
+	return 0;
+}
+
+int kisol_cg_register(const struct kisol_cg *cg)
+{
+	pid_t self = getpid();
+
+	if (!cg || cg->dfd < 0 || !cg->owned)
+		return -EINVAL;
+	for (int i = 0; i < REG_SLOTS; i++) {
+		struct reg_slot *s = &reg[i];
+
+		if (s->pid == self)
+			continue;
+		s->pid = 0;
+		if (split_path(cg->path, s->parent, s->name) < 0)
+			return -EINVAL;
+		s->version = cg->version;
+		s->pid = self;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static void unregister(const char *path)
+{
+	char parent[KISOL_CG_PATH], name[KISOL_CG_PATH];
+	pid_t self = getpid();
+
+	if (split_path(path, parent, name) < 0)
+		return;
+	for (int i = 0; i < REG_SLOTS; i++)
+		if (reg[i].pid == self && !strcmp(reg[i].name, name) && !strcmp(reg[i].parent, parent))
+			reg[i].pid = 0;
+}
+
+int kisol_cg_destroy_registered(void)
+{
+	pid_t self = getpid();
+	int r = 0;
+
+	for (int i = REG_SLOTS - 1; i >= 0; i--) {
+		struct reg_slot *s = &reg[i];
+		int fd, q;
+
+		if (s->pid != self)
+			continue;
+		fd = open(s->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			q = errno == ENOENT ? 0 : kisol_negerrno();
+		} else {
+			q = destroy_dir(fd, s->name, s->version);
+			close(fd);
+		}
+		s->pid = 0;
+		if (q < 0 && !r)
+			r = q;
+	}
+	return r;
+}
+
 int kisol_cg_destroy(struct kisol_cg *cg)
 {
 	int r = 0;
@@ -835,6 +984,7 @@ int kisol_cg_destroy(struct kisol_cg *cg)
 	if (!cg)
 		return -EINVAL;
 	if (cg->dfd >= 0 && cg->owned) {
+		unregister(cg->path);
 		char parent[KISOL_CG_PATH], name[KISOL_CG_PATH];
 		_cleanup_close_ int pfd = -EBADF;
 

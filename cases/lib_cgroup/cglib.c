@@ -409,6 +409,252 @@ TEST_F(cg, cleanup_attribute)
 	EXPECT_EQ(SIGKILL, cg_termsig(self->kid.status));
 }
 
+/*
+ * kisol_cg_create_top() and what the benchmarks do with it: a cgroup right
+ * in the base directory, registered so that a stopped program leaves none
+ * behind, knobs written through an open fd or by path, idle tasks.
+ */
+FIXTURE(top) {
+	struct kisol_cg cg;
+};
+FIXTURE_VARIANT(top) { int version; };
+FIXTURE_VARIANT_ADD(top, v1) { .version = KISOL_CG_V1 };
+FIXTURE_VARIANT_ADD(top, v2) { .version = KISOL_CG_V2 };
+
+FIXTURE_SETUP(top)
+{
+	self->cg = (struct kisol_cg)KISOL_CG_INIT;
+	NEED_CG(KISOL_CG_CORE, variant->version);
+	ASSERT_EQ(0, kisol_cg_create_top(KISOL_CG_CORE, variant->version, "libtop", &self->cg));
+}
+
+FIXTURE_TEARDOWN(top)
+{
+	EXPECT_EQ(0, kisol_cg_destroy(&self->cg));
+}
+
+/* kisol-<prefix>-p<pid>-<n> directly in the base (v2 driver base, else the own cgroup), owned. */
+TEST_F(top, name_and_place)
+{
+	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
+	const char *env = getenv("KISOL_CG_V2_BASE");
+	char base[2 * KISOL_CG_PATH], want[64];
+	const char *name = strrchr(self->cg.path, '/');
+	struct stat st;
+
+	ASSERT_NE(NULL, h);
+	ASSERT_NE(NULL, name);
+	if (variant->version == 2 && env && *env) {
+		if (env[0] == '/' && stat(env, &st) == 0)
+			snprintf(base, sizeof(base), "%s", env);
+		else
+			snprintf(base, sizeof(base), "%s/%s", h->mnt, env[0] == '/' ? env + 1 : env);
+	} else {
+		snprintf(base, sizeof(base), "%s", h->own_dir);
+	}
+	EXPECT_EQ(strlen(base), (size_t)(name - self->cg.path)) TH_LOG("%s not directly in %s", self->cg.path, base);
+	EXPECT_EQ(0, strncmp(self->cg.path, base, strlen(base)));
+	snprintf(want, sizeof(want), "/kisol-libtop-p%d-", getpid());
+	EXPECT_EQ(0, strncmp(name, want, strlen(want))) TH_LOG("%s", name);
+	EXPECT_EQ(getpid(), kisol_name_owner(name + 1));
+	EXPECT_TRUE(self->cg.owned);
+	EXPECT_EQ(variant->version, self->cg.version);
+	EXPECT_EQ(1, kisol_cg_has_file(&self->cg, "cgroup.procs"));
+	EXPECT_NE(NULL, strstr(self->cg.path, self->cg.rel));
+	EXPECT_EQ(-EINVAL, kisol_cg_create_top(KISOL_CG_CORE, variant->version, "a/b", &self->cg));
+	EXPECT_EQ(-EINVAL, kisol_cg_create_top(KISOL_CG_CORE, variant->version, "", &self->cg));
+	EXPECT_EQ(-EINVAL, kisol_cg_create_top(KISOL_CG_CORE, variant->version, NULL, &self->cg));
+}
+
+/* A task in the registered cgroup and a sub-cgroup: destroy_registered kills it and removes both. */
+TEST_F(top, destroy_registered_kills_and_removes)
+{
+	struct kisol_cg sub = KISOL_CG_INIT;
+	struct kisol_child k = KISOL_CHILD_INIT;
+	char top[KISOL_CG_PATH];
+	struct stat st;
+	int status;
+
+	snprintf(top, sizeof(top), "%s", self->cg.path);
+	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
+	ASSERT_EQ(0, cg_spawn_park(&sub, &k));
+	EXPECT_EQ(0, kisol_cg_destroy_registered());
+	EXPECT_EQ(-1, stat(top, &st));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, kisol_child_wait(&k, KISOL_TIMEOUT_MS, &status));
+	EXPECT_EQ(SIGKILL, cg_termsig(status));
+	kisol_child_release(&k);
+	close(sub.dfd); /* gone with top */
+	EXPECT_EQ(0, kisol_cg_destroy_registered()); /* nothing left registered */
+}
+
+/* Child of the test: its own top cgroup, cleanup handlers, then wait to be stopped. */
+static int top_then_wait(int sock, void *arg)
+{
+	struct kisol_cg cg = KISOL_CG_INIT;
+	int64_t v;
+
+	if (kisol_cg_create_top(KISOL_CG_CORE, (int)(intptr_t)arg, "libtop", &cg) < 0 ||
+	    kisol_cg_destroy_registered_at_exit() < 0)
+		return 100;
+	kisol_send_str(sock, cg.path);
+	kisol_recv_int(sock, &v, -1);
+	return 0;
+}
+
+/*
+ * A program stopped by SIGTERM removes its registered cgroup and dies of
+ * the signal; the registration is its own, the parent's cgroup stays.
+ */
+TEST_F(top, sigterm_removes_registered)
+{
+	struct kisol_spawn_opts o = { .cgroup_fd = -1 };
+	struct kisol_child k = KISOL_CHILD_INIT;
+	char path[KISOL_CG_PATH];
+	struct stat st;
+	int status;
+
+	ASSERT_EQ(0, kisol_spawn(&o, top_then_wait, (void *)(intptr_t)variant->version, &k));
+	ASSERT_LT(0, kisol_recv_str(k.sock, path, sizeof(path), KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s", path);
+	EXPECT_STRNE(path, self->cg.path);
+	ASSERT_EQ(0, kisol_child_kill(&k, SIGTERM));
+	ASSERT_EQ(0, kisol_child_wait(&k, KISOL_TIMEOUT_MS, &status));
+	EXPECT_EQ(SIGTERM, cg_termsig(status));
+	EXPECT_EQ(-1, stat(path, &st)) TH_LOG("%s left behind", path);
+	EXPECT_EQ(0, stat(self->cg.path, &st)) TH_LOG("the parent's cgroup was taken");
+	kisol_child_release(&k);
+}
+
+/* 32 registrations at a time; destroy frees a slot. */
+TEST_F(top, registry_full_then_freed)
+{
+	struct kisol_cg more[40];
+	int n = 0, r;
+
+	for (; n < 40; n++) {
+		more[n] = (struct kisol_cg)KISOL_CG_INIT;
+		r = kisol_cg_create_top(KISOL_CG_CORE, variant->version, "libtop", &more[n]);
+		if (r < 0)
+			break;
+	}
+	EXPECT_EQ(-ENOSPC, r);
+	EXPECT_EQ(31, n); /* the fixture holds one */
+	if (n > 0) {
+		EXPECT_EQ(0, kisol_cg_destroy(&more[n - 1]));
+		EXPECT_EQ(0, kisol_cg_create_top(KISOL_CG_CORE, variant->version, "libtop", &more[n - 1]));
+	}
+	for (int i = 0; i < n; i++)
+		EXPECT_EQ(0, kisol_cg_destroy(&more[i]));
+}
+
+/* A knob kept open takes one write per call; by path the same; errors are the kernel's. */
+TEST_F(top, knob_fd_and_path_writes)
+{
+	char s[24];
+	pid_t a, b;
+	int fd, n;
+
+	fd = kisol_cg_open_file(&self->cg, "cgroup.procs", O_WRONLY);
+	ASSERT_LE(0, fd);
+	a = kisol_cg_spawn_idle(NULL);
+	ASSERT_LT(0, a);
+	b = kisol_cg_spawn_idle(NULL);
+	ASSERT_LT(0, b);
+	n = snprintf(s, sizeof(s), "%d", a);
+	EXPECT_EQ(0, kisol_cg_write_fd(fd, s, (size_t)n));
+	EXPECT_EQ(1, kisol_cg_is_member(&self->cg, a));
+	EXPECT_EQ(-EINVAL, kisol_cg_write_fd(fd, "x", 1));
+	snprintf(s, sizeof(s), "%d", b);
+	EXPECT_EQ(0, kisol_cg_write_path(&self->cg, "cgroup.procs", s));
+	EXPECT_EQ(1, kisol_cg_is_member(&self->cg, b));
+	EXPECT_EQ(2, kisol_cg_nr_procs(&self->cg));
+	close(fd);
+	EXPECT_EQ(-EBADF, kisol_cg_write_fd(fd, s, 1));
+	EXPECT_EQ(-ENOENT, kisol_cg_open_file(&self->cg, "nonesuch", O_RDONLY));
+	EXPECT_EQ(-ENOENT, kisol_cg_write_path(&self->cg, "nonesuch", "1"));
+	EXPECT_EQ(-EINVAL, kisol_cg_open_file(NULL, "cgroup.procs", O_RDONLY));
+	EXPECT_EQ(0, kisol_cg_reap_idle(a));
+	EXPECT_EQ(0, kisol_cg_reap_idle(b));
+	EXPECT_EQ(-EINVAL, kisol_cg_reap_idle(0));
+}
+
+/* wait_event_path: the state seen by absolute path, -ETIMEDOUT otherwise; v1 -EOPNOTSUPP. */
+TEST_F(top, wait_event_path)
+{
+	pid_t pid;
+
+	if (variant->version == 1) {
+		EXPECT_EQ(-EOPNOTSUPP, kisol_cg_wait_event_path(&self->cg, "populated", 0, 20));
+		return;
+	}
+	EXPECT_EQ(0, kisol_cg_wait_event_path(&self->cg, "populated", 0, 20));
+	EXPECT_EQ(-ETIMEDOUT, kisol_cg_wait_event_path(&self->cg, "populated", 1, 20));
+	pid = kisol_cg_spawn_idle(NULL);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, kisol_cg_attach(&self->cg, pid));
+	EXPECT_EQ(0, kisol_cg_wait_event_path(&self->cg, "populated", 1, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(0, kisol_cg_reap_idle(pid));
+	EXPECT_EQ(0, kisol_cg_wait_event_path(&self->cg, "populated", 0, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(-ENOENT, kisol_cg_wait_event_path(&self->cg, "nonesuch", 0, 20));
+}
+
+/* v2: an idle task born in the cgroup (from a never-killed cgroup, see kisol_cg_clone_into); v1: -EOPNOTSUPP. */
+TEST_F(top, spawn_idle_into)
+{
+	struct kisol_cg src = KISOL_CG_INIT;
+	char prev[KISOL_CG_PATH], path[KISOL_CG_PATH];
+	pid_t pid;
+
+	if (variant->version == 1) {
+		EXPECT_EQ(-EOPNOTSUPP, kisol_cg_spawn_idle(&self->cg));
+		return;
+	}
+	NEED_CLONE3();
+	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &src));
+	ASSERT_EQ(0, kisol_cg_move_self(&src, prev, sizeof(prev)));
+	pid = kisol_cg_spawn_idle(&self->cg);
+	EXPECT_EQ(0, kisol_cg_move_self_path(prev));
+	EXPECT_EQ(0, kisol_cg_destroy(&src));
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, kisol_cg_proc_path(pid, 0, path, sizeof(path)));
+	EXPECT_STREQ(self->cg.rel, path);
+	EXPECT_EQ(0, kisol_cg_reap_idle(pid));
+}
+
+/* Child: start an idle task outside any cgroup of ours, report it, exit on request. */
+static int idle_then_exit(int sock, void *arg)
+{
+	int64_t v;
+	pid_t pid = kisol_cg_spawn_idle(NULL);
+
+	kisol_send_int(sock, pid);
+	kisol_recv_int(sock, &v, -1);
+	return 0;
+}
+
+/* An idle task started outside any cgroup of ours dies with its parent. */
+TEST(idle_dies_with_parent)
+{
+	struct kisol_spawn_opts o = { .cgroup_fd = -1 };
+	struct kisol_child k = KISOL_CHILD_INIT;
+	struct pollfd p = { .events = POLLIN };
+	int64_t pid;
+
+	ASSERT_EQ(0, kisol_spawn(&o, idle_then_exit, NULL, &k));
+	ASSERT_EQ(0, kisol_recv_int(k.sock, &pid, KISOL_TIMEOUT_MS));
+	ASSERT_LT(0, pid);
+	p.fd = kisol_pidfd_open((pid_t)pid);
+	ASSERT_LE(0, p.fd);
+	EXPECT_EQ(0, poll(&p, 1, 0)) TH_LOG("idle task ended before its parent");
+	ASSERT_EQ(0, kisol_send_int(k.sock, 1));
+	EXPECT_EQ(0, kisol_child_exit_code(&k, KISOL_TIMEOUT_MS));
+	EXPECT_EQ(1, poll(&p, 1, KISOL_TIMEOUT_MS)) TH_LOG("idle task outlived its parent");
+	waitpid((pid_t)pid, NULL, WNOHANG); /* ours only if we are its subreaper */
+	close(p.fd);
+	kisol_child_release(&k);
+}
+
 /* v1 mount options name exactly the hierarchy's controllers. */
 TEST(v1_opts_match_hierarchy)
 {

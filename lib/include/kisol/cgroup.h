@@ -242,4 +242,73 @@ int kisol_cg_spawn(const struct kisol_cg *cg, uint64_t flags, kisol_cg_child_fn 
 int kisol_cg_move_self(const struct kisol_cg *cg, char *ret_prev, size_t size);
 int kisol_cg_move_self_path(const char *dir);
 
+/* ---------------------------------------------------------------------
+ * For programs that run outside the harness (the benchmarks)
+ */
+
+/*
+ * A cgroup kisol-<prefix>-p<pid>-<n> (pid: the caller's) made directly in
+ * the base directory of the hierarchy where c lives on version (as
+ * kisol_cg_locate(); KISOL_CG_CORE on KISOL_CG_V2: the cgroup2 hierarchy):
+ * on v2 $KISOL_CG_V2_BASE when set, else the caller's own cgroup. Unlike
+ * kisol_cg_create() there is no run directory in between and no controller
+ * is enabled, so what a benchmark times in it does not depend on the
+ * harness's layout. Owned (kisol_cg_destroy() kills, drains and removes it
+ * with everything below) and registered (kisol_cg_register()); once the
+ * caller is gone kisol_cg_remove_stale() takes it for a leftover. -ENOENT
+ * when the own cgroup is not visible in the mount, -ENOSPC when the
+ * registry is full, -EINVAL for an empty prefix or one with a '/'.
+ */
+int kisol_cg_create_top(enum kisol_cg_ctrl c, int version, const char *prefix,
+			struct kisol_cg *ret);
+
+/*
+ * Registry of cgroups that must not outlive the program even when it is
+ * stopped by a signal. kisol_cg_register() adds an owned cgroup (at most 32
+ * at a time: -ENOSPC), kisol_cg_destroy() of it removes it again.
+ * kisol_cg_destroy_registered() destroys every cgroup this process
+ * registered and has not destroyed (as kisol_cg_destroy(): tasks killed and
+ * drained, descendants first); it allocates nothing and takes no lock, so a
+ * signal handler may call it. Registrations are per process: a forked
+ * child's call leaves its parent's cgroups alone. Returns the first error.
+ */
+int kisol_cg_register(const struct kisol_cg *cg);
+int kisol_cg_destroy_registered(void);
+/*
+ * Run kisol_cg_destroy_registered() at exit() and on SIGTERM, SIGINT and
+ * SIGHUP; after a signal the process then dies of that signal (default
+ * action). Installs the handlers once per process; later calls do nothing.
+ */
+int kisol_cg_destroy_registered_at_exit(void);
+
+/*
+ * A knob kept open for timed writes: kisol_cg_open_file() opens a file of
+ * cg (flags as for open(2), O_CLOEXEC added) and returns the fd;
+ * kisol_cg_write_fd() is exactly one write(2) of len bytes of s to it
+ * (0, -errno, -EIO for a short write), nothing else: a benchmark times it.
+ */
+int kisol_cg_open_file(const struct kisol_cg *cg, const char *file, int flags);
+int kisol_cg_write_fd(int fd, const char *s, size_t len);
+/*
+ * kisol_cg_write() through the file's absolute path (cg->path/file)
+ * instead of cg's directory fd: open, one write, close, no allocation.
+ * The path walk is part of what a manager without a directory fd pays,
+ * and of what the cgroup.write, .freeze and .kill benchmarks time.
+ */
+int kisol_cg_write_path(const struct kisol_cg *cg, const char *file, const char *s);
+/* kisol_cg_wait_event() opening cgroup.events by its absolute path, the same way. */
+int kisol_cg_wait_event_path(const struct kisol_cg *cg, const char *key, int64_t value,
+			     int timeout_ms);
+
+/*
+ * A task that does nothing (pause()) until it is killed, to populate
+ * cgroups. With cg it is born in cg (clone3 CLONE_INTO_CGROUP; v2 only,
+ * -EOPNOTSUPP on v1) and dies when cg is destroyed; with cg NULL it starts
+ * in the caller's cgroups and dies with the caller (PR_SET_PDEATHSIG), as
+ * no cgroup teardown would reach it. Returns its pid;
+ * kisol_cg_reap_idle() kills and reaps it.
+ */
+pid_t kisol_cg_spawn_idle(const struct kisol_cg *cg);
+int kisol_cg_reap_idle(pid_t pid);
+
 #endif
