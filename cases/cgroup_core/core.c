@@ -79,7 +79,7 @@ TEST_F(core, procs_vs_threads)
 /* Writing a pid to cgroup.procs moves every thread of the process. */
 TEST_F(core, migration_moves_all_threads)
 {
-	struct kisol_cg dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg dst = KISOL_CG_INIT;
 	char path[128], buf[2048];
 	int n = 0;
 
@@ -104,7 +104,6 @@ TEST_F(core, migration_moves_all_threads)
 	closedir(d);
 	EXPECT_EQ(2, n);
 	EXPECT_EQ(0, kisol_cg_nr_procs(&self->cg));
-	kisol_cg_destroy(&dst);
 }
 
 /* A child forked by a member is born in the same cgroup. */
@@ -185,7 +184,7 @@ TEST_F(core, proc_cgroup_names_it)
 /* kill ends every task of the subtree, including one in a child cgroup. */
 TEST_F(core, kill_reaches_descendants)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
 	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid[0]));
@@ -196,7 +195,6 @@ TEST_F(core, kill_reaches_descendants)
 		ASSERT_EQ(0, kisol_child_wait(&self->kid[i], KISOL_TIMEOUT_MS, NULL));
 		EXPECT_EQ(SIGKILL, cg_termsig(self->kid[i].status));
 	}
-	kisol_cg_destroy(&sub);
 }
 
 /*

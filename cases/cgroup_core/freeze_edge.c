@@ -229,7 +229,7 @@ TEST_F(frz, ptrace_attach_to_frozen)
  */
 TEST_F(frz, rmdir_frozen_populated_ebusy)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	struct stat st;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
@@ -246,7 +246,6 @@ TEST_F(frz, rmdir_frozen_populated_ebusy)
 	ASSERT_EQ(0, kisol_cg_wait_event(&sub, "populated", 0, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(0, rmdir(sub.path)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(-1, stat(sub.path, &st));
-	kisol_cg_destroy(&sub);
 }
 
 /*
@@ -257,8 +256,8 @@ TEST_F(frz, rmdir_frozen_populated_ebusy)
  */
 TEST_F(frz, rmdir_frozen_child)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, b2 = KISOL_CG_INIT;
-	struct kisol_cg x = KISOL_CG_INIT, x2 = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, b2 = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg x = KISOL_CG_INIT, x2 = KISOL_CG_INIT;
 	int64_t v;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
@@ -283,9 +282,6 @@ TEST_F(frz, rmdir_frozen_child)
 	EXPECT_EQ(0, v);
 	ASSERT_EQ(0, kisol_cg_keyed(&x2, "cgroup.events", "frozen", &v));
 	EXPECT_EQ(0, v);
-	kisol_cg_destroy(&x2);
-	kisol_cg_destroy(&b2);
-	kisol_cg_destroy(&a);
 }
 
 /*

@@ -62,7 +62,7 @@ TEST_F(iface, events_inotify)
 /* A populated child makes the parent's events show populated 1. */
 TEST_F(iface, events_populated_hierarchical)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t v;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
@@ -71,7 +71,6 @@ TEST_F(iface, events_populated_hierarchical)
 	EXPECT_EQ(1, v);
 	ASSERT_EQ(0, kisol_cg_kill(&sub));
 	EXPECT_EQ(0, kisol_cg_wait_event(&self->cg, "populated", 0, KISOL_TIMEOUT_MS));
-	kisol_cg_destroy(&sub);
 }
 
 /* Freeze reaches frozen 1, the task stops; thaw gives frozen 0 and it runs. */
@@ -111,7 +110,7 @@ TEST_F(iface, freeze_bad_values)
 /* A child cgroup of a frozen cgroup is frozen too, also one made afterwards. */
 TEST_F(iface, freeze_inherited)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
 
 	ASSERT_NE(NULL, c);
@@ -125,14 +124,12 @@ TEST_F(iface, freeze_inherited)
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, false, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(0, kisol_cg_wait_event(&a, "frozen", 0, KISOL_TIMEOUT_MS));
 	EXPECT_TRUE(cg_counter_moves(c, 2000));
-	kisol_cg_destroy(&b);
-	kisol_cg_destroy(&a);
 }
 
 /* A task migrated into a frozen cgroup gets frozen; the cgroup reports frozen again. */
 TEST_F(iface, freeze_migrate_in)
 {
-	struct kisol_cg out = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg out = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
 
 	ASSERT_NE(NULL, c);
@@ -143,13 +140,12 @@ TEST_F(iface, freeze_migrate_in)
 	ASSERT_EQ(1, kisol_cg_is_member(&self->cg, self->kid[0].pid));
 	ASSERT_EQ(0, kisol_cg_wait_event(&self->cg, "frozen", 1, KISOL_TIMEOUT_MS));
 	EXPECT_TRUE(cg_counter_still(c, 20));
-	kisol_cg_destroy(&out);
 }
 
 /* A task leaving a frozen cgroup for a thawed one runs again. */
 TEST_F(iface, freeze_migrate_out)
 {
-	struct kisol_cg out = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg out = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
 
 	ASSERT_NE(NULL, c);
@@ -159,7 +155,6 @@ TEST_F(iface, freeze_migrate_out)
 	ASSERT_EQ(0, kisol_cg_attach(&out, self->kid[0].pid));
 	ASSERT_EQ(1, kisol_cg_is_member(&out, self->kid[0].pid));
 	EXPECT_TRUE(cg_counter_moves(c, 2000));
-	kisol_cg_destroy(&out);
 }
 
 /* A SIGSTOPped task does not keep the cgroup from reaching frozen; after thaw it is still stopped. */
@@ -260,7 +255,7 @@ TEST_F(iface, kill_frozen)
 /* cgroup.kill leaves tasks outside the cgroup alone. */
 TEST_F(iface, kill_spares_siblings)
 {
-	struct kisol_cg other = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg other = KISOL_CG_INIT;
 
 	NEED_CG_FILE(&self->cg, "cgroup.kill");
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &other));
@@ -270,13 +265,12 @@ TEST_F(iface, kill_spares_siblings)
 	ASSERT_EQ(0, kisol_cg_wait_event(&self->cg, "populated", 0, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&self->kid[1], 0, NULL));
 	EXPECT_EQ(1, kisol_cg_has_pid(&other, self->kid[1].pid));
-	kisol_cg_destroy(&other);
 }
 
 /* cgroup.max.depth: default max; depth 1 allows a child but no grandchild (EAGAIN). */
 TEST_F(iface, max_depth)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t v;
 
 	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, "cgroup.max.depth", &v));
@@ -285,13 +279,12 @@ TEST_F(iface, max_depth)
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	EXPECT_EQ(-EAGAIN, kisol_cg_child(&a, "b", &b));
 	EXPECT_EQ(-ERANGE, kisol_cg_write(&self->cg, "cgroup.max.depth", "-1"));
-	kisol_cg_destroy(&a);
 }
 
 /* cgroup.max.descendants 1: the second child is refused with EAGAIN. */
 TEST_F(iface, max_descendants)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t v;
 
 	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, "cgroup.max.descendants", &v));
@@ -302,26 +295,23 @@ TEST_F(iface, max_descendants)
 	EXPECT_EQ(-EAGAIN, kisol_cg_child(&a, "c", &b)); /* counts the whole subtree */
 	kisol_cg_destroy(&a);
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b)); /* room again after rmdir */
-	kisol_cg_destroy(&b);
 }
 
 /* A limit on an ancestor also binds the subtree below a child. */
 TEST_F(iface, max_depth_from_ancestor)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, c = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, c = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "cgroup.max.depth", "2"));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&a, "b", &b));
 	EXPECT_EQ(-EAGAIN, kisol_cg_child(&b, "c", &c));
-	kisol_cg_destroy(&b);
-	kisol_cg_destroy(&a);
 }
 
 /* cgroup.stat nr_descendants follows mkdir and rmdir. */
 TEST_F(iface, stat_nr_descendants)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t v;
 
 	ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "cgroup.stat", "nr_descendants", &v));
@@ -337,7 +327,6 @@ TEST_F(iface, stat_nr_descendants)
 	EXPECT_EQ(1, v);
 	ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "cgroup.stat", "nr_dying_descendants", &v));
 	EXPECT_LE(0, v);
-	kisol_cg_destroy(&a);
 }
 
 /* cpu.stat exists in every v2 cgroup (core) and counts a spinning task's time. */

@@ -71,7 +71,7 @@ static int try_move(struct kisol_cg *src, struct kisol_cg *dst, struct kisol_chi
 /* Destination writable but the common ancestor not: v2 refuses (EACCES), v1 allows. */
 TEST_F(perm, needs_common_ancestor_on_v2)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	int r;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
@@ -86,14 +86,12 @@ TEST_F(perm, needs_common_ancestor_on_v2)
 		EXPECT_EQ(0, r);
 		EXPECT_EQ(1, kisol_cg_has_pid(&dst, self->kid[0].pid));
 	}
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 
 /* With write access to the common ancestor's cgroup.procs too, the move succeeds on both. */
 TEST_F(perm, delegated_ancestor_allows)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
@@ -101,27 +99,23 @@ TEST_F(perm, delegated_ancestor_allows)
 	ASSERT_EQ(0, give(&self->cg, "cgroup.procs"));
 	EXPECT_EQ(0, try_move(&src, &dst, &self->kid[0], 0));
 	EXPECT_EQ(1, kisol_cg_has_pid(&dst, self->kid[0].pid));
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 
 /* Without write access to the destination the open itself fails (EACCES). */
 TEST_F(perm, destination_not_writable)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
 	EXPECT_EQ(-EACCES, try_move(&src, &dst, &self->kid[0], 0));
 	EXPECT_EQ(1, kisol_cg_has_pid(&src, self->kid[0].pid));
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 
 /* v1: an unprivileged writer cannot move a task it does not own (EACCES), even into its own cgroup. */
 TEST_F(perm, foreign_task_refused)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	int r;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
@@ -139,8 +133,6 @@ TEST_F(perm, foreign_task_refused)
 		EXPECT_EQ(0, r);
 		EXPECT_EQ(1, kisol_cg_has_pid(&dst, self->kid[1].pid));
 	}
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 
 /* Unprivileged mkdir below a cgroup directory it does not own: EACCES. */

@@ -31,7 +31,7 @@ static int read_type(const struct kisol_cg *cg, char *buf, size_t n)
 /* Making a child threaded turns the parent into "domain threaded" and a domain sibling "domain invalid". */
 TEST_F(thr, type_transitions)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	char t[64];
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
@@ -45,26 +45,23 @@ TEST_F(thr, type_transitions)
 	EXPECT_STREQ("domain threaded", t);
 	ASSERT_LE(0, read_type(&b, t, sizeof(t)));
 	EXPECT_STREQ("domain invalid", t);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 
 /* threaded is one-way: writing "domain" back is EINVAL, garbage too. */
 TEST_F(thr, type_one_way)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	EXPECT_EQ(-EINVAL, kisol_cg_write(&a, "cgroup.type", "bogus"));
 	ASSERT_EQ(0, kisol_cg_write(&a, "cgroup.type", "threaded"));
 	EXPECT_EQ(-EINVAL, kisol_cg_write(&a, "cgroup.type", "domain"));
-	kisol_cg_destroy(&a);
 }
 
 /* A "domain invalid" cgroup accepts no process (EOPNOTSUPP). */
 TEST_F(thr, domain_invalid_refuses_procs)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
@@ -72,33 +69,29 @@ TEST_F(thr, domain_invalid_refuses_procs)
 	ASSERT_EQ(0, cg_spawn_park(&self->cg, &self->kid[0]));
 	EXPECT_EQ(-EOPNOTSUPP, kisol_cg_attach(&b, self->kid[0].pid));
 	EXPECT_EQ(1, kisol_cg_has_pid(&self->cg, self->kid[0].pid));
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 
 /* cgroup.procs of a threaded cgroup cannot be read (EOPNOTSUPP); cgroup.threads can. */
 TEST_F(thr, threaded_procs_unreadable)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	char buf[64];
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_write(&a, "cgroup.type", "threaded"));
 	EXPECT_EQ(-EOPNOTSUPP, kisol_cg_read(&a, "cgroup.procs", buf, sizeof(buf)));
 	EXPECT_LE(0, kisol_cg_read(&a, "cgroup.threads", buf, sizeof(buf)));
-	kisol_cg_destroy(&a);
 }
 
 /* cgroup.kill refuses a threaded cgroup (EOPNOTSUPP). */
 TEST_F(thr, threaded_kill_refused)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 
 	NEED_CG_FILE(&self->cg, "cgroup.kill");
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_write(&a, "cgroup.type", "threaded"));
 	EXPECT_EQ(-EOPNOTSUPP, kisol_cg_write(&a, "cgroup.kill", "1"));
-	kisol_cg_destroy(&a);
 }
 
 static void *tid_thread(void *arg)
@@ -140,7 +133,7 @@ static int line_has(const char *path, const char *needle)
 /* In a threaded subtree one thread can move to a threaded child while the other stays. */
 TEST_F(thr, thread_split)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	char p[128], want[KISOL_CG_PATH * 2 + 8];
 	int64_t tid;
 
@@ -156,13 +149,12 @@ TEST_F(thr, thread_split)
 	snprintf(p, sizeof(p), "/proc/%d/task/%d/cgroup", self->kid[0].pid, self->kid[0].pid);
 	EXPECT_EQ(1, line_has(p, want));
 	kisol_child_release(&self->kid[0]);
-	kisol_cg_destroy(&a);
 }
 
 /* Outside threaded mode a single thread cannot leave its process's domain (EOPNOTSUPP). */
 TEST_F(thr, thread_move_across_domains_refused)
 {
-	struct kisol_cg b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg b = KISOL_CG_INIT;
 	int64_t tid;
 
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, KISOL_CG_V2, &b));
@@ -170,7 +162,6 @@ TEST_F(thr, thread_move_across_domains_refused)
 	ASSERT_EQ(0, kisol_recv_int(self->kid[0].sock, &tid, KISOL_TIMEOUT_MS));
 	EXPECT_EQ(-EOPNOTSUPP, kisol_cg_attach_thread(&b, (pid_t)tid));
 	kisol_child_release(&self->kid[0]);
-	kisol_cg_destroy(&b);
 }
 
 /* ---- subtree_control: needs one domain controller on v2 (memory, io or hugetlb) ---- */
@@ -219,7 +210,7 @@ FIXTURE_TEARDOWN(st)
 /* Enabling a controller makes it available, with its files, in children. */
 TEST_F(st, enable_exposes_files)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	char f[64];
 
 	ASSERT_EQ(1, kisol_cg_has_ctrl(&self->cg, self->ctrl));
@@ -232,33 +223,30 @@ TEST_F(st, enable_exposes_files)
 	snprintf(f, sizeof(f), "%s.%s", self->name, self->ctrl == KISOL_CG_HUGETLB ? "2MB.max" :
 		 self->ctrl == KISOL_CG_IO ? "stat" : "max");
 	EXPECT_EQ(1, kisol_cg_has_file(&a, f)) TH_LOG("%s", f);
-	kisol_cg_destroy(&a);
 }
 
 /* A controller the cgroup does not have cannot be enabled below it (ENOENT); unknown names EINVAL. */
 TEST_F(st, enable_unavailable_enoent)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	char s[64];
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	snprintf(s, sizeof(s), "+%s", self->name);
 	EXPECT_EQ(-ENOENT, kisol_cg_write(&a, "cgroup.subtree_control", s));
 	EXPECT_EQ(-EINVAL, kisol_cg_write(&a, "cgroup.subtree_control", "+nonesuch"));
-	kisol_cg_destroy(&a);
 }
 
 /* No internal process: attaching to a cgroup with controllers enabled for children is EBUSY. */
 TEST_F(st, no_internal_process_attach)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_enable(&self->cg, self->ctrl));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, cg_spawn_park(&a, &self->kid));
 	EXPECT_EQ(-EBUSY, kisol_cg_attach(&self->cg, self->kid.pid));
 	EXPECT_EQ(1, kisol_cg_has_pid(&a, self->kid.pid));
-	kisol_cg_destroy(&a);
 }
 
 /* No internal process: enabling while the cgroup holds a process is EBUSY. */
@@ -271,7 +259,7 @@ TEST_F(st, no_internal_process_enable)
 /* A controller still enabled in a child's subtree_control cannot be disabled above it. */
 TEST_F(st, disable_in_use_ebusy)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	char s[64];
 
 	ASSERT_EQ(0, kisol_cg_enable(&self->cg, self->ctrl));
@@ -281,7 +269,6 @@ TEST_F(st, disable_in_use_ebusy)
 	EXPECT_EQ(-EBUSY, kisol_cg_write(&self->cg, "cgroup.subtree_control", s));
 	ASSERT_EQ(0, kisol_cg_write(&a, "cgroup.subtree_control", s));
 	EXPECT_EQ(0, kisol_cg_write(&self->cg, "cgroup.subtree_control", s));
-	kisol_cg_destroy(&a);
 }
 
 /* CLONE_INTO_CGROUP into a cgroup with controllers enabled for children: EBUSY. */
@@ -365,7 +352,7 @@ TEST_F(into, not_a_cgroup_ebadf)
 /* A cgroup v1 directory is not accepted either (EBADF). */
 TEST_F(into, v1_dir_ebadf)
 {
-	struct kisol_cg v1 = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg v1 = KISOL_CG_INIT;
 	pid_t pid;
 
 	NEED_CG(KISOL_CG_CORE, KISOL_CG_V1);
@@ -373,7 +360,6 @@ TEST_F(into, v1_dir_ebadf)
 	pid = raw_into(v1.dfd, sizeof(struct clone_args), (uint64_t)v1.dfd);
 	reap_if_child(pid);
 	EXPECT_EQ(-EBADF, pid);
-	kisol_cg_destroy(&v1);
 }
 
 /* CLONE_INTO_CGROUP needs clone_args v2 (EINVAL with the v1 size) and an fd <= INT_MAX. */
@@ -644,7 +630,7 @@ static int try_escape(struct kisol_cg *from, struct kisol_cg *to, struct kisol_c
 /* With nsdelegate even root cannot move a task out of its cgroupns root (ENOENT). */
 TEST_F(into, nsdelegate_boundary)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	struct kisol_child k = KISOL_CHILD_INIT;
 
 	char inside[KISOL_CG_PATH];
@@ -658,14 +644,12 @@ TEST_F(into, nsdelegate_boundary)
 	EXPECT_STREQ("/", inside); /* still at its namespace root */
 	EXPECT_EQ(1, kisol_cg_is_member(&a, k.pid));
 	kisol_child_release(&k);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 
 /* Without nsdelegate a cgroupns is only a view: root inside can still move out. */
 TEST_F(into, no_nsdelegate_no_boundary)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	struct kisol_child k = KISOL_CHILD_INIT;
 
 	char inside[KISOL_CG_PATH];
@@ -680,8 +664,6 @@ TEST_F(into, no_nsdelegate_no_boundary)
 	EXPECT_STREQ("/../b", inside);
 	EXPECT_EQ(1, kisol_cg_is_member(&b, k.pid));
 	kisol_child_release(&k);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 
 KISOL_MAIN

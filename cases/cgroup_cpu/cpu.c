@@ -132,7 +132,7 @@ TEST_F(cpu, no_quota_no_throttle)
 /* A parent's quota throttles a task in a child cgroup without one. */
 TEST_F(cpu, quota_hierarchical)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	struct hog h = { .cpu_ns = 40000000, .cpu = -1 };
 	int64_t wall, thr;
 
@@ -146,7 +146,6 @@ TEST_F(cpu, quota_hierarchical)
 	EXPECT_LE(3, thr) TH_LOG("nr_throttled %lld", (long long)thr);
 	EXPECT_LE(100000000, wall) TH_LOG("40 ms CPU took %lld ns wall under the parent's 20%% quota",
 					  (long long)wall);
-	kisol_cg_destroy(&sub);
 }
 
 /* One measuring window on running hogs: until either spent budget ns more; the two deltas. */
@@ -193,7 +192,7 @@ static int compete(struct kisol_child *k, volatile int64_t *used, int64_t budget
 /* Two hogs on one CPU, weights 1:3 (shares 1024:3072): CPU time splits about 1:3. */
 TEST_F(cpu, weight_shares_one_cpu)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	volatile int64_t *used = (volatile int64_t *)cg_counter_page();
 	struct hog ha = { .cpu = 0 }, hb = { .cpu = 0 };
 	int64_t ua, ub;
@@ -218,14 +217,12 @@ TEST_F(cpu, weight_shares_one_cpu)
 	EXPECT_TRUE(ratio > 1.8 && ratio < 5.0)
 		TH_LOG("b/a CPU ratio %.2f (a %lld ns, b %lld ns), expected ~3", ratio,
 		       (long long)ua, (long long)ub);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 
 /* Control: equal weights split about evenly. */
 TEST_F(cpu, equal_weights_even)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	volatile int64_t *used = (volatile int64_t *)cg_counter_page();
 	struct hog ha = { .cpu = 0 }, hb = { .cpu = 0 };
 	int64_t ua, ub;
@@ -260,15 +257,12 @@ TEST_F(cpu, equal_weights_even)
 	kisol_cg_kill(&a);
 	kisol_cg_kill(&b);
 	if (w == 5)
-		SKIP(goto out, "CPU time of a hog jumped by > %lld ms in one pass in all 5 windows "
+		SKIP(return, "CPU time of a hog jumped by > %lld ms in one pass in all 5 windows "
 		     "(stalled virtual CPU): no clean measurement", STALL_NS / 1000000);
 	ratio = (double)ub / (double)(ua ? ua : 1);
 	EXPECT_TRUE(ratio > 0.5 && ratio < 2.0)
 		TH_LOG("b/a ratio %.2f (a %lld ns, b %lld ns; %lld stalled windows discarded)",
 		       ratio, (long long)ua, (long long)ub, (long long)tainted);
-out:
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 
 /* Defaults: v2 cpu.max "max 100000" and weight 100; v1 quota -1, period 100000, shares 1024. */
@@ -373,7 +367,7 @@ TEST_F(acct, usage_counts_member)
 /* Usage is hierarchical: the parent's usage includes the child's. */
 TEST_F(acct, usage_hierarchical)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	struct hog h = { .cpu_ns = 20000000, .cpu = -1 };
 	int64_t wall;
 
@@ -382,7 +376,6 @@ TEST_F(acct, usage_hierarchical)
 	ASSERT_EQ(0, kisol_recv_int(self->kid[0].sock, &wall, 30000));
 	EXPECT_LE(acct_usage_ns(&sub, variant->version), acct_usage_ns(&self->cg, variant->version));
 	EXPECT_LE(15000000, acct_usage_ns(&self->cg, variant->version));
-	kisol_cg_destroy(&sub);
 }
 
 /* v1 cpuacct.stat splits user/system; v2 cpu.stat user_usec/system_usec. */

@@ -131,7 +131,7 @@ TEST_F(cs, bad_cpu_refused)
 /* v1: a child's cpus must be a subset of the parent's (EACCES); v2: allowed, effective is clipped. */
 TEST_F(cs, child_outside_parent)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	char buf[64];
 	int r;
 
@@ -149,14 +149,13 @@ TEST_F(cs, child_outside_parent)
 		ASSERT_LE(0, read_list(&sub, "cpuset.cpus.effective", buf, sizeof(buf)));
 		EXPECT_STREQ("0", buf);
 	}
-	kisol_cg_destroy(&sub);
 }
 
 /* v1: a cgroup with no cpus takes no task (ENOSPC); v2: empty means "inherit". */
 TEST_F(cs, empty_cpus)
 {
 	char path[KISOL_CG_PATH + 16];
-	struct kisol_cg sub = KISOL_CG_INIT, other = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT, other = KISOL_CG_INIT;
 	int r;
 
 	snprintf(path, sizeof(path), "%s/empty", self->cg.path);
@@ -169,14 +168,12 @@ TEST_F(cs, empty_cpus)
 	ASSERT_EQ(0, cg_spawn_park(&other, &self->kid[0]));
 	r = kisol_cg_attach(&sub, self->kid[0].pid);
 	EXPECT_EQ(variant->version == 1 ? -ENOSPC : 0, r) TH_LOG("%s", strerror(-r));
-	kisol_cg_destroy(&sub);
-	kisol_cg_destroy(&other);
 }
 
 /* v1 cpu_exclusive needs an exclusive parent (EACCES below a non-exclusive cpuset). */
 TEST_F(cs_v1, v1_exclusive_needs_exclusive_parent)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t v;
 
 	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, "cpuset.cpu_exclusive", &v));
@@ -184,7 +181,6 @@ TEST_F(cs_v1, v1_exclusive_needs_exclusive_parent)
 		SKIP(return, "test cgroup is already exclusive");
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
 	EXPECT_EQ(-EACCES, kisol_cg_write(&sub, "cpuset.cpu_exclusive", "1"));
-	kisol_cg_destroy(&sub);
 }
 
 /* v2 partitions: member by default, bad values EINVAL, "root" is taken (valid or invalid) and undone. */

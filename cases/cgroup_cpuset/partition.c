@@ -278,7 +278,7 @@ static int nested(FIXTURE_DATA(prs) *self, struct kisol_cg *c, char *why, size_t
  */
 TEST_F(prs, invalid_child_recovers_with_parent)
 {
-	struct kisol_cg c = KISOL_CG_INIT, d = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg c = KISOL_CG_INIT, d = KISOL_CG_INIT;
 	char buf[256] = "";
 	int r = nested(self, &c, buf, sizeof(buf));
 
@@ -302,13 +302,12 @@ TEST_F(prs, invalid_child_recovers_with_parent)
 	EXPECT_EQ(1LL << self->cpu, ask_mask(&self->kid[0]));
 out:
 	to_member(&c);
-	kisol_cg_destroy(&c);
 }
 
 /* A change of state is announced to pollers of cpuset.cpus.partition (POLLPRI). */
 TEST_F(prs, state_change_notifies)
 {
-	struct kisol_cg c = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg c = KISOL_CG_INIT;
 	char buf[256] = "";
 	struct pollfd p = { .events = POLLPRI };
 	int r = nested(self, &c, buf, sizeof(buf));
@@ -325,7 +324,6 @@ TEST_F(prs, state_change_notifies)
 	close(p.fd);
 out:
 	to_member(&c);
-	kisol_cg_destroy(&c);
 }
 
 /*
@@ -478,7 +476,7 @@ static int setup_move(FIXTURE_DATA(csp) *self, struct kisol_cg *src, struct kiso
  */
 TEST_F(csp, same_cpus_foreign_task_moves)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	char pid[24];
 	int r;
 
@@ -486,14 +484,11 @@ TEST_F(csp, same_cpus_foreign_task_moves)
 	snprintf(pid, sizeof(pid), "%d", self->kid[1].pid);
 	r = nobody_writes(&dst, &dst, "cgroup.procs", pid, &self->kid[0]);
 	if (r == -EPERM && kisol_cg_has_pid(&src, self->kid[1].pid) == 1)
-		KISOL_XFAIL(goto out, "known: v2 cpuset checked the moved task's scheduling rights "
+		KISOL_XFAIL(return, "known: v2 cpuset checked the moved task's scheduling rights "
 			    "on every move (EPERM), fixed by 0a67b847e1f0 (6.6)");
 	EXPECT_EQ(0, r) TH_LOG("%s", strerror(-r));
 	EXPECT_EQ(1, kisol_cg_has_pid(&dst, self->kid[1].pid));
 	EXPECT_EQ(0, kisol_cg_has_pid(&src, self->kid[1].pid));
-out:
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 KISOL_META(csp, same_cpus_foreign_task_moves, "sides=both;commit=0a67b847e1f0")
 
@@ -504,7 +499,7 @@ KISOL_META(csp, same_cpus_foreign_task_moves, "sides=both;commit=0a67b847e1f0")
  */
 TEST_F(csp, other_cpus_need_setscheduler_right)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	char pid[24];
 
 	NEED_CPUS(2);
@@ -515,8 +510,6 @@ TEST_F(csp, other_cpus_need_setscheduler_right)
 	/* control: the mover moves itself from src to dst */
 	EXPECT_EQ(0, nobody_writes(&src, &dst, "cgroup.procs", "0", &self->kid[2]));
 	EXPECT_EQ(1, kisol_cg_has_pid(&dst, self->kid[2].pid));
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 KISOL_META(csp, other_cpus_need_setscheduler_right, "sides=both;commit=0a67b847e1f0")
 
@@ -527,7 +520,7 @@ KISOL_META(csp, other_cpus_need_setscheduler_right, "sides=both;commit=0a67b847e
  */
 TEST_F(csp, enable_above_foreign_task)
 {
-	struct kisol_cg sub = KISOL_CG_INIT, mover = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT, mover = KISOL_CG_INIT;
 	char buf[256];
 	int r;
 
@@ -540,7 +533,7 @@ TEST_F(csp, enable_above_foreign_task)
 	ASSERT_EQ(NULL, strstr(buf, "cpuset"));
 	r = nobody_writes(&mover, &self->cg, "cgroup.subtree_control", "+cpuset", &self->kid[0]);
 	if (r == -EPERM)
-		KISOL_XFAIL(goto out, "known: enabling cpuset above another user's task was refused "
+		KISOL_XFAIL(return, "known: enabling cpuset above another user's task was refused "
 			    "(EPERM), fixed by 0a67b847e1f0 (6.6)");
 	EXPECT_EQ(0, r) TH_LOG("%s", strerror(-r));
 	ASSERT_LE(0, read_line(&sub, "cgroup.controllers", buf, sizeof(buf)));
@@ -549,9 +542,6 @@ TEST_F(csp, enable_above_foreign_task)
 	EXPECT_EQ(0, nobody_writes(&mover, &self->cg, "cgroup.subtree_control", "-cpuset", &self->kid[2]));
 	ASSERT_LE(0, read_line(&sub, "cgroup.controllers", buf, sizeof(buf)));
 	EXPECT_EQ(NULL, strstr(buf, "cpuset"));
-out:
-	kisol_cg_destroy(&sub);
-	kisol_cg_destroy(&mover);
 }
 KISOL_META(csp, enable_above_foreign_task, "sides=one: a permission outcome, the task stays where it was;commit=0a67b847e1f0")
 

@@ -154,7 +154,7 @@ static int delegate(const struct kisol_cg *cg)
 /* Root of the user namespace makes a child cgroup and moves itself into it. */
 TEST_F(deleg, manages_subtree)
 {
-	struct kisol_cg x = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg x = KISOL_CG_INIT;
 	char p[KISOL_CG_PATH + 8];
 	struct stat st;
 
@@ -167,19 +167,17 @@ TEST_F(deleg, manages_subtree)
 	EXPECT_EQ(0, kisol_cg_nr_procs(&self->cg));
 	ASSERT_EQ(0, kisol_cg_open(p, variant->version, &x));
 	EXPECT_EQ(1, kisol_cg_is_member(&x, self->kid[0].pid)) TH_LOG("not in %s", x.rel);
-	kisol_cg_destroy(&x);
 }
 
 /* It cannot move itself into a cgroup outside the delegated subtree. */
 TEST_F(deleg, cannot_escape)
 {
-	struct kisol_cg out = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg out = KISOL_CG_INIT;
 
 	SETUP_DELEG(0);
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_CORE, variant->version, &out));
 	EXPECT_EQ(-EACCES, req(&self->kid[0], "move %s", out.path));
 	EXPECT_EQ(1, kisol_cg_has_pid(&self->cg, self->kid[0].pid));
-	kisol_cg_destroy(&out);
 }
 
 /*
@@ -188,7 +186,7 @@ TEST_F(deleg, cannot_escape)
  */
 TEST_F(deleg, foreign_writable_procs)
 {
-	struct kisol_cg out = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg out = KISOL_CG_INIT;
 	char p[KISOL_CG_PATH + 32];
 	int r;
 
@@ -203,7 +201,6 @@ TEST_F(deleg, foreign_writable_procs)
 	} else {
 		EXPECT_EQ(0, r) TH_LOG("v1: the destination file's permission is all that is checked");
 	}
-	kisol_cg_destroy(&out);
 }
 
 /* It cannot change the delegated root's own knobs (not chowned), but can its children's. */

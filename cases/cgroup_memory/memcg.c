@@ -147,7 +147,7 @@ static int neg_dentries(int sock, void *arg)
  */
 TEST_F(mcg, kmem_dentries_charged)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t a0, b0, a1, b1, res = 0, cur;
 
 	NEED_DISK_SCRATCH();
@@ -166,8 +166,6 @@ TEST_F(mcg, kmem_dentries_charged)
 	ASSERT_EQ(0, kisol_cg_read_int(&a, "memory.current", &cur));
 	EXPECT_LE(a1, cur);
 	EXPECT_LE(a1, stat_of(&self->cg, "slab"));
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(mcg, kmem_dentries_charged, "sides=both;commit=5d097056c9a0;ref=selftests cgroup/test_kmem.c")
 
@@ -211,7 +209,7 @@ static int many_threads(int sock, void *arg)
  */
 TEST_F(mcg, kmem_kernel_stacks_charged)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t a0, b0, a1, b1, res = 0;
 
 	ASSERT_EQ(0, two_children(&self->cg, &a, &b));
@@ -225,8 +223,6 @@ TEST_F(mcg, kmem_kernel_stacks_charged)
 	b1 = stat_of(&b, "kernel_stack");
 	EXPECT_LE(a0 + 64 * 8192, a1) TH_LOG("a's kernel_stack %lld -> %lld", (long long)a0, (long long)a1);
 	EXPECT_GT(8 * 16384, b1 - b0) TH_LOG("b's kernel_stack %lld -> %lld", (long long)b0, (long long)b1);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(mcg, kmem_kernel_stacks_charged, "sides=both;ref=selftests cgroup/test_kmem.c test_kmem_kernel_stacks")
 
@@ -290,7 +286,7 @@ static int tcp_fill(int sock, void *arg)
  */
 TEST_F(mcg, sock_charged)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t total = 0, s1, s2, v;
 
 	NEED_NS(KISOL_NS_NET);
@@ -309,8 +305,6 @@ TEST_F(mcg, sock_charged)
 	ASSERT_EQ(0, kisol_recv_int(self->kid[0].sock, &v, KISOL_TIMEOUT_MS));
 	s2 = stat_wait(&a, "sock", s1 / 4, true);
 	EXPECT_GE(s1 / 4, s2) TH_LOG("a's sock %lld after close (was %lld)", (long long)s2, (long long)s1);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(mcg, sock_charged, "sides=both;ref=selftests cgroup/test_memcontrol.c test_memcg_sock")
 
@@ -323,7 +317,7 @@ KISOL_META(mcg, sock_charged, "sides=both;ref=selftests cgroup/test_memcontrol.c
  */
 TEST_F(mcg, reclaim_takes_from_this_cgroup_only)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t res, a0, a1, b0, b1;
 	int r;
 
@@ -337,7 +331,7 @@ TEST_F(mcg, reclaim_takes_from_this_cgroup_only)
 	ASSERT_EQ(0, kisol_cg_read_int(&a, "memory.current", &a0));
 	ASSERT_EQ(0, kisol_cg_read_int(&b, "memory.current", &b0));
 	if (a0 < 24 * MiB || b0 < 12 * MiB)
-		SKIP(goto out, "the scratch filesystem kept only %lld / %lld bytes of page cache",
+		SKIP(return, "the scratch filesystem kept only %lld / %lld bytes of page cache",
 		     (long long)a0, (long long)b0);
 	r = kisol_cg_write(&a, "memory.reclaim", "16M");
 	EXPECT_TRUE(r == 0 || r == -EAGAIN) TH_LOG("memory.reclaim: %s", strerror(-r));
@@ -347,9 +341,6 @@ TEST_F(mcg, reclaim_takes_from_this_cgroup_only)
 	EXPECT_LE(b0 - 2 * MiB, b1) TH_LOG("b: %lld -> %lld", (long long)b0, (long long)b1);
 	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&self->kid[0], 0, NULL));
 	EXPECT_EQ(0, event_of(&a, "oom_kill"));
-out:
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(mcg, reclaim_takes_from_this_cgroup_only, "sides=both;commit=94968384dde1")
 
@@ -435,7 +426,7 @@ static bool wait_throttled(pid_t pid, char *wchan, size_t size)
  */
 TEST_F(mcg, high_throttles_single_large_allocation)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t v, cur;
 	char wchan[128] = "";
 
@@ -468,8 +459,6 @@ TEST_F(mcg, high_throttles_single_large_allocation)
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
 	EXPECT_TRUE(WIFSIGNALED(self->kid[0].status) && WTERMSIG(self->kid[0].status) == SIGKILL);
 	EXPECT_EQ(0, event_of(&a, "oom_kill"));
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(mcg, high_throttles_single_large_allocation,
 	   "sides=both;commit=c9afe31ec443;ref=selftests cgroup/test_memcontrol.c test_memcg_high_sync")
@@ -650,7 +639,7 @@ static bool killed(struct kisol_child *k)
  */
 TEST_F(mcg, oom_group_spares_score_adj_min)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 
 	NEED_CG_FILE(&self->cg, "memory.oom.group");
 	ASSERT_EQ(0, two_children(&self->cg, &a, &b));
@@ -669,8 +658,6 @@ TEST_F(mcg, oom_group_spares_score_adj_min)
 	if (event_of(&a, "oom_group_kill") >= 0)
 		EXPECT_LE(1, event_of(&a, "oom_group_kill"));
 	EXPECT_EQ(0, event_of(&b, "oom_kill"));
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(mcg, oom_group_spares_score_adj_min,
 	   "sides=both;ref=selftests cgroup/test_memcontrol.c test_memcg_oom_group_score_events")
@@ -683,7 +670,7 @@ KISOL_META(mcg, oom_group_spares_score_adj_min,
  */
 static void oom_domain(struct __test_metadata *_metadata, FIXTURE_DATA(mcg) *self, bool at_parent)
 {
-	struct kisol_cg p = KISOL_CG_INIT, c1 = KISOL_CG_INIT, c2 = KISOL_CG_INIT, out = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg p = KISOL_CG_INIT, c1 = KISOL_CG_INIT, c2 = KISOL_CG_INIT, out = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_enable(&self->cg, KISOL_CG_MEMORY));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "p", &p));
@@ -709,10 +696,6 @@ static void oom_domain(struct __test_metadata *_metadata, FIXTURE_DATA(mcg) *sel
 		EXPECT_EQ(0, event_of(&c1, "oom_kill"));
 	}
 	EXPECT_TRUE(alive(&self->kid[2])) TH_LOG("a task outside p was killed");
-	kisol_cg_destroy(&c1);
-	kisol_cg_destroy(&c2);
-	kisol_cg_destroy(&p);
-	kisol_cg_destroy(&out);
 }
 
 TEST_F(mcg, oom_group_kills_at_parent_level)

@@ -144,7 +144,7 @@ TEST_F(mem, oom_kill_inside)
 /* The OOM kill stays inside: a task in a sibling cgroup survives. */
 TEST_F(mem, oom_spares_outside)
 {
-	struct kisol_cg other = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg other = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_create(KISOL_CG_MEMORY, variant->version, &other));
 	ASSERT_EQ(0, run_alloc(&other, alloc_anon, 8 * MiB, &self->kid[1]));
@@ -154,7 +154,6 @@ TEST_F(mem, oom_spares_outside)
 	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 	EXPECT_EQ(-ETIMEDOUT, kisol_child_wait(&self->kid[1], 0, NULL));
 	EXPECT_EQ(0, oom_kills(&other, variant->version));
-	kisol_cg_destroy(&other);
 }
 
 /* Hitting the limit is counted: v1 memory.failcnt, v2 memory.events max. */
@@ -202,20 +201,19 @@ TEST_F(mem, shmem_accounting)
 /* Usage is hierarchical: the parent's usage covers the child's. */
 TEST_F(mem, usage_hierarchical)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
 	ASSERT_EQ(0, run_alloc(&sub, alloc_anon, 16 * MiB, &self->kid[0]));
 	/* per-CPU charge batching makes the two reads differ by up to a few hundred KiB */
 	EXPECT_LE(usage(&sub, variant->version), usage(&self->cg, variant->version) + 2 * MiB);
 	EXPECT_LE(15 * MiB, usage(&self->cg, variant->version));
-	kisol_cg_destroy(&sub);
 }
 
 /* A parent's limit OOM-kills a task in a child cgroup that has no limit. */
 TEST_F(mem, parent_limit_binds_child)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
 	ASSERT_EQ(0, set_limit(&self->cg, variant->version, 32 * MiB));
@@ -223,7 +221,6 @@ TEST_F(mem, parent_limit_binds_child)
 	ASSERT_EQ(0, kisol_child_wait(&self->kid[0], KISOL_TIMEOUT_MS, NULL));
 	EXPECT_EQ(SIGKILL, cg_termsig(self->kid[0].status));
 	EXPECT_LE(1, oom_kills(variant->version == 2 ? &self->cg : &sub, variant->version));
-	kisol_cg_destroy(&sub);
 }
 
 /* The high-water mark (v1 max_usage_in_bytes, v2 memory.peak) stays after the memory is gone. */

@@ -78,7 +78,7 @@ TEST_F(pressure, oom_without_group_spares_bystander)
 /* memory.events is hierarchical, memory.events.local is not. */
 TEST_F(pressure, events_local_vs_hierarchical)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t v;
 
 	NEED_CG_FILE(&self->cg, "memory.events.local");
@@ -93,7 +93,6 @@ TEST_F(pressure, events_local_vs_hierarchical)
 	EXPECT_EQ(0, v);
 	ASSERT_EQ(0, kisol_cg_keyed(&sub, "memory.events.local", "oom_kill", &v));
 	EXPECT_LE(1, v);
-	kisol_cg_destroy(&sub);
 }
 
 /*
@@ -103,7 +102,7 @@ TEST_F(pressure, events_local_vs_hierarchical)
  */
 static __attribute__((noinline)) void protect(struct __test_metadata *_metadata, FIXTURE_DATA(pressure) *self, const char *knob)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	int64_t res, cur, ksw = 0;
 
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "memory.max", "64M"));
@@ -125,7 +124,7 @@ static __attribute__((noinline)) void protect(struct __test_metadata *_metadata,
 	 * global reclaim (kswapd) bounds it by the ancestors' protection, 0.
 	 */
 	if (cur < 12 * MiB && kisol_cg_keyed(&a, "memory.stat", "pgsteal_kswapd", &ksw) == 0 && ksw > 0)
-		SKIP(goto out, "host-wide memory pressure: kswapd reclaimed %lld pages of the protected cgroup",
+		SKIP(return, "host-wide memory pressure: kswapd reclaimed %lld pages of the protected cgroup",
 		     (long long)ksw);
 	EXPECT_LE(12 * MiB, cur) {
 		char ev[512] = "", st[512] = "";
@@ -135,9 +134,6 @@ static __attribute__((noinline)) void protect(struct __test_metadata *_metadata,
 		TH_LOG("%s 32M: a kept %lld bytes; a events: %s; a stat: %s; a alive: %d", knob,
 		       (long long)cur, ev, st, kisol_child_wait(&self->kid[0], 0, NULL) == -ETIMEDOUT);
 	}
-out:
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 
 TEST_F(pressure, min_protects)

@@ -138,7 +138,7 @@ TEST_F(pids, current_counts)
 /* A parent's limit binds a child cgroup whose own limit is max. */
 TEST_F(pids, hierarchical_limit)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t ok, err, cur;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
@@ -148,13 +148,12 @@ TEST_F(pids, hierarchical_limit)
 	EXPECT_EQ(EAGAIN, err);
 	ASSERT_EQ(0, kisol_cg_read_int(&self->cg, "pids.current", &cur));
 	EXPECT_EQ(2, cur);
-	kisol_cg_destroy(&sub);
 }
 
 /* A refusal caused by a parent's limit is counted (v1: in the forking task's cgroup). */
 TEST_F(pids, events_at_limiting_cgroup)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	int64_t ok, err, ev;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
@@ -173,7 +172,6 @@ TEST_F(pids, events_at_limiting_cgroup)
 		ASSERT_EQ(0, kisol_cg_keyed(&self->cg, "pids.events", "max", &ev));
 	}
 	EXPECT_LE(1, ev);
-	kisol_cg_destroy(&sub);
 }
 
 /* A limit below the current count is accepted; existing tasks stay, new forks fail. */
@@ -194,7 +192,7 @@ TEST_F(pids, limit_below_current)
 /* Migration is not limited: a task can be moved into a full cgroup. */
 TEST_F(pids, migration_not_limited)
 {
-	struct kisol_cg other = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg other = KISOL_CG_INIT;
 	int64_t cur, ok, err;
 
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "pids.max", "1"));
@@ -209,7 +207,6 @@ TEST_F(pids, migration_not_limited)
 	ASSERT_EQ(0, run_forker(&self->cg, 1, 0, &self->kid[2], &ok, &err));
 	EXPECT_EQ(0, ok);
 	EXPECT_EQ(EAGAIN, err);
-	kisol_cg_destroy(&other);
 }
 
 /* pids.max rejects negative numbers and garbage (EINVAL) and reads back what was set. */

@@ -212,7 +212,7 @@ static int write_pid_fd(int fd, pid_t pid)
  */
 TEST_F(r4197, open_time_credentials)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	struct opener o = { .drop = true };
 	char p[KISOL_CG_PATH + 32];
 	int fd, r;
@@ -229,15 +229,13 @@ TEST_F(r4197, open_time_credentials)
 	close(fd);
 	EXPECT_EQ(-EACCES, r) TH_LOG("write through nobody's fd: %s", r ? strerror(-r) : "succeeded (VULNERABLE, CVE-2021-4197)");
 	EXPECT_EQ(1, kisol_cg_has_pid(&src, self->kid[1].pid));
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 KISOL_META(r4197, open_time_credentials, "cve=CVE-2021-4197;commit=1756d7994ad8;ref=0d2b5955b362")
 
 /* Control: root's own fd does move the task (so the refusal above is about credentials). */
 TEST_F(r4197, control_root_fd_moves)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	char p[KISOL_CG_PATH + 32];
 	int fd;
 
@@ -250,8 +248,6 @@ TEST_F(r4197, control_root_fd_moves)
 	EXPECT_EQ(0, write_pid_fd(fd, self->kid[1].pid));
 	close(fd);
 	EXPECT_EQ(1, kisol_cg_has_pid(&dst, self->kid[1].pid));
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 
 static bool v2_nsdelegate(void)
@@ -275,7 +271,7 @@ static bool v2_nsdelegate(void)
  */
 TEST_F(r4197_v2, open_time_cgroupns)
 {
-	struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	struct opener o = { .cgroupns = true };
 	int fd, r;
 
@@ -291,8 +287,6 @@ TEST_F(r4197_v2, open_time_cgroupns)
 	close(fd);
 	EXPECT_EQ(-ENOENT, r);
 	EXPECT_EQ(1, kisol_cg_has_pid(&src, self->kid[1].pid));
-	kisol_cg_destroy(&src);
-	kisol_cg_destroy(&dst);
 }
 KISOL_META(r4197_v2, open_time_cgroupns, "cve=CVE-2021-4197;commit=e57457641613")
 

@@ -124,7 +124,7 @@ TEST_F(dev, mknod_needs_m)
 /* A child cannot allow what its parent denies (EPERM) and inherits the parent's list. */
 TEST_F(dev, child_cannot_exceed_parent)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	char buf[256];
 
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "devices.deny", "a"));
@@ -134,19 +134,17 @@ TEST_F(dev, child_cannot_exceed_parent)
 	EXPECT_STREQ("c 1:3 rw\n", buf);
 	EXPECT_EQ(-EPERM, kisol_cg_write(&sub, "devices.allow", "c 1:5 rw"));
 	EXPECT_EQ(-EPERM, run_op(&sub, &open_zero, &self->kid[0]));
-	kisol_cg_destroy(&sub);
 }
 
 /* Tightening a parent revokes a child's access too. */
 TEST_F(dev, parent_deny_propagates)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
 	EXPECT_EQ(0, run_op(&sub, &open_zero, &self->kid[0]));
 	ASSERT_EQ(0, kisol_cg_write(&self->cg, "devices.deny", "c 1:5 rwm"));
 	EXPECT_EQ(-EPERM, run_op(&sub, &open_zero, &self->kid[1]));
-	kisol_cg_destroy(&sub);
 }
 
 /* Malformed rules are refused with EINVAL. */

@@ -53,7 +53,7 @@ TEST_F(frz, thaw_resumes)
 /* A child cgroup is frozen by its parent (v1: parent_freezing 1, self_freezing 0). */
 TEST_F(frz, child_frozen_by_parent)
 {
-	struct kisol_cg sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
 	int64_t v;
 
@@ -71,7 +71,6 @@ TEST_F(frz, child_frozen_by_parent)
 		EXPECT_EQ(0, v);
 	}
 	EXPECT_TRUE(cg_counter_still(c, 20));
-	kisol_cg_destroy(&sub);
 }
 
 /* v1 self_freezing is 1 on the cgroup that was frozen itself. */
@@ -87,7 +86,7 @@ TEST_F(frz_v1, self_freezing_flag)
 /* A task moved into a frozen cgroup stops too. */
 TEST_F(frz, migrate_into_frozen)
 {
-	struct kisol_cg out = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg out = KISOL_CG_INIT;
 	volatile uint64_t *c = cg_counter_page();
 
 	ASSERT_NE(NULL, c);
@@ -98,7 +97,6 @@ TEST_F(frz, migrate_into_frozen)
 	ASSERT_EQ(1, kisol_cg_is_member(&self->cg, self->kid[0].pid));
 	ASSERT_EQ(0, kisol_cg_freeze(&self->cg, true, KISOL_TIMEOUT_MS)); /* settles again */
 	EXPECT_TRUE(cg_counter_still(c, 20));
-	kisol_cg_destroy(&out);
 }
 
 /* Bad states are refused: v1 accepts only FROZEN/THAWED. */

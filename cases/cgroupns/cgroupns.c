@@ -149,7 +149,7 @@ __CG_FIXTURE_BODY(cgns_path, KISOL_CG_CORE)
 
 TEST_F(cgns_path, inside_and_outside)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, sub = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	const struct kisol_cg *where = &a; /* where the process under test is */
 	char buf[KISOL_CG_PATH];
@@ -178,16 +178,13 @@ TEST_F(cgns_path, inside_and_outside)
 	ASSERT_EQ(0, cg_line(pid, r.hier_id, buf, sizeof(buf)));
 	EXPECT_STREQ(where->rel, buf);
 	kisol_child_release(&self->kid[1]);
-	kisol_cg_destroy(&sub);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(cgns_path, inside_and_outside, "sides=both")
 
 /* The host's mount of the hierarchy shows a "/.."-root in the namespace's mountinfo. */
 TEST_F(cgns, host_mount_root_outside)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	struct kisol_mnt_info mi;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	char buf[KISOL_CG_PATH];
@@ -201,7 +198,6 @@ TEST_F(cgns, host_mount_root_outside)
 	/* outside, the same mount's root is within our namespace root */
 	ASSERT_EQ(0, kisol_mnt_info(0, kisol_cg_hier_of(&self->cg)->mnt, &mi));
 	EXPECT_NE(0, strncmp(mi.root, "/..", 3)) TH_LOG("our mountinfo root %s", mi.root);
-	kisol_cg_destroy(&a);
 }
 KISOL_META(cgns, host_mount_root_outside, "sides=both")
 
@@ -209,7 +205,7 @@ KISOL_META(cgns, host_mount_root_outside, "sides=both")
 TEST_F(cgns, mount_inside_rooted_at_ns)
 {
 	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, sub = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT, sub = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = h->hier_id, .flags = CLONE_NEWCGROUP | CLONE_NEWNS };
 	char buf[KISOL_CG_PATH], p[KISOL_CG_PATH * 2];
 	struct kisol_mnt_info mi;
@@ -237,16 +233,13 @@ TEST_F(cgns, mount_inside_rooted_at_ns)
 	EXPECT_EQ(-1, stat(p, &st));
 	kisol_child_release(&self->kid[0]);
 	rmdir(r.mnt);
-	kisol_cg_destroy(&sub);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(cgns, mount_inside_rooted_at_ns, "sides=both")
 
 /* setns into another process's cgroupns changes how paths read: ours is outside its root. */
 TEST_F(cgns, setns_changes_view)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	int sv[2], nsfd;
 	char buf[KISOL_CG_PATH], mine[KISOL_CG_PATH];
@@ -279,7 +272,6 @@ TEST_F(cgns, setns_changes_view)
 	close(nsfd);
 	close(sv[0]);
 	close(sv[1]);
-	kisol_cg_destroy(&a);
 }
 KISOL_META(cgns, setns_changes_view, "sides=both")
 
@@ -315,7 +307,7 @@ KISOL_META(cgns, needs_cap_sys_admin, "sides=one: a refusal (EPERM), no namespac
 /* An unprivileged user can create one inside a new user namespace; the view is the same. */
 TEST_F(cgns, unprivileged_with_userns)
 {
-	struct kisol_cg a = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWUSER | CLONE_NEWCGROUP };
 	char buf[KISOL_CG_PATH];
 	int e;
@@ -329,14 +321,13 @@ TEST_F(cgns, unprivileged_with_userns)
 	/* outside: the real path */
 	ASSERT_EQ(0, cg_line(self->kid[0].pid, r.hier_id, buf, sizeof(buf)));
 	EXPECT_STREQ(a.rel, buf);
-	kisol_cg_destroy(&a);
 }
 KISOL_META(cgns, unprivileged_with_userns, "sides=both")
 
 /* Two readers in sibling namespaces see each other as "/../<name>". */
 TEST_F(cgns, siblings_see_each_other_outside)
 {
-	struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	char buf[KISOL_CG_PATH];
 
@@ -348,8 +339,6 @@ TEST_F(cgns, siblings_see_each_other_outside)
 	EXPECT_STREQ("/../b", buf);
 	ASSERT_LT(0, ask(&self->kid[1], self->kid[0].pid, buf, sizeof(buf)));
 	EXPECT_STREQ("/../a", buf);
-	kisol_cg_destroy(&a);
-	kisol_cg_destroy(&b);
 }
 KISOL_META(cgns, siblings_see_each_other_outside, "sides=both")
 

@@ -79,6 +79,8 @@ static inline int cg_spawn_fn(const struct kisol_cg *cg, kisol_child_fn fn, void
  * into a new sibling cgroup for the clone and back afterwards, so that the
  * kill_seq bug (see kisol_cg_clone_into()) of a previously killed own
  * cgroup does not kill the child. 0 in the child, pid in the parent.
+ * src is destroyed by hand, not by _cleanup_cg_: the child returns
+ * through here too and must not remove the cgroup its parent is in.
  */
 static inline pid_t cg_clone_into_fresh(const struct kisol_cg *dst, int *pidfd)
 {

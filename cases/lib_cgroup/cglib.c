@@ -198,7 +198,7 @@ TEST_F(cg, spawn_lands_inside)
 /* is_member: 1 only for the cgroup the task is in (not its parent), -EINVAL for bad arguments. */
 TEST_F(cg, is_member_one_cgroup)
 {
-	struct kisol_cg sub = KISOL_CG_INIT, none = KISOL_CG_INIT;
+	_cleanup_cg_ struct kisol_cg sub = KISOL_CG_INIT, none = KISOL_CG_INIT;
 
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "sub", &sub));
 	ASSERT_EQ(0, cg_spawn_park(&sub, &self->kid));
@@ -207,7 +207,6 @@ TEST_F(cg, is_member_one_cgroup)
 	EXPECT_EQ(0, kisol_cg_is_member(&sub, getpid()));
 	EXPECT_EQ(-EINVAL, kisol_cg_is_member(&none, self->kid.pid));
 	EXPECT_EQ(-EINVAL, kisol_cg_is_member(&sub, 0));
-	kisol_cg_destroy(&sub);
 }
 
 /* kill empties the cgroup; wait_empty returns; destroy removes it. */
