@@ -85,6 +85,28 @@
  */
 #define NEED_ROOT() KISOL_NEED(kisol_need_root)
 #define NEED_ROOT_TO(what) KISOL_NEED_ARG(kisol_need_root_to, (what))
+/*
+ * Root, or the rootless view: root of the initial user namespace goes on
+ * as it is; anyone else needs unshare(CLONE_NEWUSER|type) (NEED_NS_IN_USERNS)
+ * and the test process then enters a user namespace of its own in which it
+ * is root (only its own uid and gid mapped: kisol_userns_unshare_rootless)
+ * and which stands for the host: what the case does next (a mount namespace
+ * of its own, mounts, further namespaces) it does with the capabilities of
+ * that user namespace, as an ordinary user can. Afterwards !kisol_is_root()
+ * tells the test it is rootless (for what needs root there: NEED_ROOT_TO).
+ * NEED_ROOT_OR_OWN_USERNS_WITH(type, flags) unshares flags (CLONE_NEW*)
+ * with that user namespace, where the test must be able to come back to
+ * its "outside" namespace by setns (it cannot to the host's).
+ */
+#define NEED_ROOT_OR_OWN_USERNS_WITH(type, flags)                            \
+	do {                                                                 \
+		if (!kisol_is_root()) {                                      \
+			NEED_NS_IN_USERNS(type);                             \
+			ASSERT_EQ(0, kisol_userns_unshare_rootless(flags))   \
+			TH_LOG("a user namespace of its own");               \
+		}                                                            \
+	} while (0)
+#define NEED_ROOT_OR_OWN_USERNS(type) NEED_ROOT_OR_OWN_USERNS_WITH(type, 0)
 /* a CAP_* in the effective set */
 #define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
 #define NEED_CLONE3() KISOL_NEED(kisol_need_clone3)

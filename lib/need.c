@@ -94,8 +94,17 @@ int kisol_need_root(char *why, size_t size)
 
 int kisol_need_root_to(const char *what, char *why, size_t size)
 {
+	unsigned inside, outside, count;
+	char map[128];
+
 	if (kisol_is_root())
 		return 0;
+	/* rootless: root of a user namespace of its own; name the uid it is outside */
+	if (euid() == 0 && kisol_read_file("/proc/self/uid_map", map, sizeof(map)) >= 0 &&
+	    sscanf(map, "%u %u %u", &inside, &outside, &count) == 3 && inside == 0)
+		return unmet(why, size, "needs root in the initial user namespace%s%s (running as "
+			     "root of a user namespace of its own, uid %u outside)",
+			     what ? " to " : "", what ? what : "", outside);
 	return unmet(why, size, "needs root in the initial user namespace%s%s (running as uid %u)",
 		     what ? " to " : "", what ? what : "", euid());
 }

@@ -308,7 +308,7 @@ static int unpriv_enter(const struct kisol_spawn_opts *o)
 	int r;
 
 	if (geteuid() == 0)
-		r = kisol_userns_drop_privs(uid, gid);
+		r = kisol_userns_become_other(uid, gid); /* rootless: in a nested user namespace */
 	else
 		r = uid == geteuid() && gid == getegid() ? 0 : -EPERM;
 	if (r < 0)

@@ -8,7 +8,9 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
+#include <sys/syscall.h>
 #include <string.h>
 
 #include "kisol/ns.h"
@@ -152,7 +154,48 @@ int kisol_become_unpriv(void)
 {
 	if (geteuid() != 0)
 		return 0;
-	return kisol_userns_drop_privs(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
+	return kisol_userns_become_other(KISOL_UNPRIV_UID, KISOL_UNPRIV_GID);
+}
+
+int kisol_userns_become_other(uid_t uid, gid_t gid)
+{
+	gid_t own_gid = getegid(); /* unmapped (overflow) in the new namespace until its gid_map */
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	char map[48];
+	int r;
+
+	if (geteuid() != 0)
+		return -EPERM;
+	if (kisol_is_root())
+		return kisol_userns_drop_privs(uid, gid);
+	/* root of a user namespace of its own: uid and gid of a nested one, mapped onto ours */
+	r = kisol_ns_unshare(CLONE_NEWUSER);
+	if (r < 0)
+		return r;
+	r = kisol_write_file("/proc/self/setgroups", "deny");
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "%u 0 1\n", (unsigned)uid);
+	r = kisol_write_file("/proc/self/uid_map", map);
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)own_gid);
+	r = kisol_write_file("/proc/self/gid_map", map);
+	if (r < 0)
+		return r;
+	/* setgroups is denied here: no supplementary groups were mapped anyway */
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return kisol_negerrno();
+	/*
+	 * uid 0 is unmapped here, so leaving it did not drop the capabilities
+	 * this process got in the new user namespace: drop them all.
+	 */
+	if (syscall(SYS_capset, &h, d) < 0)
+		return kisol_negerrno();
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return kisol_negerrno();
+	return 0;
 }
 
 int kisol_userns_unshare_root(uint64_t flags)

@@ -7,7 +7,10 @@
  * asserts; the agent never asserts. An unprivileged agent drops to uid and
  * gid 65534 (no capabilities), is refused a bare mount namespace, then
  * unshares user+mount namespaces and maps only itself (0 -> 65534), as an
- * unprivileged container runtime would.
+ * unprivileged container runtime would. In the rootless view (the test is
+ * root of a user namespace of its own) 65534 is an id of a nested user
+ * namespace mapped onto the test's own (kisol_userns_become_other): no
+ * capability over the test's namespaces, the same kernel uid.
  *
  * Requests (one SEQPACKET message each, space separated):
  *   mount P        tmpfs on P plus a file P/marker        -> errno
@@ -149,8 +152,8 @@ static inline int agent_main(int sock, void *arg)
 	if (o && o->unshare_inside && unshare(CLONE_NEWNS) < 0)
 		return 3;
 	if (o && o->unpriv) {
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-		    setresuid(65534, 65534, 65534) < 0)
+		/* rootless: uid 65534 of a nested user namespace (no capability above it) */
+		if (kisol_userns_become_other(65534, 65534) < 0)
 			return 6;
 		/* without privilege a plain mount namespace is refused */
 		if (unshare(CLONE_NEWNS) == 0 || errno != EPERM)

@@ -47,11 +47,9 @@ FIXTURE_SETUP(iso)
 
 	self->agent = init;
 	self->s[0] = '\0';
-	NEED_NS_VIA(KISOL_NS_MNT, variant->userns || variant->unpriv);
-	if (variant->unpriv)
-		NEED_ROOT_TO("run the agent as another ordinary user");
 	/* an ordinary user: the outside is a user namespace of its own */
-	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
+	NEED_NS_VIA(KISOL_NS_MNT, variant->userns || variant->unpriv);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	r = kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s));
 	ASSERT_EQ(0, r) TH_LOG("scratch tmpfs: %s", strerror(-r));
@@ -173,6 +171,7 @@ FIXTURE_SETUP(tree)
 
 	self->agent = init;
 	self->s[0] = '\0';
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_NS(KISOL_NS_MNT);
 	NEED_MOUNT_API();
 	ASSERT_EQ(0, kisol_mnt_isolate());
@@ -303,6 +302,7 @@ FIXTURE(limit) {
 FIXTURE_SETUP(limit)
 {
 	self->s[0] = '\0';
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_NS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s)));

@@ -46,11 +46,9 @@ FIXTURE_SETUP(locked)
 
 	self->agent = init;
 	self->s[0] = '\0';
-	NEED_NS_VIA(KISOL_NS_MNT, variant->userns);
-	if (variant->unpriv)
-		NEED_ROOT_TO("run the agent as another ordinary user");
 	/* an ordinary user: the outside is a user namespace of its own */
-	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
+	NEED_NS_VIA(KISOL_NS_MNT, variant->userns);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s)));
 	snprintf(self->cover, sizeof(self->cover), "%s/cover", self->s);
@@ -151,11 +149,9 @@ FIXTURE_SETUP(lockflag)
 
 	self->agent = init;
 	self->s[0] = '\0';
-	NEED_NS_VIA(KISOL_NS_MNT, variant->userns);
-	if (variant->unpriv)
-		NEED_ROOT_TO("run the agent as another ordinary user");
 	/* an ordinary user: the outside is a user namespace of its own */
-	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
+	NEED_NS_VIA(KISOL_NS_MNT, variant->userns);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s)));
 	snprintf(self->ro, sizeof(self->ro), "%s/ro", self->s);

@@ -45,6 +45,7 @@ FIXTURE_SETUP(prop)
 
 	self->agent = init;
 	self->s[0] = '\0';
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_NS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("mntns", "size=1m", self->s, sizeof(self->s)));

@@ -116,9 +116,10 @@ FIXTURE_VARIANT_ADD(legacy, unprivileged_userns) { .unpriv = true };
 FIXTURE_SETUP(legacy)
 {
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
-	NEED_ROOT();
 	if (variant->unpriv)
 		NEED_USERNS_UNPRIV(KISOL_NS_MNT);
+	else
+		NEED_ROOT_TO("fsopen outside a user namespace (unprivileged_userns does it inside one)");
 }
 
 FIXTURE_TEARDOWN(legacy)

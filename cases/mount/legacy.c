@@ -48,7 +48,7 @@ FIXTURE(lm) {
 FIXTURE_SETUP(lm)
 {
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("legacy", "mode=0755", self->dir, sizeof(self->dir)));
 	snprintf(self->src, sizeof(self->src), "%s/src", self->dir);
@@ -174,7 +174,7 @@ FIXTURE_VARIANT_ADD(prop, slave) { .type = MS_SLAVE, .a_to_b = true };
 FIXTURE_SETUP(prop)
 {
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("prop", NULL, self->dir, sizeof(self->dir)));
 	snprintf(self->a, sizeof(self->a), "%s/a", self->dir);
@@ -295,7 +295,7 @@ FIXTURE_SETUP(locked)
 
 	self->child = init;
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_NS(KISOL_NS_USER);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "locked", self->dir, sizeof(self->dir)));

@@ -89,7 +89,7 @@ FIXTURE_SETUP(setgroup)
 	char s[PATH_MAX + 16];
 
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_MOUNT_API();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("sg", "mode=0755", self->dir, sizeof(self->dir)));
@@ -188,7 +188,7 @@ FIXTURE_SETUP(beneath)
 
 	self->dir[0] = '\0';
 	self->fd = -1;
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_MOUNT_API();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("bn", "mode=0755", self->dir, sizeof(self->dir)));

@@ -43,7 +43,7 @@ FIXTURE(nm) {
 FIXTURE_SETUP(nm)
 {
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("newapi", "mode=0755", self->dir, sizeof(self->dir)));
 	snprintf(self->a, sizeof(self->a), "%s/a", self->dir);
@@ -101,8 +101,10 @@ static void mount_with_attr(struct __test_metadata *_metadata, FIXTURE_DATA(nm) 
 	/* b: none of the attributes (an atime mode is kept unless one is given) */
 	ASSERT_EQ(0, kisol_mnt_remount_bind(self->b, MS_RELATIME));
 	ASSERT_EQ(0, touch(self->b, "exe", 0755));
+	/* rootless: no device node (only nodev's attr_enforced uses it, and needs root) */
 	snprintf(p, sizeof(p), "%s/null", self->b);
-	ASSERT_EQ(0, mknod(p, S_IFCHR | 0666, makedev(1, 3)));
+	if (kisol_is_root())
+		ASSERT_EQ(0, mknod(p, S_IFCHR | 0666, makedev(1, 3)));
 	snprintf(p, sizeof(p), "%s/link", self->b);
 	ASSERT_EQ(0, symlink("exe", p));
 	if (variant->by_setattr)
@@ -132,6 +134,8 @@ TEST_F(nm, attr_enforced)
 	struct stat st;
 	int fd;
 
+	if (variant->attr == MOUNT_ATTR_NODEV)
+		NEED_ROOT_TO("make a device node (a tmpfs mounted in a user namespace is nodev anyway)");
 	mount_with_attr(_metadata, self, variant);
 	switch (variant->attr) {
 	case MOUNT_ATTR_RDONLY:
@@ -216,7 +220,7 @@ FIXTURE(tree) {
 FIXTURE_SETUP(tree)
 {
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("tree", NULL, self->dir, sizeof(self->dir)));
 	snprintf(self->top, sizeof(self->top), "%s/top", self->dir);
@@ -376,7 +380,8 @@ FIXTURE_SETUP(idmap)
 	self->child = init;
 	self->userns = -1;
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	/* an ordinary user's own user namespace maps one id: its files could only turn unmapped */
+	NEED_ROOT_TO("write the idmapping's uid_map of 1000 ids (0 10000 1000)");
 	NEED_NS(KISOL_NS_USER);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("idmap", "mode=0755", self->dir, sizeof(self->dir)));
@@ -544,7 +549,7 @@ FIXTURE_VARIANT_ADD(nerr, fspick_not_a_mount_root) { .c = N_FSPICK_NOT_MOUNTPOIN
 FIXTURE_SETUP(nerr)
 {
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("nerr", NULL, self->dir, sizeof(self->dir)));
 }

@@ -39,7 +39,7 @@ FIXTURE_SETUP(tree)
 {
 	self->dir[0] = '\0';
 	self->writer = -1;
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("sat", "mode=0755", self->dir, sizeof(self->dir)));
@@ -110,7 +110,7 @@ TEST(other_mount_namespace_einval)
 	int fd, st;
 	pid_t pid;
 
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("sat", "mode=0755", dir, sizeof(dir)));
@@ -170,7 +170,8 @@ FIXTURE_SETUP(idtree)
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
 	self->userns = self->tree = -1;
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	/* an ordinary user's own user namespace maps one id: its files could only turn unmapped */
+	NEED_ROOT_TO("write the idmapping's uid_map of 1000 ids (0 10000 1000)");
 	NEED_NS(KISOL_NS_USER);
 	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());
@@ -310,7 +311,8 @@ FIXTURE_SETUP(idbad)
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
 	self->userns = self->tree = -1;
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	/* an ordinary user's own user namespace maps one id: its files could only turn unmapped */
+	NEED_ROOT_TO("write the idmapping's uid_map of 1000 ids (0 10000 1000)");
 	NEED_NS(KISOL_NS_USER);
 	NEED_MNT_SETATTR();
 	ASSERT_EQ(0, kisol_mnt_isolate());

@@ -33,23 +33,26 @@ FIXTURE(sm) {
 	char a[PATH_MAX + 8];
 	uint64_t a_id, outer_ns, inner_ns;
 	struct kisol_statmount *buf;
+	int outer; /* keeps the outer namespace alive (rootless: no process is left in it) */
 };
 
 /* Remember our mount namespace, make a private one with a tmpfs at dir/a. */
 FIXTURE_SETUP(sm)
 {
-	_cleanup_close_ int outer = kisol_ns_open(0, KISOL_NS_MNT);
 	_cleanup_close_ int inner = -1;
 	int r;
 
 	self->dir[0] = '\0';
 	self->buf = NULL;
-	NEED_ROOT();
-	ASSERT_LE(0, outer);
+	self->outer = -EBADF;
+	/* rootless: the outer mount namespace is one its user namespace owns */
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_MNT, CLONE_NEWNS);
+	self->outer = kisol_ns_open(0, KISOL_NS_MNT);
+	ASSERT_LE(0, self->outer);
 	r = kisol_mnt_listmount(KISOL_LSMT_ROOT, 0, ids, 1);
 	if (r == -ENOSYS)
 		SKIP(return, "listmount gives ENOSYS (6.8+, b4c2bea8ceaa)");
-	r = kisol_ns_get_id(outer, &self->outer_ns);
+	r = kisol_ns_get_id(self->outer, &self->outer_ns);
 	if (r == -ENOTTY)
 		SKIP(return, "no mount namespace id (NS_GET_MNTNS_ID 6.10+, NS_GET_ID 6.18+)");
 	ASSERT_EQ(0, r);
@@ -70,6 +73,8 @@ FIXTURE_SETUP(sm)
 FIXTURE_TEARDOWN(sm)
 {
 	free(self->buf);
+	if (self->outer >= 0)
+		close(self->outer);
 	if (self->dir[0])
 		EXPECT_EQ(0, kisol_mnt_scratch_release(self->dir));
 }

@@ -79,7 +79,8 @@ struct kisol_spawn_opts {
 	 * Unprivileged start: the child becomes an ordinary user and then
 	 * unshares flags itself, as an ordinary user would. Root drops to
 	 * unpriv_uid/unpriv_gid (0: KISOL_UNPRIV_UID/GID, ids with no special
-	 * meaning); a caller that is not root runs as itself
+	 * meaning; root of a user namespace of its own takes them in a nested
+	 * one, kisol_userns_become_other); a caller that is not root runs as itself
 	 * (kisol_unpriv_uid()), and -EPERM if unpriv_uid/gid name another id. With
 	 * CLONE_NEWUSER and map_root it maps root inside to that uid/gid
 	 * (setgroups "deny" first); uid_map/gid_map, if given, are written by

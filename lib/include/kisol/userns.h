@@ -41,11 +41,27 @@ int kisol_userns_drop_privs(uid_t uid, gid_t gid);
  * The ordinary user of the "unprivileged" variants: root drops to
  * KISOL_UNPRIV_UID/GID; a caller that is not root already is one and runs
  * as itself (the rootless view of the user who runs the suite).
- * kisol_become_unpriv() does that drop (irreversible: call it in a child)
- * and changes nothing for a caller that is not root; kisol_unpriv_uid()
+ * kisol_become_unpriv() does that drop (irreversible: call it in a child;
+ * root of a user namespace of its own becomes that uid in a nested one, see
+ * kisol_userns_become_other) and changes nothing for a caller that is not
+ * root; kisol_unpriv_uid()
  * and kisol_unpriv_gid() are the ids it ends with.
  */
 int kisol_become_unpriv(void);
+/*
+ * Become another ordinary user (irreversible: call it in a child). Root of
+ * the initial user namespace drops to uid/gid (kisol_userns_drop_privs).
+ * Root of a user namespace of its own that maps only its owner (an
+ * ordinary user's rootless view, kisol_userns_unshare_rootless) has no
+ * other id to become: it enters a nested user namespace whose uid/gid map
+ * onto its own ids and switches to them there. That process holds no
+ * capability in the enclosing user namespace or in the nested one, so it
+ * stands for another user in whatever is decided by capabilities and
+ * namespace ownership (mounts, namespaces, setns, sysctls); it is the same
+ * kernel uid for file permissions, so it does not stand for another user
+ * there. Not root: -EPERM.
+ */
+int kisol_userns_become_other(uid_t uid, gid_t gid);
 uid_t kisol_unpriv_uid(void);
 gid_t kisol_unpriv_gid(void);
 /*
