@@ -102,7 +102,8 @@ FIXTURE_SETUP(lay)
 	char p[PATH_MAX + 8];
 
 	self->dir[0] = self->disk[0] = '\0';
-	NEED_ROOT();
+	NEED_ROOT_TO("stack overlays on an erofs image and the host disk (erofs is not mountable "
+		     "in a user namespace)");
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("lay", "mode=0755", self->dir, sizeof(self->dir)));
 	for (size_t i = 0; i < KISOL_ARRAY_SIZE(sub); i++) {
@@ -226,11 +227,12 @@ static int populate(const char *root)
 
 FIXTURE_SETUP(path)
 {
-	char u[PATH_MAX + 8], w[PATH_MAX + 8];
+	char u[PATH_MAX + 8], w[PATH_MAX + 8], extra[256];
 	int r;
 
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	OVL_NEED_TRUSTED_FOR(variant->opts);
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("opath", "mode=0755", self->dir, sizeof(self->dir)));
 	snprintf(self->l, sizeof(self->l), "%s/l", self->dir);
@@ -245,7 +247,7 @@ FIXTURE_SETUP(path)
 	ASSERT_EQ(0, mkdir(w, 0755));
 	ASSERT_EQ(0, populate(self->l));
 	ASSERT_EQ(0, populate(self->p));
-	r = ovl_mount_opts(self->l, u, w, self->m, variant->opts);
+	r = ovl_mount_opts(self->l, u, w, self->m, ovl_extra(variant->opts, extra, sizeof(extra)));
 	if (r == -ENODEV)
 		SKIP(return, "overlay filesystem not available (CONFIG_OVERLAY_FS)");
 	ASSERT_EQ(0, r);

@@ -119,19 +119,25 @@ KISOL_META_FIXTURE(ovl, "sides=both")
 FIXTURE_SETUP(ovl)
 {
 	struct kisol_ovl_layout l = { .nlower = 2, .upper_tmpfs = variant->upper_tmpfs };
+	struct kisol_ovl_model_opts mo = variant->model;
+	char extra[256];
 
 	kisol_ovl_zero(&self->o);
 	self->model_ok = false;
-	NEED_ROOT();
+	OVL_NEED_TRUSTED_FOR(variant->options);
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
+	mo.userxattr = ovl_userxattr();
+	/* with userxattr a copied-up file reports its upper st_ino (semantics.c, pino) */
+	mo.unstable_ino = mo.unstable_ino || mo.userxattr;
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));
 	OVL_NEED_XATTRS(&self->o);
-	OVL_SETUP_ASSERT(&self->o,
-			 pop_layers(&self->o, population, KISOL_ARRAY_SIZE(population), false));
-	OVL_SETUP_ASSERT(&self->o, kisol_ovl_model_init(&self->m, &self->o, &variant->model));
+	OVL_SETUP_ASSERT(&self->o, pop_layers(&self->o, population, KISOL_ARRAY_SIZE(population),
+					      mo.userxattr));
+	OVL_SETUP_ASSERT(&self->o, kisol_ovl_model_init(&self->m, &self->o, &mo));
 	self->model_ok = true;
-	OVL_MOUNT_OR_SKIP(&self->o, variant->api, variant->options, variant->flags,
-			  variant->upper_tmpfs);
+	OVL_MOUNT_OR_SKIP(&self->o, variant->api, ovl_extra(variant->options, extra, sizeof(extra)),
+			  variant->flags, variant->upper_tmpfs);
 	if (!self->o.mounted)
 		kisol_ovl_model_free(&self->m);
 }
@@ -238,6 +244,7 @@ TEST_F(ovl, chmod_copies_up_metadata)
 
 TEST_F(ovl, chown_copies_up_metadata)
 {
+	NEED_ROOT_TO("chown to other ids (a user namespace of its own maps one)");
 	RUN(OVL_OP(CHOWN, .path = "f_lower", .uid = 1234, .gid = 5678),
 	    OVL_OP(CHOWN, .path = "s_lower", .uid = 42, .gid = 43),
 	    OVL_OP(CHOWN, .path = "e_lower", .uid = 7, .gid = 8));

@@ -77,7 +77,8 @@ FIXTURE_SETUP(operm)
 
 	self->dir[0] = '\0';
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
-	NEED_ROOT();
+	NEED_ROOT_TO("act as a second uid on the layers (permission checks compare kernel uids; "
+		     "a user namespace of its own maps one)");
 	if (variant->op == OP_LINK_PROTECTED) {
 		int64_t v = 0;
 

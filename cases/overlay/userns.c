@@ -86,7 +86,8 @@ static void setup_layers(struct __test_metadata *_metadata, struct kisol_ovl *o,
 
 	*child = init;
 	kisol_ovl_zero(o);
-	NEED_ROOT();
+	NEED_ROOT_TO("chown the layers to another uid (100000) that is root of the overlay's "
+		     "user namespace (ops.c runs the rootless overlay)");
 	NEED_NS(KISOL_NS_USER);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(o, &l));
