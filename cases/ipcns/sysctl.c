@@ -72,6 +72,8 @@ FIXTURE_SETUP(ipc_sysctl)
 	self->a = init;
 	self->b = init;
 	self->host_ipc = -EBADF;
+	/* an ordinary user: root of a user namespace of its own, with an IPC namespace for "host" */
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_IPC, CLONE_NEWIPC);
 	NEED_NS_VIA(KISOL_NS_IPC, variant->mode == UNPRIV);
 	if (variant->mode == UNPRIV)
 		NEED_USERNS_UNPRIV(KISOL_NS_IPC);
@@ -161,7 +163,6 @@ TEST_F(ipc_sysctl, new_ns_starts_from_defaults)
 	struct job rd = { variant->k.path, NULL };
 	char fresh[256], child[256], mine[256];
 
-	NEED_ROOT_TO("change the value in an IPC namespace of its own");
 	/* a fresh namespace's value, for reference */
 	ASSERT_EQ(0, kisol_spawn(&o, c_knob, &rd, &self->b));
 	rx_str(_metadata, self->b.sock, fresh, sizeof(fresh));
@@ -184,7 +185,6 @@ TEST_F(ipc_sysctl, setns_switches_view)
 	_cleanup_close_ int theirs = -EBADF;
 	char buf[256];
 
-	NEED_ROOT_TO("join the namespace from outside");
 	ASSERT_EQ(0, kisol_spawn(&o, c_knob, &j, &self->a));
 	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
 	rx_str(_metadata, self->a.sock, buf, sizeof(buf));
@@ -220,6 +220,7 @@ TEST(shmmax_enforced_inside_only)
 	int64_t v;
 	int id;
 
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_IPC, CLONE_NEWIPC);
 	NEED_NS(KISOL_NS_IPC);
 	ASSERT_EQ(0, kisol_spawn(&o, c_shmmax, NULL, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
@@ -257,6 +258,7 @@ TEST(msgmax_enforced_inside_only)
 	int64_t v;
 	int id;
 
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_IPC, CLONE_NEWIPC);
 	NEED_NS(KISOL_NS_IPC);
 	ASSERT_EQ(0, kisol_spawn(&o, c_msgmax, NULL, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS));
@@ -291,11 +293,14 @@ static void rmid_case(struct __test_metadata *_metadata, bool forced)
 	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
 	struct kisol_spawn_opts o = { .flags = CLONE_NEWIPC, .cgroup_fd = -1 };
 	_cleanup_close_ int pin = -EBADF;
-	_cleanup_close_ int hostns = kisol_ns_open(0, KISOL_NS_IPC);
+	_cleanup_close_ int hostns = -EBADF;
 	char host[32], now[32];
 	int64_t id;
 
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_IPC, CLONE_NEWIPC);
 	NEED_NS(KISOL_NS_IPC);
+	hostns = kisol_ns_open(0, KISOL_NS_IPC);
+	ASSERT_LE(0, hostns);
 	ASSERT_LE(0, read_knob("/proc/sys/kernel/shm_rmid_forced", host, sizeof(host)));
 	ASSERT_EQ(0, kisol_spawn(&o, c_rmid, (void *)forced, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &id, KISOL_TIMEOUT_MS));

@@ -56,6 +56,7 @@ FIXTURE_VARIANT_ADD(port, udp6) { AF_INET6, SOCK_DGRAM, "::1" };
 FIXTURE_SETUP(port)
 {
 	self->home = self->a = self->b = -EBADF;
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	NEED_FAMILY(variant->family);
 	ASSERT_EQ(0, net_enter_fresh());
@@ -257,6 +258,7 @@ FIXTURE_SETUP(veth)
 	int back = -EBADF, r;
 
 	self->home = self->a = self->b = self->c = -EBADF;
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	NEED_FAMILY(variant->family);
 	ASSERT_EQ(0, net_enter_fresh());
@@ -403,6 +405,7 @@ FIXTURE_SETUP(unix_sk)
 
 	self->a = self->b = -EBADF;
 	self->dir[0] = '\0';
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	self->a = net_new_ns_fd();
@@ -546,6 +549,7 @@ FIXTURE_VARIANT_ADD(skns, packet) { AF_PACKET, SOCK_DGRAM, 0 };
 FIXTURE_SETUP(skns)
 {
 	self->home = self->other = -EBADF;
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	NEED_FAMILY(variant->family);
 	ASSERT_EQ(0, net_enter_fresh());
@@ -590,6 +594,7 @@ TEST(old_socket_serves_its_own_ns)
 {
 	_cleanup_close_ int s = -EBADF, other = -EBADF, c = -EBADF, acc = -EBADF;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	ASSERT_EQ(0, kisol_net_link_up("lo"));

@@ -67,6 +67,7 @@ static int write_in(uint64_t host_ino, int nsfd, const char *path, const char *v
 FIXTURE_SETUP(sysctl)
 {
 	self->host = self->a = self->b = -EBADF;
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_NET, CLONE_NEWNET);
 	NEED_NS(KISOL_NS_NET);
 	if (access(variant->path, F_OK) < 0)
 		SKIP(return, "%s absent (feature not built in)", variant->path);

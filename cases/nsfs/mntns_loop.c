@@ -53,8 +53,8 @@ FIXTURE_SETUP(loop)
 	int n = 0;
 
 	self->dir[0] = '\0';
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_NS(KISOL_NS_MNT);
-	NEED_ROOT_TO("bind-mount a namespace file");
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
 	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
 		if (CPU_ISSET(c, &set))

@@ -137,11 +137,16 @@ FIXTURE_SETUP(nsfs)
 
 	self->child = init;
 	self->dir[0] = '\0';
+	/*
+	 * an ordinary user: root of a user namespace of its own, which owns
+	 * what it makes; the unprivileged variants run as that user itself
+	 * (their child's owner uid and owning user namespace are the subject)
+	 */
+	if (!variant->unpriv)
+		NEED_ROOT_OR_OWN_USERNS(variant->type);
 	NEED_NS_VIA(variant->type, variant->unpriv);
 	if (variant->unpriv)
 		NEED_USERNS_UNPRIV(variant->type);
-	else
-		NEED_ROOT();
 	ASSERT_EQ(0, spawn_ns(variant, &self->child, &self->in))
 		TH_LOG("child exit %d", kisol_child_exit_code(&self->child, 1000));
 	assert_new(_metadata, variant, &self->in);
@@ -288,10 +293,19 @@ KISOL_META(nsfs, namespace_id, "sides=both")
 TEST_F(nsfs, lifetime_by_fd)
 {
 	_cleanup_close_ int fd = kisol_ns_open(self->pid, variant->type);
+	_cleanup_close_ int ufd = -EBADF;
 	struct kisol_ns_id held, now;
 
-	NEED_ROOT_TO("setns into a namespace of a user namespace it is not in");
 	ASSERT_LE(0, fd);
+	/*
+	 * An ordinary user (the unprivileged variants) has no capability of
+	 * its own to setns with: it joins the child's user namespace first,
+	 * as its owner, and the namespace from there.
+	 */
+	if (variant->unpriv && !kisol_is_root() && variant->type != KISOL_NS_USER) {
+		ufd = kisol_ns_open(self->pid, KISOL_NS_USER);
+		ASSERT_LE(0, ufd);
+	}
 	ASSERT_EQ(0, kisol_send_int(self->child.sock, 1));
 	ASSERT_EQ(0, kisol_child_exit_code(&self->child, KISOL_TIMEOUT_MS));
 	/* no process left in it: the fd still names it */
@@ -299,6 +313,8 @@ TEST_F(nsfs, lifetime_by_fd)
 	EXPECT_TRUE(kisol_ns_id_eq(&self->in.own, &held));
 	EXPECT_EQ((int)variant->type, kisol_ns_get_type(fd));
 	ASSERT_EQ(0, kisol_ns_unshare(CLONE_FS));
+	if (ufd >= 0)
+		ASSERT_EQ(0, kisol_ns_enter(ufd, KISOL_NS_USER)) TH_LOG("setns into its user namespace");
 	ASSERT_EQ(0, kisol_ns_enter(fd, variant->type)) TH_LOG("setns into the orphaned namespace");
 	if (kisol_ns_table[variant->type].children_name) {
 		_cleanup_close_ int cfd = kisol_ns_open_children(0, variant->type);
@@ -330,7 +346,6 @@ TEST_F(nsfs, lifetime_by_bind_mount)
 	struct kisol_ns_id held;
 	cpu_set_t one;
 
-	NEED_ROOT_TO("bind-mount a namespace file");
 	/*
 	 * A mount namespace may only be bound into an older one (else the
 	 * reference could form a loop): take our own mount namespace first,
@@ -343,6 +358,9 @@ TEST_F(nsfs, lifetime_by_bind_mount)
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	/* the unprivileged variants' ordinary user: a user namespace of its own to mount in */
+	if (variant->unpriv)
+		NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	/* a new, private mount namespace: the bind mount below stays in it */
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	kisol_child_release(&self->child);
@@ -396,8 +414,8 @@ TEST(mntns_bind_of_older_ns_is_einval)
 	cpu_set_t one;
 	int fd, r;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	NEED_NS(KISOL_NS_MNT);
-	NEED_ROOT_TO("bind-mount a namespace file");
 	/* one CPU for both: the cross-CPU orders are mntns_loop.c's subject */
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);
@@ -456,6 +474,7 @@ TEST(pidns_fd_translates_pids)
 	int64_t inside;
 	int r;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	NEED_NS(KISOL_NS_PID);
 	ASSERT_EQ(0, kisol_spawn(&o, own_translation, NULL, &c));
 	fd = kisol_ns_open(c.pid, KISOL_NS_PID);

@@ -59,7 +59,7 @@ FIXTURE_SETUP(mqsig)
 
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
 	self->q = (mqd_t)-1;
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	NEED_NS(KISOL_NS_PID);
 	NEED_NS(KISOL_NS_IPC);
 	ASSERT_EQ(0, unshare(CLONE_NEWIPC));
@@ -157,7 +157,7 @@ FIXTURE_SETUP(sigio)
 	self->owner = (struct kisol_child)KISOL_CHILD_INIT;
 	self->writer = (struct kisol_child)KISOL_CHILD_INIT;
 	self->p[0] = self->p[1] = -1;
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	NEED_NS(KISOL_NS_PID);
 	ASSERT_EQ(0, pipe2(self->p, O_CLOEXEC | O_NONBLOCK));
 }

@@ -90,6 +90,7 @@ FIXTURE_SETUP(tfc)
 	struct kisol_child init = KISOL_CHILD_INIT;
 
 	self->child = init;
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_TIME);
 	NEED_NS(KISOL_NS_TIME);
 	self->ino_before = time_ino("time");
 	ASSERT_NE(0u, self->ino_before);

@@ -447,6 +447,7 @@ FIXTURE_VARIANT_ADD(badwrite, boottime_beyond_ktime_max) { "7 9223372037 0", -ER
 
 FIXTURE_SETUP(badwrite)
 {
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_TIME);
 	NEED_NS(KISOL_NS_TIME);
 	ASSERT_EQ(0, unshare(CLONE_NEWTIME));
 }

@@ -147,7 +147,7 @@ FIXTURE_SETUP(deadline)
 	int r;
 
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_TIME);
 	NEED_NS(KISOL_NS_TIME);
 	r = shift_children(variant->name, variant->clock, variant->sign, &self->off);
 	ASSERT_EQ(0, r) TH_LOG("shift %s: %s", variant->name, strerror(-r));
@@ -244,7 +244,7 @@ FIXTURE_SETUP(boot)
 	int r;
 
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
-	NEED_ROOT();
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_TIME);
 	NEED_NS(KISOL_NS_TIME);
 	r = shift_children(variant->name, variant->clock, variant->sign, &self->off);
 	ASSERT_EQ(0, r) TH_LOG("shift %s: %s", variant->name, strerror(-r));

@@ -65,9 +65,15 @@ FIXTURE_SETUP(uts_iso)
 	self->a = init;
 	self->b = init;
 	self->dir[0] = '\0';
+	self->orig_uts = -EBADF;
+	/*
+	 * Every variant runs from any uid: an ordinary user is root of a user
+	 * namespace of its own with a UTS namespace of its own (a copy of the
+	 * host's, which it could not setns back to), root's variant as that root.
+	 */
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_UTS, CLONE_NEWUTS);
 	self->orig_uts = kisol_ns_open(0, KISOL_NS_UTS);
 	ASSERT_LE(0, self->orig_uts);
-	/* the user namespace variants run from any uid, root's needs root */
 	NEED_NS_VIA(KISOL_NS_UTS, variant->mode != ROOT);
 	if (variant->mode == UNPRIV)
 		NEED_USERNS_UNPRIV(KISOL_NS_UTS);
@@ -153,7 +159,6 @@ TEST_F(uts_iso, outside_change_invisible_inside)
 	struct kisol_spawn_opts o = opts(variant, CLONE_NEWUTS);
 	char buf[HOST_NAME_MAX + 2];
 
-	NEED_ROOT_TO("change the name outside the namespace (in a UTS namespace of its own)");
 	F = variant->f;
 	/* the test process takes a UTS namespace of its own first */
 	ASSERT_EQ(0, kisol_ns_unshare(CLONE_NEWUTS));
@@ -326,7 +331,6 @@ TEST_F(uts_iso, setns_into_other_uts_ns)
 	_cleanup_close_ int theirs = -EBADF;
 	char buf[HOST_NAME_MAX + 2];
 
-	NEED_ROOT_TO("join the namespace from outside");
 	F = variant->f;
 	ASSERT_LE(0, mine);
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-target", &self->a));
@@ -356,7 +360,6 @@ TEST_F(uts_iso, siblings_are_independent)
 	char a[HOST_NAME_MAX + 2], b[HOST_NAME_MAX + 2];
 	_cleanup_close_ int fa = -EBADF;
 
-	NEED_ROOT_TO("join a sibling's namespace from outside");
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-a", &self->a));
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-sib-b", &self->b));
@@ -383,7 +386,6 @@ static void kept_alive(struct __test_metadata *_metadata, FIXTURE_DATA(uts_iso) 
 	char buf[HOST_NAME_MAX + 2], path[PATH_MAX + 16], src[64];
 	struct kisol_ns_id id, id2, mine;
 
-	NEED_ROOT_TO("join the namespace it keeps alive");
 	F = variant->f;
 	ASSERT_EQ(0, kisol_spawn(&o, c_set, "kisol-kept", &self->a));
 	ASSERT_EQ(0, kisol_rx(_metadata, self->a.sock));
