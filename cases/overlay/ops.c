@@ -127,7 +127,7 @@ FIXTURE_SETUP(ovl)
 	OVL_NEED_TRUSTED_FOR(variant->options);
 	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	mo.userxattr = ovl_userxattr();
-	/* with userxattr a copied-up file reports its upper st_ino (semantics.c, pino) */
+	/* in a user namespace a copied-up file reports its upper st_ino (c846af050f94) */
 	mo.unstable_ino = mo.unstable_ino || mo.userxattr;
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_ovl_init(&self->o, &l));

@@ -22,7 +22,9 @@ NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 # binary -> tests that must PASS as uid 65534 (each in a user namespace of its own)
 BINARIES = {
     "utsns/isolation": ["uts_iso.hostname_userns.set_inside_invisible_outside",
-                        "uts_iso.domainname_unpriv.length_limits"],
+                        "uts_iso.domainname_unpriv.length_limits",
+                        # joins from outside, as root of a user namespace of its own
+                        "uts_iso.hostname_root.setns_into_other_uts_ns"],
     "ipcns/sysv": ["sysv.msg_userns.same_key_independent_objects",
                    "sysv.shm_userns.setns_switches_view"],
     "ipcns/mqueue": ["mq.userns.queue_names_and_messages_isolated"],
@@ -32,11 +34,19 @@ BINARIES = {
     "userns/nested": ["depth.unpriv.limit_is_parent_level_32",
                       "ns_limit.net.enforced_in_child_userns_only"],
     "userns/join": ["join.unpriv_owned.owner_may_join_and_is_root_inside"],
-    "nsfs/nsfs": ["nsfs.net_unpriv.owning_userns"],
+    "nsfs/nsfs": ["nsfs.net_unpriv.owning_userns",
+                  # joins the orphan through the child's user namespace, as its owner
+                  "nsfs.uts_unpriv.lifetime_by_fd"],
     "clone3/errors": ["bad.unpriv_clone3_user_net.errno_and_namespaces",
                       "bad.unpriv_unshare_uts.errno_and_namespaces"],
     "clone3/flags": ["flags.rootless_unpriv_clone3.exactly_the_requested_namespaces_are_new"],
-    "setns/setns": ["global.pidfd_all_or_nothing"],
+    "setns/setns": ["global.pidfd_all_or_nothing", "join.mnt.by_ns_fd",
+                    # the refused joiner: another uid of a nested user namespace
+                    "join.user.unprivileged_refused"],
+    # mounts in a mount namespace of its own user namespace; the locked flags
+    # seen by another uid of a nested one
+    "mount/legacy": ["lm.bind_directory", "prop.shared.mount_under_source",
+                     "locked.rdonly_remount.cannot_clear_in_user_namespace"],
     "lib_ns/userns": ["global.need_as_ordinary_user"],
     "lib_ns/proc": ["global.spawn_unpriv_maps_itself"],
     "cgroup_regress/regress": ["global.cve_2022_0492_release_agent_mapped_nobody"],
