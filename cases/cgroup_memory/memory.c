@@ -39,18 +39,13 @@ static int alloc_anon(int sock, void *arg)
 	return 0;
 }
 
-/* Child: write arg bytes into a memfd (shmem page cache), report, park. */
-static int alloc_shmem(int sock, void *arg)
+/* The rest of a child that has reported its start: write n bytes of c to fd, report 1, park. */
+static int fill_and_park(int sock, int fd, size_t n, char c)
 {
-	size_t n = (size_t)(uintptr_t)arg;
 	static char buf[1 << 16];
-	int fd = memfd_create("kisol", MFD_CLOEXEC);
 	int64_t v;
 
-	if (fd < 0)
-		return 100;
-	kisol_send_int(sock, getpid());
-	memset(buf, 1, sizeof(buf));
+	memset(buf, c, sizeof(buf));
 	for (size_t i = 0; i < n; i += sizeof(buf))
 		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
 			return 101;
@@ -59,14 +54,22 @@ static int alloc_shmem(int sock, void *arg)
 	return 0;
 }
 
+/* Child: write arg bytes into a memfd (shmem page cache), report, park. */
+static int alloc_shmem(int sock, void *arg)
+{
+	int fd = memfd_create("kisol", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 100;
+	kisol_send_int(sock, getpid());
+	return fill_and_park(sock, fd, (size_t)(uintptr_t)arg, 1);
+}
+
 /* Child: write arg bytes to an unlinked file in the scratch dir (disk page cache), report, park. */
 static int alloc_pagecache(int sock, void *arg)
 {
-	size_t n = (size_t)(uintptr_t)arg;
-	static char buf[1 << 16];
 	char dir[PATH_MAX];
 	int fd;
-	int64_t v;
 
 	kisol_send_int(sock, getpid());
 	fd = kisol_mnt_scratch_disk(dir, sizeof(dir));
@@ -76,13 +79,7 @@ static int alloc_pagecache(int sock, void *arg)
 		kisol_send_int(sock, fd);
 		return 1;
 	}
-	memset(buf, 3, sizeof(buf));
-	for (size_t i = 0; i < n; i += sizeof(buf))
-		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
-			return 101;
-	kisol_send_int(sock, 1);
-	kisol_recv_int(sock, &v, -1);
-	return 0;
+	return fill_and_park(sock, fd, (size_t)(uintptr_t)arg, 3);
 }
 
 static int run_alloc(const struct kisol_cg *cg, kisol_child_fn fn, int64_t bytes,

@@ -50,18 +50,7 @@ static inline int64_t cg_now_ns(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Spawn a parked child in cg and wait for its ready message. */
-static inline int cg_spawn_park(const struct kisol_cg *cg, struct kisol_child *c)
-{
-	int64_t pid;
-	int r = kisol_cg_spawn(cg, 0, cg_fn_park, NULL, c);
-
-	if (r < 0)
-		return r;
-	r = kisol_recv_int(c->sock, &pid, KISOL_TIMEOUT_MS);
-	return r < 0 ? r : 0;
-}
-
+/* Spawn a child in cg that runs fn(sock, arg) and wait for its first message (ready). */
 static inline int cg_spawn_fn(const struct kisol_cg *cg, kisol_child_fn fn, void *arg,
 			      struct kisol_child *c)
 {
@@ -72,6 +61,12 @@ static inline int cg_spawn_fn(const struct kisol_cg *cg, kisol_child_fn fn, void
 		return r;
 	r = kisol_recv_int(c->sock, &pid, KISOL_TIMEOUT_MS);
 	return r < 0 ? r : 0;
+}
+
+/* Spawn a parked child in cg and wait for its ready message. */
+static inline int cg_spawn_park(const struct kisol_cg *cg, struct kisol_child *c)
+{
+	return cg_spawn_fn(cg, cg_fn_park, NULL, c);
 }
 
 /*
