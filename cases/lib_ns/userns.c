@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <linux/capability.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "kisol_test.h"
 
@@ -217,6 +219,93 @@ TEST(unshare_root_unprivileged)
 	NEED_USERNS_UNPRIV(KISOL_NS_UTS);
 	ASSERT_EQ(0, gethostname(host, sizeof(host)));
 	EXPECT_EQ(0, in_child(unshare_root_checks));
+	ASSERT_EQ(0, gethostname(now, sizeof(now)));
+	EXPECT_STREQ(host, now);
+}
+
+/*
+ * The second user of the rootless view (kisol_userns_become_other): from
+ * any uid, a child becomes root of a user namespace of its own (U1, only
+ * its ids mapped, a UTS namespace of its own) and forks the "other user".
+ * Inside, that one is uid/gid 4242 of a nested user namespace, holds no
+ * capability (none effective or permitted), is refused what needs one
+ * over U1's namespaces (a bare mount namespace, U1's hostname) and can
+ * still make a user namespace of its own, as an ordinary user can. From
+ * U1 it is one level below, and its uid is U1's own: what it proves is
+ * capabilities and ownership, not file permissions (the same kernel uid).
+ * Exit code: the first check that failed (1x inside, 2x outside).
+ */
+static int other_inside(int pfd)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	char c;
+
+	if (kisol_userns_become_other(4242, 4242) < 0)
+		return 10;
+	if (geteuid() != 4242 || getuid() != 4242 || getegid() != 4242)
+		return 11;
+	if (syscall(SYS_capget, &h, d) < 0 || d[0].effective || d[1].effective ||
+	    d[0].permitted || d[1].permitted)
+		return 12;
+	if (unshare(CLONE_NEWNS) == 0 || errno != EPERM)
+		return 13;
+	if (sethostname("kisol-other", 11) == 0 || errno != EPERM)
+		return 14;
+	if (kisol_is_root() || kisol_userns_become_other(1, 1) != -EPERM)
+		return 15;
+	if (write(pfd, "r", 1) != 1 || read(pfd, &c, 1) != 1)
+		return 16;
+	/* an ordinary user's own user namespace (last: it changes our namespaces) */
+	if (kisol_userns_unshare_root(CLONE_NEWUTS) < 0 || sethostname("kisol-own", 9) < 0)
+		return 17;
+	return 0;
+}
+
+static int become_other_checks(void)
+{
+	_cleanup_close_ int mine = -EBADF, its = -EBADF;
+	char path[64], status[2048], c;
+	int sv[2], st;
+	pid_t kid;
+
+	if (kisol_become_unpriv() < 0 || kisol_userns_unshare_rootless(CLONE_NEWUTS) < 0)
+		return 20;
+	if (geteuid() != 0 || kisol_is_root() || sethostname("kisol-u1", 8) < 0)
+		return 21;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return 22;
+	kid = fork();
+	if (kid == 0)
+		_exit(other_inside(sv[1]));
+	if (kid < 0 || read(sv[0], &c, 1) != 1)
+		return 23;
+	mine = kisol_ns_open(0, KISOL_NS_USER);
+	its = kisol_ns_open(kid, KISOL_NS_USER);
+	if (mine < 0 || its < 0 || kisol_userns_depth(mine) != 0 || kisol_userns_depth(its) != 1)
+		return 24;
+	/* seen from U1 it is U1's own uid: not another user for file permissions */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)kid);
+	if (kisol_read_file(path, status, sizeof(status)) < 0 || !strstr(status, "\nUid:\t0\t0\t0\t0"))
+		return 25;
+	if (write(sv[0], "g", 1) != 1 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st))
+		return 26;
+	if (WEXITSTATUS(st))
+		return WEXITSTATUS(st);
+	/* U1's hostname: untouched by the refused attempt and by the other's own namespace */
+	if (kisol_read_file("/proc/sys/kernel/hostname", status, sizeof(status)) < 0 ||
+	    strncmp(status, "kisol-u1", 8))
+		return 27;
+	return 0;
+}
+
+TEST(become_other_in_rootless_view)
+{
+	char host[65], now[65];
+
+	NEED_USERNS_UNPRIV(KISOL_NS_UTS);
+	ASSERT_EQ(0, gethostname(host, sizeof(host)));
+	EXPECT_EQ(0, in_child(become_other_checks));
 	ASSERT_EQ(0, gethostname(now, sizeof(now)));
 	EXPECT_STREQ(host, now);
 }
