@@ -38,6 +38,9 @@ FIXTURE_SETUP(pidns)
 	self->child = init;
 	self->init = -1;
 	self->init_pidfd = -EBADF;
+	/* root's variant, for an ordinary user: as root of a user namespace of its own */
+	if (!variant->userns)
+		NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	NEED_NS_VIA(KISOL_NS_PID, variant->userns);
 	if (variant->unpriv)
 		NEED_USERNS_UNPRIV(KISOL_NS_PID);

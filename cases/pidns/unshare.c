@@ -26,6 +26,9 @@ FIXTURE_SETUP(unshare_pid)
 	struct kisol_child init = KISOL_CHILD_INIT;
 
 	self->child = init;
+	/* root's variant, for an ordinary user: as root of a user namespace of its own */
+	if (!variant->unpriv)
+		NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	NEED_NS_VIA(KISOL_NS_PID, variant->unpriv);
 	if (variant->unpriv)
 		NEED_USERNS_UNPRIV(KISOL_NS_PID);
