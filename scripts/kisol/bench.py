@@ -33,6 +33,9 @@ import subprocess
 import sys
 import time
 
+from kisol import history, results
+from kisol.rundata import InputError, fmt_ns, fmt_val, load_dir
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROG = "kisol-bench"
 NS_TYPES = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"]
@@ -288,28 +291,6 @@ def run_entry(e, bindir, args, quick, budget=None):
     return recs, skips, err
 
 
-def fmt_ns(v):
-    if v is None:
-        return "-"
-    if v >= 1e9:
-        return f"{v / 1e9:.2f} s"
-    if v >= 1e6:
-        return f"{v / 1e6:.2f} ms"
-    if v >= 1e3:
-        return f"{v / 1e3:.1f} us"
-    return f"{v:.0f} ns" if v >= 100 else f"{v:.1f} ns"
-
-
-def fmt_val(v, unit):
-    if unit == "ns":
-        return fmt_ns(v)
-    if v >= 1e6:
-        return f"{v / 1e6:.2f} M{unit}"
-    if v >= 1e3:
-        return f"{v / 1e3:.1f} k{unit}"
-    return f"{v:.0f} {unit}"
-
-
 def annotate(rec, floors, run_id, rep, rnd=0, rounds=1):
     rec["run_id"] = run_id
     rec["repeat"] = rep
@@ -339,10 +320,8 @@ def aggregate(recs):
 
 def host_info():
     try:
-        sys.path.insert(0, os.path.join(TOP, "scripts"))
-        from kisol import results
         return results, results.host_facts()
-    except Exception:  # the lead's module may be absent or in flux
+    except Exception:  # facts the host cannot give: a run id and table still come out
         u = os.uname()
         return None, {"host": u.nodename, "kernel": u.release, "cpu_model": platform.machine(),
                       "cgroup_layout": "unknown", "kisol_commit": "unknown"}
@@ -449,8 +428,6 @@ def calibrate(argv, args):
     marked as a calibration run. compare raises each benchmark's minimum
     effect to the between-run noise of the stored runs of the baseline's
     host and kernel (kisol.history.noise)."""
-    from kisol import history
-    from kisol.report_data import InputError, load_dir
     rest, skip = [], False
     for a in argv:          # the same options without --calibrate/--run-id
         if skip:

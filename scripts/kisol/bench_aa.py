@@ -33,12 +33,19 @@ starts). It then reports:
 """
 
 import argparse
+import itertools
 import json
+import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+
+from kisol.compare import RUN_NOISE, Comparison, _rekey, group_bench
+from kisol.history import noise_of
+from kisol.rundata import fmt_val, load_dir, semantic_key
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = "/usr/bin/python3"
@@ -87,7 +94,6 @@ def _median(xs):
 
 def run_medians(run):
     """{semantic key: (label, median of the run's round medians, unit)}."""
-    from kisol.compare import semantic_key, group_bench, _rekey
     out = {}
     for g in _rekey(group_bench(run.bench)).values():
         meds = [r["median"] for r in g.records if isinstance(r.get("median"), (int, float))]
@@ -98,7 +104,6 @@ def run_medians(run):
 
 def aa(base, new, noise=None, run_noise=None):
     """-> dict: flagged rows of compare(base, new) out of all and median rows."""
-    from kisol.compare import Comparison, RUN_NOISE
     c = Comparison([base, new], noise=noise or {},
                    run_noise=RUN_NOISE if run_noise is None else run_noise)
     med = [r for r in c.rows if r["stat"] == "median"]
@@ -114,7 +119,6 @@ def truth(base_runs, slow_runs):
     against the same over the base runs (positive = slower). The standard
     error comes from the spread of the run medians on both sides (None
     with a single run on a side)."""
-    import math
     bm = [run_medians(r) for r in base_runs]
     sm = [run_medians(r) for r in slow_runs]
     out = {}
@@ -135,7 +139,6 @@ def truth(base_runs, slow_runs):
 def sensitivity(judge_base, judge_slow, true, threshold=10.0, run_noise=None):
     """Rows slowed by >= threshold% (true: from truth()) and whether
     compare(judge_base, judge_slow) flags them as significantly slower."""
-    from kisol.compare import Comparison, semantic_key, RUN_NOISE
     c = Comparison([judge_base, judge_slow],
                    run_noise=RUN_NOISE if run_noise is None else run_noise)
     rows = []
@@ -161,10 +164,8 @@ def run_noise_factor(runs):
     log round medians over n (pooled over benchmarks). compare's
     --run-noise is this factor: 0 when the rounds see all of the wander.
     -> (factor, number of benchmarks) or None."""
-    import math
     per = {}
     for r in runs:
-        from kisol.compare import semantic_key, group_bench, _rekey
         for g in _rekey(group_bench(r.bench)).values():
             xs = [math.log(x["median"]) for x in g.records
                   if isinstance(x.get("median"), (int, float)) and x["median"] > 0]
@@ -233,8 +234,6 @@ HEADLINE = (
 def headline_table(runs):
     """Markdown rows: multiple of the floor first, then this host's median,
     p99 and the CV of the median across the runs."""
-    from kisol.bench import fmt_val
-    from kisol.compare import group_bench, _rekey
     per = [list(_rekey(group_bench(r.bench)).values()) for r in runs]
     lines = ["| benchmark | x floor | floor | median here | p99 here | CV (runs) |",
              "|---|---:|---|---:|---:|---:|"]
@@ -261,9 +260,6 @@ def headline_table(runs):
 
 
 def report(outdir, facts):
-    from kisol.report_data import load_dir
-    from kisol.history import noise_of
-    from kisol.compare import RUN_NOISE
     runs = {n: load_dir(os.path.join(outdir, n)) for n, _ in SEQUENCE
             if os.path.exists(os.path.join(outdir, n, "bench.jsonl"))}
     lines = []
@@ -291,7 +287,6 @@ def report(outdir, facts):
                              f"{rn['flagged']} of {rn['median_rows']} median rows flagged")
     qr = [n for n in QUIET if n in runs]
     if len(qr) >= 2:
-        import itertools
         pairs = [aa(runs[x], runs[y]) for x, y in itertools.combinations(qr, 2)]
         f, m = sum(r["flagged"] for r in pairs), sum(r["median_rows"] for r in pairs)
         out["aa_all_quiet_pairs"] = {"pairs": len(pairs), "flagged": f, "median_rows": m,
@@ -391,7 +386,6 @@ def main(argv=None):
             print(f"bench-aa: {SLOWDOWN} not built (make build/kisol-slowdown-exec)", file=sys.stderr)
             return 2
         if have:
-            import shutil
             shutil.rmtree(os.path.join(a.out, name))
         print(f"bench-aa: run {name} ({kind})", flush=True)
         facts[name] = run_one(name, kind, a.out, a.insns, a.driver_args)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Compare kisol runs, mmtests compare-kernels style.
 
-usage: compare.py [options] BASE NEW [NEW...]
+usage: python3 -m kisol.compare [options] BASE NEW [NEW...]
 
 Each run is a results directory, a run id under results/, a bench.jsonl or
 cases.json file, a history export, or a run stored in the history database.
@@ -18,7 +18,8 @@ default 0.01) times its standard error AND the medians differ by at least
 spread of the rounds inside each run (s^2/na + s^2/nb) and the wander of a
 whole run's level that no round sees, taken as --run-noise (default 1)
 times the first part, or measured directly when the history holds
-calibration runs. Without units the 95% confidence intervals of the medians
+calibration runs (kisol.cli looks them up; Comparison takes them as its
+noise argument). Without units the 95% confidence intervals of the medians
 must not overlap instead. Where a row measures less than two timings'
 worth (median below twice timing_overhead_ns of the run: mostly the clock
 itself), a change of the median no larger than one timing is never
@@ -28,25 +29,17 @@ regression or on a case that passed in the baseline and fails (or errors)
 in a later run, 2 on bad input, 0 otherwise.
 """
 
-import os as _os
-import sys as _sys
-if __name__ == "__main__" and not __package__:   # run as a script path
-    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
-
 import argparse
 import json
 import math
 import sys
 
-from kisol.report_data import InputError, STATS, bench_key, bench_label  # noqa: E402
+from kisol import cli
+from kisol.rundata import (HARNESS_PARAMS, REPEAT_PARAMS, STATS, InputError, bench_key,
+                           bench_label, semantic_key)
 
 SHOWN_STATS = ("median", "p99", "mean", "min")
 MIN_SAMPLES = 5
-REPEAT_PARAMS = {"repeat", "rep", "repetition", "iteration"}
-
-
-HARNESS_PARAMS = {"warmup", "batch", "max_samples", "min_samples", "budget_ms", "cpu",
-                  "samples", "raw"}
 BLOCKS = 8
 MIN_REPS = 5
 
@@ -254,13 +247,6 @@ def group_key(rec):
     return bench_key({"benchmark": rec["benchmark"], "params": p})
 
 
-def semantic_key(rec):
-    """benchmark + parameters without repetition and harness settings."""
-    return bench_key({"benchmark": rec["benchmark"],
-                      "params": {p: v for p, v in (rec.get("params") or {}).items()
-                                 if p not in HARNESS_PARAMS and p not in REPEAT_PARAMS}})
-
-
 def _rekey(groups):
     """Key groups by benchmark and parameters without the harness settings
     (warm-up, batch, sample limits, CPU pinning) where that is unique in
@@ -446,18 +432,6 @@ class Comparison:
                 "failed": self.failed}
 
 
-def history_noise(db, runs):
-    """Between-run noise of the baseline's host and kernel from the history
-    database, leaving out the runs being compared against it."""
-    from kisol import history
-    base = runs[0].run
-    try:
-        return history.noise(db, base.get("host"), base.get("kernel"),
-                             exclude={r.run_id for r in runs[1:]})
-    except InputError:
-        return {}
-
-
 def fmt_value(v):
     if v is None:
         return "-"
@@ -582,14 +556,13 @@ def main(argv=None):
         print("kisol-compare: --alpha must be in (0,1), --threshold, --min-effect and "
               "--run-noise >= 0", file=sys.stderr)
         return 2
-    from kisol.report_data import resolve
     try:
-        runs = [resolve(s, args.results, args.db) for s in args.runs]
+        runs = [cli.resolve(s, args.results, args.db) for s in args.runs]
     except InputError as e:
         print(f"kisol-compare: {e}", file=sys.stderr)
         return 2
     stats = STATS if args.all_stats else SHOWN_STATS
-    noise = {} if args.no_noise else history_noise(args.db, runs)
+    noise = {} if args.no_noise else cli.history_noise(args.db, runs)
     cmp = Comparison(runs, args.alpha, args.min_effect, args.threshold, stats, noise,
                      args.run_noise)
     print(render_text(cmp))

@@ -1,20 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """kisol run history: an SQLite database of every stored run.
 
-usage: history.py [--db FILE] list | show RUN | delete RUN | export RUN [-o FILE]
-                  | import DIR_OR_FILE... | trend BENCHMARK [--params K=V,..] [-o FILE]
+usage: python3 -m kisol.history [--db FILE] list | show RUN | delete RUN
+                                | export RUN [-o FILE] | import DIR_OR_FILE...
+                                | trend BENCHMARK [--params K=V,..] [-o FILE]
 
 RUN is a run id, a unique prefix of one, a row number from `list`, or
 `latest`. `import` takes run directories (results/<run-id>), bench.jsonl
 files or exports from another machine (`export` writes kisol-export/1 JSON
 with run facts, every case verdict and every benchmark record with its raw
 samples).
-"""
 
-import os as _os
-import sys as _sys
-if __name__ == "__main__" and not __package__:   # run as a script path
-    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
+Built on kisol.rundata (Run, the loaders and the keys of a measurement);
+compare and the report get this database's noise figures through kisol.cli
+and never open it themselves.
+"""
 
 import argparse
 import json
@@ -24,7 +24,9 @@ import sqlite3
 import sys
 import zlib
 
-from kisol.report_data import InputError, Run, bench_key, bench_label
+from kisol import changepoint, report_plot
+from kisol.rundata import (HARNESS_PARAMS, InputError, Run, bench_key, bench_label, case_area,
+                           fmt_val, load_path, no_such_run, semantic_key)
 
 DEFAULT_DB = "results/history.sqlite"
 
@@ -109,7 +111,6 @@ def store(db, run, replace=True):
                                                       if run.bench_skips else {})),
                         sort_keys=True)))
         rowid = cur.lastrowid
-        from kisol.report_data import case_area
         con.executemany(
             "INSERT INTO cases(run,case_id,area,verdict,reason,duration_s,case_json) "
             "VALUES (?,?,?,?,?,?,?)",
@@ -240,7 +241,6 @@ def noise(db, host, kernel, exclude=(), min_runs=3):
 def noise_of(runs, min_runs=3):
     """The between-run noise table of history.noise() from runs given as
     lists of records (one list per run)."""
-    from kisol.compare import semantic_key
     per = {}
     for n, recs in enumerate(runs):
         for rec in recs:
@@ -326,7 +326,6 @@ def trend(db, benchmark, params=None, host=None):
 def _trend_label(rec):
     """Benchmark and parameters without the harness settings (budget, sample
     limits...), so one series spans runs made with different settings."""
-    from kisol.compare import HARNESS_PARAMS
     return bench_label({"benchmark": rec["benchmark"],
                         "params": {k: v for k, v in (rec.get("params") or {}).items()
                                    if k not in HARNESS_PARAMS}})
@@ -335,7 +334,6 @@ def _trend_label(rec):
 def trend_steps(series, alpha=0.01, min_step=2.0, permutations=499):
     """{label: [changepoint.Step]} of the steps in each series at least
     min_step percent big (changepoint.find on the run medians)."""
-    from kisol import changepoint
     out = {}
     for label, pts in series.items():
         meds = [p[3] for p in pts]
@@ -348,7 +346,6 @@ def trend_steps(series, alpha=0.01, min_step=2.0, permutations=499):
 
 
 def trend_chart(db, benchmark, params, out_path, host=None, steps=None):
-    from kisol import report_plot
     series = trend(db, benchmark, params, host)
     if not series:
         raise InputError(f"{benchmark}: no stored records of this benchmark")
@@ -360,8 +357,6 @@ def trend_chart(db, benchmark, params, out_path, host=None, steps=None):
 
 def trend_text(series, steps):
     """The per-run medians and the steps found, as lines."""
-    from kisol import changepoint
-    from kisol.bench import fmt_val
     lines = []
     for label, pts in series.items():
         unit = pts[0][5] or "ns"
@@ -461,6 +456,14 @@ def _show(run):
     return "\n".join(lines)
 
 
+def _load_import(path):
+    """A run directory, bench.jsonl or export given to `import`."""
+    run = load_path(path)
+    if run is None:
+        raise no_such_run(path)
+    return run
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
@@ -479,7 +482,6 @@ def main(argv=None):
 
 
 def _run(args):
-    from kisol.report_data import resolve
     if args.cmd == "list":
         rows = list_runs(args.db)
         if not rows:
@@ -509,7 +511,7 @@ def _run(args):
         print(f"deleted {delete(args.db, args.run)}")
         return 0
     if args.cmd == "import":
-        runs = [resolve(p, "/nonexistent") for p in args.paths]  # validate all first
+        runs = [_load_import(p) for p in args.paths]  # validate all first
         for run in runs:
             store(args.db, run)
             print(f"stored {run.run_id} ({len(run.cases)} cases, {len(run.bench)} bench records)")
@@ -519,7 +521,6 @@ def _run(args):
             raise InputError("--alpha wants (0,1) and --min-step >= 0")
         if args.all:
             steps = all_steps(args.db, args.host, args.alpha, args.min_step)
-            from kisol import changepoint
             for label, rid, st in steps:
                 print(f"{label}: {changepoint.describe(st, None).replace(f'#{st.index}', rid)}")
             print(f"{len(steps)} step(s) found")

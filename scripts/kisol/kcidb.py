@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Export a kisol run as KernelCI KCIDB I/O JSON (schema v4.3).
 
-usage: kcidb.py RUN [-o FILE] [--origin NAME]
+usage: python3 -m kisol.kcidb RUN [-o FILE] [--origin NAME]
 
 RUN is a results directory, file, or stored run id (`latest`). Mapping:
 - one checkout: the kernel release that ran (id <origin>:<release>); its git
@@ -16,18 +16,15 @@ RUN is a results directory, file, or stored run id (`latest`). Mapping:
 The document is validated against the schema before it is written.
 """
 
+import argparse
 import hashlib
 import json
+import os
 import re
 import sys
 
-import os as _os
-import sys as _sys
-if __name__ == "__main__" and not __package__:   # run as a script path
-    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
-
-from kisol import kcidb_schema  # noqa: E402
-from kisol.report_data import InputError, case_area, params_label  # noqa: E402
+from kisol import cli, kcidb_schema
+from kisol.rundata import InputError, case_area, params_label
 
 STATUS = {"pass": ("PASS", False), "fail": ("FAIL", False), "error": ("ERROR", False),
           "skip": ("SKIP", False), "xfail": ("FAIL", True), "xpass": ("PASS", False)}
@@ -58,7 +55,7 @@ def export(run, origin="kisol"):
         raise InputError(f"--origin {origin!r}: must match [a-z0-9_]+")
     r = run.run
     kernel = r.get("kernel") or "unknown"
-    arch = _path_part(r.get("arch") or _os.uname().machine).lower()
+    arch = _path_part(r.get("arch") or os.uname().machine).lower()
     arch = re.sub(r"[^a-z0-9_]", "_", arch)
     started = _time(r.get("started"))
     checkout = {"id": f"{origin}:{kernel}", "origin": origin, "valid": True,
@@ -116,8 +113,6 @@ def export(run, origin="kisol"):
 
 
 def main(argv=None):
-    import argparse
-
     class P(argparse.ArgumentParser):
         def error(self, message):
             print(f"{self.prog}: {message}", file=sys.stderr)
@@ -130,18 +125,17 @@ def main(argv=None):
     ap.add_argument("--results", default="results")
     ap.add_argument("--db", default="results/history.sqlite")
     args = ap.parse_args(argv)
-    from kisol.report_data import resolve
     try:
-        run = resolve(args.run, args.results, args.db)
+        run = cli.resolve(args.run, args.results, args.db)
         doc = export(run, args.origin)
         errs = kcidb_schema.validate(doc)
         if errs:
             raise InputError(f"export does not validate against KCIDB v4.3: {errs[0]}")
         text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
         if args.output:
-            d = _os.path.dirname(args.output)
+            d = os.path.dirname(args.output)
             if d:
-                _os.makedirs(d, exist_ok=True)
+                os.makedirs(d, exist_ok=True)
             with open(args.output, "w") as f:
                 f.write(text)
             print(f"{args.output}: {len(doc['tests'])} tests, KCIDB schema v4.3", file=sys.stderr)

@@ -30,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 
-from kisol import results
+from kisol import history, results, vm, vm_initramfs, vm_kernel, vm_serial
+from kisol.rundata import InputError, load_dir
 
 TOP = results.TOP
 LAVA_DIR = os.path.join(TOP, 'lava')
@@ -172,7 +173,6 @@ def bench_plan_text(tree):
     """bench/plan-quick.sh for the tree: the quick set of the host driver's
     catalog, as `bench_one <id> <timeout> bench/<binary> args` lines run from
     the tree's top."""
-    from kisol import vm
     text, _ = vm.bench_plan(tree, quick=True)
     return text.replace(vm.GUEST_BENCH_DIR + '/', 'bench/')
 
@@ -215,7 +215,6 @@ def write_tree_tarball(tree, out):
 def build_qemu_artefacts(kernel_spec, tree, work, kernel_modules='', cache=None):
     """Kernel, LAVA-mode initramfs, scratch disk and test definition repo
     under work/; returns the template values pointing at them (file://)."""
-    from kisol import vm, vm_initramfs, vm_kernel
     if not os.path.isfile(os.path.join(tree, 'run_kselftest.sh')):
         raise UserError(f"install tree '{tree}' has no run_kselftest.sh (make install)")
     kernel = vm_kernel.resolve(kernel_spec, cache or os.path.join(TOP, 'build', 'vm-cache'),
@@ -447,7 +446,6 @@ def case_from_lava(area, name, result):
 
 def ktap_cases(ktap_text):
     """{id: case record} from the runner's KTAP as the test printed it."""
-    from kisol import vm_serial
     out = {}
     for br in vm_serial.split_binaries(ktap_text):
         for c in vm_serial.cases_from_run(br):
@@ -562,8 +560,7 @@ def import_results(path, log_path=None, results_dir=None, db=None, extra_run=Non
     name = 'lava-results' + ('.log' if stream else '.yaml') + ('.gz' if path.endswith('.gz') else '')
     shutil.copy(path, os.path.join(out, name))
     if db:
-        from kisol import history, report_data
-        history.store(db, report_data.load_dir(out))
+        history.store(db, load_dir(out))
     return out, run, cases
 
 
@@ -744,8 +741,7 @@ def main(argv=None):
         print(f'lava: {e}', file=sys.stderr)
         return 2
     except Exception as e:
-        from kisol import report_data, vm_initramfs, vm_kernel
-        if isinstance(e, (report_data.InputError, vm_kernel.KernelError,
+        if isinstance(e, (InputError, vm_kernel.KernelError,
                           vm_initramfs.InitramfsError, results.ResultsError)):
             print(f'lava: {e}', file=sys.stderr)
             return 2

@@ -26,7 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from kisol import caselist, hoststate, ktap, results, sandbox
+from kisol import caselist, hoststate, ktap, results, rundata, sandbox
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUPERVISOR = os.path.join(TOP, "build", "kisol-mutate")
@@ -552,10 +552,9 @@ def parse_args(argv):
 
 
 def readme_table(args):
-    from kisol import report_data
     try:
-        doc = report_data.load_mutation_json(args.readme_table)
-    except report_data.InputError as e:
+        doc = rundata.load_mutation_json(args.readme_table)
+    except rundata.InputError as e:
         raise UserError(str(e)) from None
     block = readme_block(doc)
     if args.write_readme:

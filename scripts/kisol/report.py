@@ -3,16 +3,11 @@
 the history database, and write reports/out/index.html with gnuplot charts and
 a comparison against the most recent earlier run (or --base).
 
-usage: report.py [--from RUN] [--base RUN] [--no-cases] [--no-bench] [--quick] ...
+usage: python3 -m kisol.report [--from RUN] [--base RUN] [--no-cases] [--no-bench] [--quick] ...
 
 With --from nothing is run: an existing results directory, file or stored run
 is rendered (and stored unless --no-store).
 """
-
-import os as _os
-import sys as _sys
-if __name__ == "__main__" and not __package__:   # run as a script path
-    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
 
 import argparse
 import json
@@ -25,8 +20,9 @@ import subprocess
 import sys
 import time
 
-from kisol import history
-from kisol.report_data import InputError, load_dir, resolve
+from kisol import cli, history, report_html, report_plot, results
+from kisol.compare import Comparison
+from kisol.rundata import InputError, latest_mutation, load_dir
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = "/usr/bin/python3"
@@ -69,21 +65,9 @@ def build_parser():
     return p
 
 
-def _facts():
-    try:
-        from kisol import results
-        return results, results.host_facts()
-    except ImportError:
-        u = os.uname()
-        return None, {"host": u.nodename, "kernel": u.release}
-
-
 def new_run_dir(results_dir):
-    results, facts = _facts()
-    if results is not None:
-        rid = results.make_run_id(facts["host"], facts["kernel"])
-    else:
-        rid = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{facts['host']}-{facts['kernel']}"
+    facts = results.host_facts()
+    rid = results.make_run_id(facts["host"], facts["kernel"])
     return rid, os.path.join(results_dir, rid)
 
 
@@ -176,17 +160,10 @@ def run_bench(results_dir, rid, args):
 def ensure_run_json(run_dir, rid, started):
     if os.path.exists(os.path.join(run_dir, "run.json")):
         return
-    results, facts = _facts()
-    run = dict(facts, schema="kisol-run/1", run_id=rid, started=started,
+    run = dict(results.host_facts(), schema="kisol-run/1", run_id=rid, started=started,
                finished=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
                vm=False, vm_accel=None, complete=True)
-    if results is not None:
-        results.write_run(run_dir, run)
-    else:
-        import json
-        os.makedirs(run_dir, exist_ok=True)
-        with open(os.path.join(run_dir, "run.json"), "w") as f:
-            json.dump(run, f, indent=1)
+    results.write_run(run_dir, run)
 
 
 def _mark_finished(run_dir):
@@ -205,7 +182,6 @@ def _mark_finished(run_dir):
 
 
 def trend_figures(db, run, imgdir, cmp):
-    from kisol import report_plot
     if not os.path.exists(db) or len(history.list_runs(db)) < 2:
         return []
     names = []
@@ -257,14 +233,12 @@ def main(argv=None):
 
 
 def _main(args):
-    from kisol import report_html
-    from kisol.compare import Comparison
     os.chdir(TOP) if not args.from_ else None
     status = 0
     # a wrong --base fails before anything runs, not after the whole run
-    given_base = resolve(args.base, args.results, args.db) if args.base else None
+    given_base = cli.resolve(args.base, args.results, args.db) if args.base else None
     if args.from_:
-        run = resolve(args.from_, args.results, args.db)
+        run = cli.resolve(args.from_, args.results, args.db)
     else:
         rid, run_dir = new_run_dir(args.results)
         os.makedirs(run_dir, exist_ok=True)
@@ -300,15 +274,14 @@ def _main(args):
             history.previous_run(args.db, run.run_id, run.run.get("host"),
                                  bool(run.run.get("vm")))
         if base is not None:
-            from kisol.compare import history_noise
             cmp = Comparison([base, run], alpha=args.alpha, min_effect=args.min_effect,
-                             threshold=args.threshold, noise=history_noise(args.db, [base, run]))
+                             threshold=args.threshold,
+                             noise=cli.history_noise(args.db, [base, run]))
     imgdir = os.path.join(args.out, "img")
     os.makedirs(imgdir, exist_ok=True)
     trends = trend_figures(args.db, run, imgdir, cmp) if not args.no_store else []
     if run.mutation is None:
         # the newest `make mutate` of this kernel, when there is one
-        from kisol.report_data import latest_mutation
         try:
             run.mutation = latest_mutation(args.results, run.run.get("kernel"))
         except InputError:

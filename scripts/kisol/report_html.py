@@ -9,8 +9,8 @@ import sys
 
 from kisol import report_plot
 from kisol.caselist import sides_of
-from kisol.compare import HARNESS_PARAMS, fmt_value, group_bench
-from kisol.report_data import VERDICTS, InputError, case_area
+from kisol.compare import fmt_value, group_bench
+from kisol.rundata import HARNESS_PARAMS, VERDICTS, InputError, case_area
 
 REPORTDIR = report_plot.REPORTDIR
 E = lambda s: html.escape("" if s is None else str(s), quote=True)

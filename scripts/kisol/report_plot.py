@@ -10,7 +10,7 @@ import os
 import re
 import subprocess
 
-from kisol.report_data import InputError
+from kisol.rundata import HARNESS_PARAMS, InputError
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REPORTDIR = os.path.join(TOP, "reports")
@@ -107,7 +107,6 @@ def _short(label, family):
 def tick_labels(groups, family):
     """Short names: the benchmark name without the family prefix, plus the
     parameters only where the same benchmark appears more than once."""
-    from kisol.compare import HARNESS_PARAMS
     names = [g.benchmark for g in groups]
     out = []
     for g in groups:
@@ -184,7 +183,6 @@ def find_sweeps(groups):
                 continue
             if len(set(vals)) < 3:
                 continue
-            from kisol.compare import HARNESS_PARAMS
             series = {}
             for g in gs:
                 rest = {kk: vv for kk, vv in g.params.items()

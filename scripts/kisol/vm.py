@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from kisol import results, vm_initramfs, vm_kernel, vm_serial
+from kisol import bench, caselist, results, validate_schema, vm_initramfs, vm_kernel, vm_serial
 
 TOP = results.TOP
 INIT = os.path.join(TOP, 'scripts', 'vm', 'init')
@@ -178,7 +178,6 @@ def binary_meta(tree, collection, binary):
     """{test name: meta} from the binary's --kisol-list, run on the host."""
     path = os.path.join(tree, collection, binary)
     try:
-        from kisol import caselist
         return {t.name: t.meta for t in caselist.list_binary(path, timeout=10)}
     except Exception:   # listing is best effort: no meta, same verdicts
         return {}
@@ -281,7 +280,6 @@ def bench_plan(tree, only=(), quick=True, budget_ms=60, ncpu=2, scale=1000):
     if not os.path.isdir(bdir) or not any(vm_initramfs.is_elf(os.path.join(bdir, f))
                                           for f in os.listdir(bdir)):
         raise UserError(f"install tree '{tree}' has no bench/ binaries (make install)")
-    from kisol import bench
     entries = bench.select(bench.catalog(scale=scale, ncpu=ncpu), list(only), quick)
     if not entries:
         raise UserError(f"BENCH '{' '.join(only)}': no benchmark matches")
@@ -461,7 +459,6 @@ def run(a):
 
 def validator_results(stream, out_dir, run, kernel):
     """kisol-validate's output as root and as uid 65534: validate-<who>.json and .txt."""
-    from kisol import validate_schema
     results.write_run(out_dir, run)
     bad = 0
     for sec in stream.sections:

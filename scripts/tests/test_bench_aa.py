@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps --report)")
 
 from kisol import bench_aa  # noqa: E402
-from kisol.report_data import Run  # noqa: E402
+from kisol.rundata import Run  # noqa: E402
 
 
 def run(name, benches):

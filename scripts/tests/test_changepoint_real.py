@@ -23,7 +23,7 @@ import pytest
 np = pytest.importorskip("numpy")
 
 from kisol import changepoint, history  # noqa: E402
-from kisol.report_data import Run  # noqa: E402
+from kisol.rundata import Run  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "steps.jsonl.gz")
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

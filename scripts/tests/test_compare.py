@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps --report)")
 
 from kisol import compare  # noqa: E402
-from kisol.report_data import load_file  # noqa: E402
+from kisol.rundata import load_file  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 AA1 = os.path.join(DATA, "bench-aa-1.jsonl.gz")

@@ -165,7 +165,8 @@ def test_between_run_noise_raises_the_bar(tmp_path):
     host and kernel is not flagged for a 25% change; a steady one still is
     for 10%."""
     from kisol import compare
-    from kisol.report_data import load_dir
+    from kisol.cli import history_noise
+    from kisol.rundata import load_dir
     db = str(tmp_path / "h.sqlite")
     pytest.importorskip("scipy", reason="python3-scipy missing (scripts/install-deps --report)")
     for i, k in enumerate((1.0, 1.2, 0.85, 1.1, 0.9)):
@@ -174,7 +175,7 @@ def test_between_run_noise_raises_the_bar(tmp_path):
     base = load_dir(_scaled_run(tmp_path, "base", {}, "2026-11-29T00:00:00+00:00"))
     new = load_dir(_scaled_run(tmp_path, "new", {"setns.uts": 1.25, "setns.ipc": 1.10},
                                "2026-11-29T01:00:00+00:00"))
-    noise = compare.history_noise(db, [base, new])
+    noise = history_noise(db, [base, new])
     assert len(noise) == 19
     cv, n = noise[next(k for k in noise if k[0] == "setns.uts")]
     assert n == 5 and 0.05 < cv < 0.3
@@ -196,3 +197,23 @@ def test_benchmark_skips_survive_store_and_export(tmp_path):
     run = history.load(str(db), "run-s")
     assert [s["benchmark"] for s in run.bench_skips] == ["cgroup.write.cpu.v2"]
     assert "_bench_skips" not in run.run and len(run.bench) == 95
+
+
+def test_resolve_names_a_run_every_way(db, tmp_path):
+    """kisol.cli.resolve, what compare, report and kcidb load a RUN with: a
+    path, a run id under the results directory, a stored run (id, prefix,
+    number, latest), in that order; anything else is one InputError."""
+    from kisol.cli import resolve
+    from kisol.rundata import InputError
+    res = tmp_path / "results"
+    res.mkdir()
+    make_run_dir(res, "run-c")
+    assert resolve(str(tmp_path / "run-a")).source == str(tmp_path / "run-a")
+    assert resolve("run-c", str(res), str(db)).run_id == "run-c"
+    for spec, rid in (("run-a", "run-a"), ("1", "run-a"), ("latest", "run-b"), ("run-b", "run-b")):
+        run = resolve(spec, str(tmp_path / "none"), str(db))
+        assert run.run_id == rid and run.source.startswith(str(db) + "#")
+    for spec, msg in (("run-x", "run-x: no such results directory, file or stored run"),
+                      ("", "empty run name"), ("run-", "run-: ambiguous, matches 2 stored runs")):
+        with pytest.raises(InputError, match="^" + msg + "$"):
+            resolve(spec, str(res), str(db))

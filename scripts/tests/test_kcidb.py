@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from kisol import kcidb, kcidb_schema
-from kisol.report_data import Run
+from kisol.rundata import Run
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

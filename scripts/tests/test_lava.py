@@ -21,7 +21,7 @@ import sys
 
 import pytest
 
-from kisol import history, kcidb, kcidb_schema, lava, report_data
+from kisol import history, kcidb, kcidb_schema, lava, rundata
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(os.path.dirname(__file__), "data", "lava")
@@ -272,7 +272,7 @@ def test_real_lava_run_log_imports(imported):
     assert run["lava"]["ktap_cases"] == 192 and run["lava"]["ktap_not_in_lava"] == 0
     skips = [c for c in cases if c["verdict"] == "skip"]
     assert all(c["reason"] for c in skips)
-    bench = report_data.load_dir(out).bench
+    bench = rundata.load_dir(out).bench
     assert bench and all(b["schema"] == "kisol-bench/1" and b["vm"] for b in bench)
     assert len(run["lava"]["measurements"]) == len(bench)
 
@@ -288,7 +288,7 @@ def test_real_run_in_history_compare_and_kcidb(imported, tmp_path):
     r = subprocess.run([sys.executable, "-m", "kisol.compare", out, out], capture_output=True,
                        text=True, env=ENV, cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
-    doc = kcidb.export(report_data.load_dir(out))
+    doc = kcidb.export(rundata.load_dir(out))
     assert kcidb_schema.validate(doc) == []
     assert len([t for t in doc["tests"] if t["path"].startswith("kisol.nsfs")]) == 134
 

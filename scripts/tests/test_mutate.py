@@ -369,7 +369,7 @@ def test_driver_end_to_end(tmp_path):
 
 
 def test_report_section_shows_rates_survivors_and_reasons(tmp_path):
-    from kisol import report_data, report_html
+    from kisol import report_html, rundata
     runs = [{"mutation": "ns.uts", "outcome": "killed", "touched": True},
             {"mutation": "setns", "outcome": "survived", "touched": True}]
     cases = [{"id": "cases/a/b::t1", "area": "a", "baseline": "pass", "runs": runs},
@@ -379,13 +379,13 @@ def test_report_section_shows_rates_survivors_and_reasons(tmp_path):
            "mutations": {"ns.uts": "x", "setns": "y"}, "summary": mutate.summarize(cases),
            "target": 0.95, "duration_s": 1.0, "leaks": []}
     (tmp_path / "mutation.json").write_text(json.dumps(doc))
-    run = report_data.load_dir(str(tmp_path))
+    run = rundata.load_dir(str(tmp_path))
     html = report_html.section_mutation(run.mutation)
     assert "50%" in html and "0%" in html            # ns.uts 1 of 2, setns 0 of 1
     assert "cases/a/b::t1" in html and "checks EPERM only" in html
     # make report picks the newest mutation run of the same kernel
-    assert report_data.latest_mutation(str(tmp_path.parent), "k")["run_id"] == "r1"
-    assert report_data.latest_mutation(str(tmp_path.parent), "other kernel") is None
+    assert rundata.latest_mutation(str(tmp_path.parent), "k")["run_id"] == "r1"
+    assert rundata.latest_mutation(str(tmp_path.parent), "other kernel") is None
 
 
 def test_cgroup_kill_ignored_only_where_there_is_something_to_kill(cgdir):

@@ -1,6 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Load kisol results (run.json, cases.json, bench.jsonl, history exports)
-for the report, compare, history and KCIDB tools.
+"""The data model of kisol results, shared by bench, compare, history, the
+report and the KCIDB and LAVA exports: the loaders of run.json, cases.json,
+bench.jsonl, mutation.json and history exports (a Run), and the keys that
+identify a measurement across runs (bench_key, semantic_key with
+HARNESS_PARAMS and REPEAT_PARAMS left out).
+
+A leaf: it imports no other kisol module. Turning a name the user typed
+(a run id, a stored run, `latest`) into a Run is the command-line layer's
+job (kisol.cli), since it needs the history database.
 
 Every problem a user can cause (missing, empty, truncated or foreign file)
 raises InputError with a one-line message; the command-line tools print it
@@ -21,6 +28,13 @@ EXPORT_SCHEMA = "kisol-export/1"
 
 VERDICTS = ("pass", "fail", "skip", "xfail", "xpass", "error")
 STATS = ("min", "median", "mean", "p90", "p99", "max")
+
+# Parameters of a record that are harness settings (warm-up, batch, sample
+# limits, CPU pinning) or a repetition number, not what is measured: left out
+# where runs made with different settings must line up.
+HARNESS_PARAMS = {"warmup", "batch", "max_samples", "min_samples", "budget_ms", "cpu",
+                  "samples", "raw"}
+REPEAT_PARAMS = {"repeat", "rep", "repetition", "iteration"}
 
 
 class InputError(Exception):
@@ -324,24 +338,19 @@ def load_file(path):
     _expect_schema(path, obj, RUN_SCHEMA)  # raises with a clear message
 
 
-def resolve(spec, results_dir="results", db=None):
-    """Load a run named by a directory, a file, a run id under
-    results_dir, or a run id / number in the history database."""
+def load_path(spec):
+    """Load the run at a directory or file path; None when nothing is there."""
     if not spec:
         raise InputError("empty run name")
     if os.path.isdir(spec):
         return load_dir(spec)
     if os.path.exists(spec):
         return load_file(spec)
-    cand = os.path.join(results_dir, spec)
-    if os.path.isdir(cand):
-        return load_dir(cand)
-    if db and os.path.exists(db):
-        from kisol import history
-        run = history.load(db, spec)
-        if run is not None:
-            return run
-    raise InputError(f"{spec}: no such results directory, file or stored run")
+    return None
+
+
+def no_such_run(spec):
+    return InputError(f"{spec}: no such results directory, file or stored run")
 
 
 def params_label(params):
@@ -353,9 +362,40 @@ def bench_key(rec):
     return (rec["benchmark"], json.dumps(rec.get("params") or {}, sort_keys=True))
 
 
+def semantic_key(rec):
+    """benchmark + parameters without repetition and harness settings."""
+    return bench_key({"benchmark": rec["benchmark"],
+                      "params": {p: v for p, v in (rec.get("params") or {}).items()
+                                 if p not in HARNESS_PARAMS and p not in REPEAT_PARAMS}})
+
+
 def bench_label(rec):
     p = params_label(rec.get("params") or {})
     return f"{rec['benchmark']} [{p}]" if p else rec["benchmark"]
+
+
+def fmt_ns(v):
+    """A duration in nanoseconds in a readable unit."""
+    if v is None:
+        return "-"
+    if v >= 1e9:
+        return f"{v / 1e9:.2f} s"
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} ms"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} us"
+    return f"{v:.0f} ns" if v >= 100 else f"{v:.1f} ns"
+
+
+def fmt_val(v, unit):
+    """A measured value in its unit (ns scaled to us/ms/s, others to k/M)."""
+    if unit == "ns":
+        return fmt_ns(v)
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} M{unit}"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} k{unit}"
+    return f"{v:.0f} {unit}"
 
 
 def case_area(case):
