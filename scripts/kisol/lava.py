@@ -30,8 +30,9 @@ import subprocess
 import sys
 import tempfile
 
-from kisol import history, results, vm, vm_initramfs, vm_kernel, vm_serial
+from kisol import history, results
 from kisol.rundata import InputError, load_dir
+from kisol.vm import guest, initramfs as vm_initramfs, kernel as vm_kernel, serial as vm_serial
 
 TOP = results.TOP
 LAVA_DIR = os.path.join(TOP, 'lava')
@@ -173,8 +174,8 @@ def bench_plan_text(tree):
     """bench/plan-quick.sh for the tree: the quick set of the host driver's
     catalog, as `bench_one <id> <timeout> bench/<binary> args` lines run from
     the tree's top."""
-    text, _ = vm.bench_plan(tree, quick=True)
-    return text.replace(vm.GUEST_BENCH_DIR + '/', 'bench/')
+    text, _ = guest.bench_plan(tree, quick=True)
+    return text.replace(guest.GUEST_BENCH_DIR + '/', 'bench/')
 
 
 def testdef_snapshot(dest):
@@ -226,10 +227,10 @@ def build_qemu_artefacts(kernel_spec, tree, work, kernel_modules='', cache=None)
     for f in sorted(os.listdir(TESTDEF)):
         with open(os.path.join(TESTDEF, f)) as fh:
             extra[f'{vm_initramfs.TREE_DIR}/lava/testdef/{f}'] = fh.read()
-    vm_initramfs.build(initrd, tree=tree, init_script=vm.INIT, conf_text=conf, kernel=kernel,
+    vm_initramfs.build(initrd, tree=tree, init_script=guest.INIT, conf_text=conf, kernel=kernel,
                        extra_files=extra)
     os.chmod(initrd, 0o644)
-    disk = vm.make_scratch_disk(os.path.join(work, 'scratch.ext4'), size_mb=256)
+    disk = guest.make_scratch_disk(os.path.join(work, 'scratch.ext4'), size_mb=256)
     if not disk:
         raise UserError('mkfs.ext4 failed for the scratch disk (scripts/install-deps --vm)')
     with open(disk, 'rb') as fi, gzip.open(disk + '.gz', 'wb', compresslevel=1) as fo:

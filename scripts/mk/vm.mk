@@ -45,6 +45,6 @@ vm-smoke: vm-deps install
 		--timeout 360 --smoke --areas '$(VM_SMOKE_AREAS)' $(VM_ARGS)
 
 matrix: vm-deps install
-	@$(VM_PY) kisol.vm_matrix run --kernels '$(KERNELS)' --tree $(INSTALL_PATH) --cgroup '$(CGROUP)' \
+	@$(VM_PY) kisol.vm.matrix run --kernels '$(KERNELS)' --tree $(INSTALL_PATH) --cgroup '$(CGROUP)' \
 		--timeout $(VM_TIMEOUT) --areas '$(AREA)' $(if $(filter 1,$(MATRIX_BENCH)),--bench) \
 		--out reports/out/matrix.html

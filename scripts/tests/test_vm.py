@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from kisol import vm, vm_initramfs, vm_kernel, vm_serial
+from kisol.vm import guest, initramfs as vm_initramfs, kernel as vm_kernel, serial as vm_serial
 
 NAMES = """linux-image-6.1.0-47-cloud-amd64
 linux-image-6.1.0-47-cloud-amd64-unsigned
@@ -76,12 +76,12 @@ def _fake_bzimage(version):
 
 
 def test_bad_kernel_exits_2_one_line(capsys):
-    assert vm.main(['check', '--kernel', 'bogus']) == 2
+    assert guest.main(['check', '--kernel', 'bogus']) == 2
     err = capsys.readouterr().err
     assert err.count('\n') == 1 and err.startswith('vm: bad KERNEL')
-    assert vm.main(['check', '--kernel', '6.12', '--cgroup', 'v3']) == 2
+    assert guest.main(['check', '--kernel', '6.12', '--cgroup', 'v3']) == 2
     assert capsys.readouterr().err.count('\n') == 1
-    assert vm.main(['validate', '--kernel', '6.1']) == 0
+    assert guest.main(['validate', '--kernel', '6.1']) == 0
 
 
 def test_bad_kernel_from_cli_no_traceback():
@@ -109,7 +109,7 @@ def test_module_closure_deps_first_builtin_and_missing():
 
 
 def test_modinfo_of_real_module_if_cached():
-    cache = os.path.join(vm.TOP, 'build', 'vm-cache')
+    cache = os.path.join(guest.TOP, 'build', 'vm-cache')
     mods = []
     for dirpath, _, files in os.walk(cache) if os.path.isdir(cache) else []:
         mods += [os.path.join(dirpath, f) for f in files if f.startswith('bridge.ko')]
@@ -141,7 +141,7 @@ def test_initramfs_content_list(tmp_path):
     k = vm_kernel.Kernel(spec='x', image='/x', release='6.99')
     out = tmp_path / 'initrd.cpio'
     listing, order, missing = vm_initramfs.build(
-        str(out), tree=str(t), init_script=vm.INIT, conf_text='KISOL_VM_MODE=check\n',
+        str(out), tree=str(t), init_script=guest.INIT, conf_text='KISOL_VM_MODE=check\n',
         kernel=k, busybox=str(busybox))
     files = dict(listing)
     for p in ('init', 'bin/busybox', 'etc/kisol-vm.conf', 'etc/kisol-vm.modules', 'dev/console',
@@ -285,12 +285,12 @@ def test_stream_without_start_or_bench_garbage():
 def test_run_qemu_timeout_kills(tmp_path):
     ser = tmp_path / 'serial'
     ser.write_text('@@KISOL-VM start\n')
-    timed_out, boot, wall, _ = vm.run_qemu(['sleep', '30'], str(ser), 0.5)
+    timed_out, boot, wall, _ = guest.run_qemu(['sleep', '30'], str(ser), 0.5)
     assert timed_out and wall < 10 and boot is not None
 
 
 def test_qemu_cmd_is_tcg_by_default():
-    cmd = vm.qemu_cmd('/k', '/i', '/c', '/s')
+    cmd = guest.qemu_cmd('/k', '/i', '/c', '/s')
     assert cmd[cmd.index('-accel') + 1].startswith('tcg') and cmd[cmd.index('-cpu') + 1] == 'max'
     assert 'file:/s' in cmd and '-no-reboot' in cmd
 
@@ -298,9 +298,9 @@ def test_qemu_cmd_is_tcg_by_default():
 def test_init_script_is_posix_sh():
     if not shutil.which('sh'):
         pytest.skip('no sh')
-    r = subprocess.run(['sh', '-n', vm.INIT], capture_output=True, text=True)
+    r = subprocess.run(['sh', '-n', guest.INIT], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert os.stat(vm.INIT).st_mode & stat.S_IXUSR
+    assert os.stat(guest.INIT).st_mode & stat.S_IXUSR
 
 
 # ---- benchmarks in the guest ---------------------------------------------------
@@ -310,24 +310,24 @@ def test_bench_plan_from_catalog(tmp_path):
     (t / 'bench').mkdir()
     for b in ('clone', 'floor', 'unshare'):
         shutil.copy('/bin/true', t / 'bench' / b)
-    text, n = vm.bench_plan(str(t), quick=True)
+    text, n = guest.bench_plan(str(t), quick=True)
     lines = text.splitlines()
     assert n == len(lines) > 0
     assert all(x.startswith('bench_one ') for x in lines)
-    assert all(vm.GUEST_BENCH_DIR + '/' in x for x in lines)
+    assert all(guest.GUEST_BENCH_DIR + '/' in x for x in lines)
     # only binaries the tree has; floors always in
     assert any('/floor --only' in x for x in lines)
     assert not any('/cgroup --only' in x or '/scale --only' in x for x in lines)
-    text, n2 = vm.bench_plan(str(t), only=['clone'], quick=True)
+    text, n2 = guest.bench_plan(str(t), only=['clone'], quick=True)
     assert 0 < n2 < n or n2 <= n
-    with pytest.raises(vm.UserError):
-        vm.bench_plan(str(tmp_path))            # no bench/ in the tree
+    with pytest.raises(guest.UserError):
+        guest.bench_plan(str(tmp_path))            # no bench/ in the tree
 
 
 def test_boot_failure_line():
     con = '[    1.4] foo\n[    1.41] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n'
-    assert vm.boot_failure_line(con).startswith('Oops: int3')
-    assert vm.boot_failure_line('') == 'no init marker'
+    assert guest.boot_failure_line(con).startswith('Oops: int3')
+    assert guest.boot_failure_line('') == 'no init marker'
 
 
 def test_info_values_keep_spaces_and_summary_lists_failures():
@@ -336,7 +336,7 @@ def test_info_values_keep_spaces_and_summary_lists_failures():
     assert st.info['v1_hierarchies'] == 'cpu,cpuacct memory pids'
     import io
     out = io.StringIO()
-    vm.print_areas([{'area': 'a', 'verdict': 'pass', 'id': 'x', 'reason': ''},
+    guest.print_areas([{'area': 'a', 'verdict': 'pass', 'id': 'x', 'reason': ''},
                     {'area': 'a', 'verdict': 'fail', 'id': 'cases/a/b::t', 'reason': 'boom'}], out)
     assert 'fail:1  pass:1' in out.getvalue() and 'FAIL  cases/a/b::t: boom' in out.getvalue()
 
@@ -344,6 +344,6 @@ def test_info_values_keep_spaces_and_summary_lists_failures():
 def test_console_problems():
     con = ('[    1.0] ok\n[  12.5] WARNING: CPU: 1 PID: 33 at fs/x.c:12 f+0x1\n'
            '[  13.0] BUG: kernel NULL pointer dereference, address: 0\n')
-    assert vm.console_problems(con) == ['WARNING: CPU: 1 PID: 33 at fs/x.c:12 f+0x1',
+    assert guest.console_problems(con) == ['WARNING: CPU: 1 PID: 33 at fs/x.c:12 f+0x1',
                                         'BUG: kernel NULL pointer dereference, address: 0']
-    assert vm.console_problems('[ 1.0] fine\n') == []
+    assert guest.console_problems('[ 1.0] fine\n') == []

@@ -2,7 +2,8 @@
 """The cross-kernel matrix page from synthetic run directories."""
 import json
 
-from kisol import results, vm_matrix
+from kisol import results
+from kisol.vm import matrix
 
 
 def _run(tmp_path, name, kernel, vm, verdicts, bench=None):
@@ -31,7 +32,7 @@ def test_matrix_differences_first(tmp_path):
                                             'cgroup/x': 'pass', 'netns/only_host': 'pass'},
              {'clone.newns': 1.0})
     out = tmp_path / 'out' / 'matrix.html'
-    assert vm_matrix.main(['render', a, b, h, '--out', str(out)]) == 0
+    assert matrix.main(['render', a, b, h, '--out', str(out)]) == 0
     data = json.loads((tmp_path / 'out' / 'matrix.json').read_text())
     rows = data['rows']
     assert [r['diff'] for r in rows] == ['fail', 'skip', 'missing', '']
@@ -47,28 +48,28 @@ def test_matrix_differences_first(tmp_path):
 
 
 def test_matrix_bad_run_dir_exit_2(tmp_path, capsys):
-    assert vm_matrix.main(['render', str(tmp_path / 'nope'), '--out', str(tmp_path / 'm.html')]) == 2
+    assert matrix.main(['render', str(tmp_path / 'nope'), '--out', str(tmp_path / 'm.html')]) == 2
     assert capsys.readouterr().err.count('\n') == 1
     (tmp_path / 'bad').mkdir()
     (tmp_path / 'bad' / 'run.json').write_text('{"truncated": ')
-    assert vm_matrix.main(['render', str(tmp_path / 'bad'), '--out', str(tmp_path / 'm.html')]) == 2
+    assert matrix.main(['render', str(tmp_path / 'bad'), '--out', str(tmp_path / 'm.html')]) == 2
 
 
 def test_diff_kind():
-    assert vm_matrix.diff_kind(['pass', 'pass']) == ''
-    assert vm_matrix.diff_kind(['pass', 'error']) == 'fail'
-    assert vm_matrix.diff_kind(['skip', 'pass']) == 'skip'
-    assert vm_matrix.diff_kind(['pass', '']) == 'missing'
-    assert vm_matrix.diff_kind(['fail', 'error']) == 'other'
-    assert vm_matrix.diff_kind(['skip', 'pass'], ['memory is on cgroup v1 (/sys/fs/cgroup/memory); '
+    assert matrix.diff_kind(['pass', 'pass']) == ''
+    assert matrix.diff_kind(['pass', 'error']) == 'fail'
+    assert matrix.diff_kind(['skip', 'pass']) == 'skip'
+    assert matrix.diff_kind(['pass', '']) == 'missing'
+    assert matrix.diff_kind(['fail', 'error']) == 'other'
+    assert matrix.diff_kind(['skip', 'pass'], ['memory is on cgroup v1 (/sys/fs/cgroup/memory); '
                                                   'this case is v2-only', '']) == 'layout'
-    assert vm_matrix.diff_kind(['skip', 'pass'], ['no open_tree (ENOSYS)', '']) == 'skip'
+    assert matrix.diff_kind(['skip', 'pass'], ['no open_tree (ENOSYS)', '']) == 'skip'
 
 
 def test_kernel_spec_with_layout(capsys):
-    assert vm_matrix.split_spec('6.12@hybrid', 'v2') == ('6.12', 'hybrid')
-    assert vm_matrix.split_spec('6.1', 'v2') == ('6.1', 'v2')
-    assert vm_matrix.main(['run', '--kernels', '6.1@v3 host']) == 2
+    assert matrix.split_spec('6.12@hybrid', 'v2') == ('6.12', 'hybrid')
+    assert matrix.split_spec('6.1', 'v2') == ('6.1', 'v2')
+    assert matrix.main(['run', '--kernels', '6.1@v3 host']) == 2
     assert capsys.readouterr().err.startswith('matrix: bad CGROUP')
-    assert vm_matrix.main(['run', '--kernels', 'host@v1']) == 2
-    assert vm_matrix.main(['run', '--kernels', 'bogus']) == 2
+    assert matrix.main(['run', '--kernels', 'host@v1']) == 2
+    assert matrix.main(['run', '--kernels', 'bogus']) == 2

@@ -9,7 +9,7 @@ import re
 import stat
 import subprocess
 
-from kisol import vm_kernel
+from kisol.vm import kernel as vm_kernel
 
 BUSYBOX = '/bin/busybox'
 TREE_DIR = 'opt/kisol'          # install tree inside the guest

@@ -4,7 +4,7 @@
     /usr/bin/python3 -m kisol.vm check --kernel 6.1 --tree build/install [--areas "utsns cgroup"]
     /usr/bin/python3 -m kisol.vm bench --kernel 6.12 --tree build/install --bench-dir bench
 
-The guest boots the kernel with an initramfs (kisol.vm_initramfs) whose init
+The guest boots the kernel with an initramfs (kisol.vm.initramfs) whose init
 (scripts/vm/init) runs the tree's run_kselftest.sh and streams KTAP (and
 benchmark JSON lines) to a second serial port, captured in a file.  The
 stream is parsed with kisol.ktap and stored as a run directory
@@ -26,7 +26,8 @@ import subprocess
 import sys
 import time
 
-from kisol import bench, caselist, results, validate_schema, vm_initramfs, vm_kernel, vm_serial
+from kisol import bench, caselist, results, validate_schema
+from kisol.vm import initramfs as vm_initramfs, kernel as vm_kernel, serial as vm_serial
 
 TOP = results.TOP
 INIT = os.path.join(TOP, 'scripts', 'vm', 'init')

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Cross-kernel matrix: run the cases on several kernels and compare.
 
-    /usr/bin/python3 -m kisol.vm_matrix run --kernels "6.1 6.12 6.12@hybrid host" --tree build/install
-    /usr/bin/python3 -m kisol.vm_matrix render RUN_DIR... [--out reports/out/matrix.html]
+    /usr/bin/python3 -m kisol.vm.matrix run --kernels "6.1 6.12 6.12@hybrid host" --tree build/install
+    /usr/bin/python3 -m kisol.vm.matrix render RUN_DIR... [--out reports/out/matrix.html]
 
 "host" runs the pytest driver on this machine; anything else is a guest
 kernel for kisol.vm.  The page shows a case-by-kernel verdict matrix with
@@ -19,7 +19,8 @@ import re
 import subprocess
 import sys
 
-from kisol import results, vm
+from kisol import results
+from kisol.vm import guest, initramfs as vm_initramfs, kernel as vm_kernel
 
 TOP = results.TOP
 VERDICTS = ('pass', 'fail', 'error', 'skip', 'xfail', 'xpass')
@@ -331,17 +332,17 @@ def run_all(a):
     for spec in kernels:       # validate all before running any
         k, layout = split_spec(spec, a.cgroup)
         if k != 'host':
-            vm.parse_args(['validate', '--kernel', k, '--cgroup', layout])
+            guest.parse_args(['validate', '--kernel', k, '--cgroup', layout])
     dirs = []
     for spec in kernels:
         k, layout = split_spec(spec, a.cgroup)
         if k == 'host':
             dirs.append(run_host(a.results, a.areas.split()))
             continue
-        args = vm.parse_args(['both' if a.bench else 'check', '--kernel', k, '--cgroup', layout, '--tree', a.tree,
-                              '--results', a.results, '--timeout', str(a.timeout),
-                              '--areas', a.areas, '--quiet'])
-        vm.run(args)
+        args = guest.parse_args(['both' if a.bench else 'check', '--kernel', k, '--cgroup', layout, '--tree', a.tree,
+                                 '--results', a.results, '--timeout', str(a.timeout),
+                                 '--areas', a.areas, '--quiet'])
+        guest.run(args)
         dirs.append(args.result_dir)
     runs, rows = render(dirs, a.out)
     nd = sum(1 for r in rows if r['diff'])
@@ -350,7 +351,7 @@ def run_all(a):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog='kisol.vm_matrix')
+    ap = argparse.ArgumentParser(prog='kisol.vm.matrix')
     sub = ap.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='run the cases on each kernel, then render')
     r.add_argument('--kernels', default='6.1 6.12 host')
@@ -373,8 +374,8 @@ def main(argv=None):
         print(f"matrix: {len(rows)} cases on {len(runs)} kernels, "
               f"{sum(1 for r in rows if r['diff'])} differ; page {os.path.relpath(a.out)}")
         return 0
-    except (MatrixError, results.ResultsError, vm.UserError, vm.vm_kernel.KernelError,
-            vm.vm_initramfs.InitramfsError) as e:
+    except (MatrixError, results.ResultsError, guest.UserError, vm_kernel.KernelError,
+            vm_initramfs.InitramfsError) as e:
         sys.stderr.write(f'matrix: {e}\n')
         return 2
 
