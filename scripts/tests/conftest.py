@@ -1,10 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-import os
-import sys
-
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(TOP, "scripts"))
-
+# kisol is found through pythonpath = scripts (scripts/pytest.ini); testlock
+# through this directory, which pytest puts on sys.path for its conftest.
 import pytest
 
 from testlock import stale_lock

@@ -208,14 +208,14 @@ def test_leak_check_catches_a_leak(demo, tmp_path):
 
 def test_hoststate_sees_a_mount(tmp_path):
     """Run in a private mount namespace: mount, snapshot, diff."""
-    code = ("import os,subprocess,sys; sys.path.insert(0, %r)\n"
+    code = ("import os,subprocess\n"
             "from kisol import hoststate as h\n"
             "a=h.snapshot(); os.makedirs('/tmp/kisol-hs-probe', exist_ok=True)\n"
             "subprocess.run(['mount','-t','tmpfs','kisol-probe','/tmp/kisol-hs-probe'],check=True)\n"
             "d=h.diff(a,h.snapshot()); print('\\n'.join(d))\n"
-            "subprocess.run(['umount','/tmp/kisol-hs-probe']); os.rmdir('/tmp/kisol-hs-probe')\n"
-            % os.path.join(TOP, "scripts"))
+            "subprocess.run(['umount','/tmp/kisol-hs-probe']); os.rmdir('/tmp/kisol-hs-probe')\n")
     p = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable, "-c", code],
+                       env=dict(os.environ, PYTHONPATH=os.path.join(TOP, "scripts")),
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert any(l.startswith("mounts: +") and "kisol-hs-probe" in l for l in p.stdout.splitlines())

@@ -142,3 +142,18 @@ def test_every_module_imports_on_its_own():
             bad.append(f"{m}: {p.stderr.strip().splitlines()[-1] if p.stderr.strip() else p.returncode}")
     assert not bad, "\n".join(bad)
 
+
+def test_no_sys_path_changes():
+    """The Makefile runs every module with -m and PYTHONPATH=scripts, pytest
+    with pythonpath = scripts (scripts/pytest.ini): no file of the driver or
+    its tests edits sys.path."""
+    files = list(modules().values())
+    tests = os.path.dirname(os.path.abspath(__file__))
+    files += [os.path.join(tests, f) for f in sorted(os.listdir(tests)) if f.endswith(".py")]
+    bad = []
+    for path in files:
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read(), path)):
+            if isinstance(node, ast.Attribute) and node.attr == "path" and \
+                    isinstance(node.value, ast.Name) and node.value.id in ("sys", "_sys"):
+                bad.append(f"{os.path.relpath(path, TOP)}:{node.lineno}")
+    assert not bad, "sys.path used in: " + ", ".join(bad)
