@@ -428,10 +428,13 @@ FIXTURE_TEARDOWN(unix_sk)
 	}
 }
 
+/* 0 when name does not fit in sun_path (it is never silently cut) */
 static socklen_t un_addr(struct sockaddr_un *u, const char *name, bool abstract)
 {
 	memset(u, 0, sizeof(*u));
 	u->sun_family = AF_UNIX;
+	if (strlen(name) + 1 > sizeof(u->sun_path))
+		return 0;
 	if (abstract) {
 		/* "\0name": length counts exactly the bytes used */
 		memcpy(u->sun_path + 1, name, strlen(name));
@@ -445,8 +448,11 @@ static int un_bound(int type, const char *name, bool abstract)
 {
 	struct sockaddr_un u;
 	socklen_t len = un_addr(&u, name, abstract);
-	int s = sock_new(AF_UNIX, type);
+	int s;
 
+	if (!len)
+		return -ENAMETOOLONG;
+	s = sock_new(AF_UNIX, type);
 	if (s < 0)
 		return s;
 	if (bind(s, (struct sockaddr *)&u, len) < 0 ||
@@ -463,8 +469,11 @@ static int un_connect(int type, const char *name, bool abstract)
 {
 	struct sockaddr_un u;
 	socklen_t len = un_addr(&u, name, abstract);
-	int s = sock_new(AF_UNIX, type);
+	int s;
 
+	if (!len)
+		return -ENAMETOOLONG;
+	s = sock_new(AF_UNIX, type);
 	if (s < 0)
 		return s;
 	if (connect(s, (struct sockaddr *)&u, len) < 0) {
@@ -511,10 +520,14 @@ TEST_F(unix_sk, abstract_same_name_in_each_ns)
 
 TEST_F(unix_sk, path_socket_reachable_across_ns)
 {
-	char path[300];
-	_cleanup_close_ int srv = -EBADF, c = -EBADF;
+	char path[64];
+	_cleanup_close_ int srv = -EBADF, c = -EBADF, dfd = -EBADF;
 
-	snprintf(path, sizeof(path), "%s/sock", self->dir);
+	/* through the directory's fd: the scratch path itself can be longer
+	 * than sun_path (a qemu guest's run id names the guest kernel) */
+	dfd = open(self->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dfd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/sock", dfd);
 	NS_ENTER(self->a);
 	srv = un_bound(variant->type, path, false);
 	ASSERT_LE(0, srv);
