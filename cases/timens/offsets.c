@@ -92,6 +92,9 @@ FIXTURE_SETUP(ofs)
 	int r;
 
 	self->child = init;
+	/* root's variant, for an ordinary user: as root of a user namespace of its own */
+	if (!variant->unpriv)
+		NEED_ROOT_OR_OWN_USERNS(KISOL_NS_TIME);
 	NEED_NS_VIA(KISOL_NS_TIME, variant->unpriv);
 	secs = variant->sign > 0 ? 86400 : -(now_ns(variant->clock) / NSEC / 2);
 	self->off_ns = secs * NSEC;
