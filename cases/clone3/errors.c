@@ -118,15 +118,27 @@ static void fix_setup(struct __test_metadata *_metadata, struct fix *self, const
 		NEED_CLONE3();
 	if (v->ctx == UNPRIV && !v->err)
 		NEED_USERNS_UNPRIV(type >= 0 ? type : -1);
-	if ((v->ctx == AS_ROOT || v->ctx == THREADED) &&
-	    (v->flags & kisol_ns_all_flags() & ~(uint64_t)CLONE_NEWUSER))
-		NEED_ROOT_TO("ask for namespaces without a user namespace");
-	if (v->ctx == PIDNS_INIT)
-		NEED_ROOT_TO("be the init of a new pid namespace");
-	if (v->ctx == CHROOTED) {
-		NEED_ROOT_TO("chroot");
-		ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "chroot", self->dir, sizeof(self->dir)));
+	/*
+	 * Root's contexts, for an ordinary user: as root of a user namespace
+	 * of its own (namespaces without a further user namespace, the init
+	 * of a pid namespace, chroot: what that root may do there)
+	 */
+	if (v->ctx != UNPRIV && !kisol_is_root()) {
+		uint64_t ns = v->flags & kisol_ns_all_flags() & ~(uint64_t)CLONE_NEWUSER;
+		int first = v->ctx == PIDNS_INIT ? KISOL_NS_PID : KISOL_NS_USER;
+
+		if (v->ctx == PIDNS_INIT)
+			NEED_NS_IN_USERNS(KISOL_NS_PID);
+		for (int t = 0; t < _KISOL_NS_MAX; t++)
+			if (ns & kisol_ns_table[t].flag) {
+				NEED_NS_IN_USERNS(t);
+				first = t;
+			}
+		if (ns || v->ctx == PIDNS_INIT || v->ctx == CHROOTED)
+			NEED_ROOT_OR_OWN_USERNS(first);
 	}
+	if (v->ctx == CHROOTED)
+		ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "chroot", self->dir, sizeof(self->dir)));
 }
 
 static void fix_teardown(struct __test_metadata *_metadata, struct fix *self)

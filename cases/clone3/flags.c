@@ -64,6 +64,17 @@ FIXTURE_SETUP(flags)
 	struct kisol_child init = KISOL_CHILD_INIT;
 
 	self->child = init;
+	/* root's variants, for an ordinary user: as root of a user namespace of its own */
+	if (!variant->unpriv && !kisol_is_root() && (variant->flags & ~(uint64_t)CLONE_NEWUSER)) {
+		int first = KISOL_NS_USER;
+
+		for (int t = 0; t < _KISOL_NS_MAX; t++)
+			if (variant->flags & ~(uint64_t)CLONE_NEWUSER & kisol_ns_table[t].flag) {
+				NEED_NS_IN_USERNS(t);
+				first = t;
+			}
+		NEED_ROOT_OR_OWN_USERNS(first);
+	}
 	for (int t = 0; t < _KISOL_NS_MAX; t++)
 		if (variant->flags & kisol_ns_table[t].flag)
 			NEED_NS_VIA(t, variant->unpriv);
