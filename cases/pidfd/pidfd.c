@@ -127,7 +127,8 @@ FIXTURE_VARIANT_ADD(recycle, clone_pidfd) { .clone_pidfd = true };
 FIXTURE_SETUP(recycle)
 {
 	self->init = (struct kisol_child)KISOL_CHILD_INIT;
-	NEED_ROOT();
+	/* for an ordinary user: as root of a user namespace of its own, which owns the pid namespace */
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	NEED_NS(KISOL_NS_PID);
 	NEED_PIDFD();
 	NEED_CLONE3();
@@ -197,7 +198,8 @@ FIXTURE_SETUP(nsfd)
 
 	self->child = (struct kisol_child)KISOL_CHILD_INIT;
 	self->fd = -1;
-	NEED_ROOT();
+	/* for an ordinary user: as root of a user namespace of its own */
+	NEED_ROOT_OR_OWN_USERNS(variant->type);
 	NEED_NS(variant->type);
 	NEED_PIDFD();
 	ASSERT_EQ(0, kisol_spawn(&o, park, NULL, &self->child));
