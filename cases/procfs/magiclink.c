@@ -58,7 +58,8 @@ FIXTURE_SETUP(overmount)
 	self->dir[0] = '\0';
 	self->fd = self->pfd = -1;
 	self->map = MAP_FAILED;
-	NEED_ROOT();
+	/* for an ordinary user: as root of a user namespace of its own, in a mount namespace of its own */
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("ovm", "mode=0755", self->dir, sizeof(self->dir)));
 	snprintf(self->foo, sizeof(self->foo), "%s/foo", self->dir);
@@ -182,7 +183,8 @@ FIXTURE_SETUP(exe)
 	self->dir[0] = '\0';
 	self->pid = -1;
 	self->in = -1;
-	NEED_ROOT();
+	/* for an ordinary user: as root of a user namespace of its own (its copy, its scratch dir) */
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_USER);
 	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "exe", self->dir, sizeof(self->dir)));
 	snprintf(self->copy, sizeof(self->copy), "%s/cat", self->dir);
 	src = open("/bin/cat", O_RDONLY | O_CLOEXEC);
@@ -279,7 +281,14 @@ FIXTURE_SETUP(joiner)
 {
 	self->ctr = (struct kisol_child)KISOL_CHILD_INIT;
 	self->join = (struct kisol_child)KISOL_CHILD_INIT;
-	NEED_ROOT();
+	/*
+	 * for an ordinary user: as root of a user namespace of its own, which
+	 * stands for the host; the container's user namespace is nested in it
+	 */
+	if (!variant->dumpable)
+		NEED_ROOT_TO("hide a non-dumpable joiner by its mm's user namespace (an ordinary user's "
+			     "mm belongs to the initial one, which hides it from everyone but root)");
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_USER);
 	NEED_NS(KISOL_NS_USER);
 }
 
@@ -336,6 +345,15 @@ TEST_F(joiner, exe_from_container)
 	struct kisol_spawn_opts jo = { .cgroup_fd = -1 };
 	struct join_arg a = { .dumpable = variant->dumpable };
 	struct kisol_ns_id cns, jns;
+
+	/*
+	 * Rootless view: only our own id can be mapped, so the container's
+	 * root is the joiner's uid in kernel terms; the ptrace check then
+	 * passes the uid test and the dumpable one (capabilities in the user
+	 * namespace of the joiner's mm, bfedb589252c) decides alone.
+	 */
+	if (!kisol_is_root())
+		co.uid_map = co.gid_map = "0 0 1";
 
 	ASSERT_EQ(0, kisol_spawn(&co, ctr_open_exe, NULL, &self->ctr));
 	a.target = self->ctr.pid;
