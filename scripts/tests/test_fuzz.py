@@ -9,7 +9,11 @@ stray bytes. Every command must end in exit status 0 or 1 (the input was
 still good) or 2 with exactly one line on stderr, never a traceback; the
 library parsers raise only their own error type, with a one-line message.
 Deterministic (derandomize=True, no example database) and bounded
-(max_examples), so each test takes a second or two.
+(max_examples), so each test takes a second or two. The long version:
+KISOL_FUZZ_EXAMPLES=2000 (examples per test, default 50) with this file
+alone, e.g. `KISOL_FUZZ_EXAMPLES=2000 make check-driver
+PYTEST_ARGS=-k test_fuzz` (still derandomized: raise the count to search
+further).
 """
 import contextlib
 import copy
@@ -30,8 +34,8 @@ from kisol import caselist, counts, history, ktap  # noqa: E402
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # hypothesis keeps a cache of Unicode tables: in build/, not in the checkout
 set_hypothesis_home_dir(os.path.join(TOP, "build", "hypothesis"))
-FUZZ = settings(derandomize=True, max_examples=50, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(derandomize=True, max_examples=int(os.environ.get("KISOL_FUZZ_EXAMPLES", "50")),
+                deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 # Values a JSON parser turns into trouble further down: an integer beyond
 # Python's 4300-digit conversion limit, nesting beyond the recursion limit,
