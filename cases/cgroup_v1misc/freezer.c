@@ -71,6 +71,9 @@ TEST_F(frz, child_frozen_by_parent)
 		EXPECT_EQ(0, v);
 	}
 	EXPECT_TRUE(cg_counter_still(c, 20));
+	/* thawed before sub's cleanup: a task frozen through the v1 parent
+	 * cannot die, and destroying sub would wait out its drain timeout */
+	EXPECT_EQ(0, kisol_cg_freeze(&self->cg, false, KISOL_TIMEOUT_MS));
 }
 
 /* v1 self_freezing is 1 on the cgroup that was frozen itself. */
