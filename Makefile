@@ -20,18 +20,45 @@ CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field
 LDLIBS      := -lmnl -lurcu -lurcu-cds -lcap -lpthread -lm
 
 LIB_SRC     := $(wildcard lib/*.c)
-LIB_OBJ     := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-LIB_A       := $(BUILD)/libkisol.a
 CASE_SRC    := $(wildcard cases/*/*.c)
-CASE_BIN    := $(CASE_SRC:.c=)
 BENCH_SRC   := $(wildcard bench/*.c)
+# Two build flavours that never overwrite each other (scripts/kisol/paths.py):
+#   plain            build/lib/*.o  build/libkisol.a      cases/<area>/<name>      bench/<name>
+#   SANITIZE=1 (san) build/san/lib  build/san/libkisol.a  build/san/cases/<a>/<n>  build/san/bench/<n>
+# SANITIZE=1 builds libkisol, the cases and the benchmarks with ASan+UBSan;
+# the tools (sandbox launcher, mutate supervisor, validator, test helpers)
+# stay plain in build/. The driver finds the flavour's binaries through
+# KISOL_FLAVOUR, which the targets below set.
+SANITIZE    ?=
+# Not into the recipes' environment: a make run by a test must not inherit it.
+unexport SANITIZE
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+PLAIN_LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+PLAIN_LIB_A := $(BUILD)/libkisol.a
+SAN_DIR     := $(BUILD)/san
+SAN_LIB_OBJ := $(LIB_SRC:lib/%.c=$(SAN_DIR)/lib/%.o)
+SAN_LIB_A   := $(SAN_DIR)/libkisol.a
+ifeq ($(SANITIZE),1)
+FLAVOUR     := san
+OUT_PREFIX  := $(SAN_DIR)/
+LIB_OBJ     := $(SAN_LIB_OBJ)
+LIB_A       := $(SAN_LIB_A)
+CASE_BIN    := $(CASE_SRC:%.c=$(SAN_DIR)/%)
+BENCH_BIN   := $(BENCH_SRC:%.c=$(SAN_DIR)/%)
+else
+FLAVOUR     := plain
+OUT_PREFIX  :=
+LIB_OBJ     := $(PLAIN_LIB_OBJ)
+LIB_A       := $(PLAIN_LIB_A)
+CASE_BIN    := $(CASE_SRC:.c=)
 BENCH_BIN   := $(BENCH_SRC:.c=)
+endif
+FLAVOUR_ENV := KISOL_FLAVOUR=$(FLAVOUR)
 # Extra compile flags a case area needs live in cases/<area>/Makefile.inc.
 -include $(wildcard cases/*/Makefile.inc)
 
 PYTEST      := PYTHONPATH=scripts $(PYTHON) -m pytest -c scripts/pytest.ini --rootdir=.
 JOBS        ?= 2
-INSTALL_PATH ?= $(BUILD)/install
 
 # A wrong value of a variable the user sets stops make before anything runs:
 # one line saying what is wrong and what is valid, exit status 2 ($(error)).
@@ -54,6 +81,21 @@ ifneq ($(filter repeat-check,$(GOALS)),)
 ifeq ($(and $(call is_count,$(RUNS)),$(call is_count,$(HOGS))),)
 $(error RUNS='$(RUNS)' HOGS='$(HOGS)': both must be numbers (runs per configuration, CPU hogs))
 endif
+endif
+ifneq ($(filter-out 0 1,$(SANITIZE)),)
+$(error SANITIZE='$(SANITIZE)': expected 1 (ASan+UBSan build in build/san) or 0/empty (plain build))
+endif
+# What SANITIZE=1 is for: building and running the sanitized binaries. The
+# other targets run plain tools, store timings or boot guests without the
+# sanitizer runtime, so they refuse it rather than run the plain build silently.
+SAN_GOALS   := all check check-cases check-driver bench bench-quick install clean deps harness
+ifeq ($(SANITIZE),1)
+ifneq ($(filter-out $(SAN_GOALS) $(SAN_DIR)/%,$(GOALS)),)
+$(error SANITIZE=1: not for '$(filter-out $(SAN_GOALS) $(SAN_DIR)/%,$(GOALS))'; valid with SANITIZE=1: $(SAN_GOALS))
+endif
+INSTALL_PATH ?= $(SAN_DIR)/install
+else
+INSTALL_PATH ?= $(BUILD)/install
 endif
 ifeq ($(strip $(INSTALL_PATH)),)
 $(error INSTALL_PATH is empty: give the directory for the install tree (default build/install))
@@ -86,12 +128,21 @@ $(HARNESS_STAMP): | $(DEPS_STAMP)
 	@rm -rf $(BUILD)/harness-src
 	@mv $@.tmp $@
 
-$(BUILD)/lib/%.o: lib/%.c | $(DEPS_STAMP)
+$(PLAIN_LIB_OBJ): $(BUILD)/lib/%.o: lib/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC       $<"
 	@$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
-$(LIB_A): $(LIB_OBJ)
+$(SAN_LIB_OBJ): $(SAN_DIR)/lib/%.o: lib/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC [san] $<"
+	@$(CC) $(CFLAGS) $(SAN_FLAGS) -fPIC -c -o $@ $<
+
+$(PLAIN_LIB_A): $(PLAIN_LIB_OBJ)
+	@echo "  AR       $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(SAN_LIB_A): $(SAN_LIB_OBJ)
 	@echo "  AR       $@"
 	@rm -f $@ && ar rcs $@ $^
 
@@ -104,19 +155,30 @@ $(SANDBOX): scripts/sandbox-exec.c | $(DEPS_STAMP)
 # wrapper in a non-volatile local across setjmp/longjmp, so at -O2 a failed
 # ASSERT can skip FIXTURE_TEARDOWN (our cleanup). Speed of a case's own code
 # does not matter; libkisol stays optimised.
-cases/%: cases/%.c $(LIB_A) $(HARNESS)
+cases/%: cases/%.c $(PLAIN_LIB_A) $(HARNESS)
 	@echo "  CC       $@"
-	@$(CC) $(CFLAGS) -O0 $(CFLAGS_$(notdir $(@D))) -o $@ $< $(LIB_A) $(LDLIBS)
+	@$(CC) $(CFLAGS) -O0 $(CFLAGS_$(notdir $(@D))) -o $@ $< $(PLAIN_LIB_A) $(LDLIBS)
 
-bench/%: bench/%.c $(LIB_A) $(HARNESS)
+bench/%: bench/%.c $(PLAIN_LIB_A) $(HARNESS)
 	@echo "  CC       $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+	@$(CC) $(CFLAGS) -o $@ $< $(PLAIN_LIB_A) $(LDLIBS)
+
+# The sanitized flavour: same flags plus SAN_FLAGS, outputs under build/san.
+$(SAN_DIR)/cases/%: cases/%.c $(SAN_LIB_A) $(HARNESS)
+	@mkdir -p $(@D)
+	@echo "  CC [san] $@"
+	@$(CC) $(CFLAGS) -O0 $(CFLAGS_$(notdir $(@D))) $(SAN_FLAGS) -o $@ $< $(SAN_LIB_A) $(LDLIBS)
+
+$(SAN_DIR)/bench/%: bench/%.c $(SAN_LIB_A) $(HARNESS)
+	@mkdir -p $(@D)
+	@echo "  CC [san] $@"
+	@$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB_A) $(LDLIBS)
 
 # AREA=pidns (or several, space separated) limits the run to those areas;
 # PYTEST_ARGS passes more options (e.g. -k hostname, --junitxml=FILE).
-AREA_BIN    = $(if $(AREA),$(filter $(addprefix cases/,$(addsuffix /%,$(AREA))),$(CASE_BIN)),all)
+AREA_BIN    = $(if $(AREA),$(filter $(addprefix $(OUT_PREFIX)cases/,$(addsuffix /%,$(AREA))),$(CASE_BIN)),all)
 check: $(DEPS_STAMP) $(LIB_A) $(SANDBOX) $(AREA_BIN)
-	@$(PYTEST) -n $(JOBS) $(if $(AREA),$(addprefix cases/,$(AREA)),cases scripts/tests) $(PYTEST_ARGS)
+	@$(FLAVOUR_ENV) $(PYTEST) -n $(JOBS) $(if $(AREA),$(addprefix cases/,$(AREA)),cases scripts/tests) $(PYTEST_ARGS)
 
 # Repeatability: RUNS runs of the cases, RUNS more under HOGS CPU hogs (0:
 # none), one serial run (SERIAL=1); every test id must keep its verdict.
@@ -128,18 +190,21 @@ repeat-check: all
 		$(if $(filter 1,$(SERIAL)),--serial) --areas '$(AREA)' $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 check-cases: all
-	@$(PYTEST) -n $(JOBS) cases $(PYTEST_ARGS)
+	@$(FLAVOUR_ENV) $(PYTEST) -n $(JOBS) cases $(PYTEST_ARGS)
 
-check-driver: $(DEPS_STAMP)
-	@$(PYTEST) scripts/tests $(PYTEST_ARGS)
+# SANITIZE=1 runs the driver tests that use the sanitized build (marked
+# kisol_build: libkisol and the benchmarks; the others test the driver and
+# the plain tools, and the plain `make check` runs them): build those first.
+check-driver: $(DEPS_STAMP) $(if $(filter san,$(FLAVOUR)),$(LIB_A) $(SANDBOX) $(BENCH_BIN))
+	@$(FLAVOUR_ENV) $(PYTEST) scripts/tests $(PYTEST_ARGS)
 
 install: all
-	@PYTHONPATH=scripts $(PYTHON) -m kisol.install --dest $(INSTALL_PATH)
+	@$(FLAVOUR_ENV) PYTHONPATH=scripts $(PYTHON) -m kisol.install --dest $(INSTALL_PATH)
 
 # Targets of other parts (bench, vm, report) live in scripts/mk/*.mk.
 -include $(wildcard scripts/mk/*.mk)
 
 clean:
-	rm -rf $(BUILD) $(CASE_BIN) $(BENCH_BIN)
+	rm -rf $(BUILD) $(CASE_SRC:.c=) $(BENCH_SRC:.c=)
 
--include $(LIB_OBJ:.o=.d) $(CASE_SRC:.c=.d) $(BENCH_SRC:.c=.d)
+-include $(LIB_OBJ:.o=.d) $(CASE_BIN:=.d) $(BENCH_BIN:=.d)

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 
-from kisol import history, results
+from kisol import history, paths, results
 from kisol.rundata import InputError, fmt_ns, fmt_val, load_dir
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -288,6 +288,9 @@ def run_entry(e, bindir, args, quick, budget=None):
     err = None
     if cp.returncode != 0:
         err = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
+    san = paths.sanitizer_report(cp.stderr) if paths.sanitized() else ""
+    if san:         # also from a helper process whose status the benchmark ignores
+        err = f"sanitizer: {san}"
     return recs, skips, err
 
 
@@ -359,6 +362,11 @@ def rec_id(entry, rec):
 
 
 def parse_args(argv):
+    try:
+        paths.flavour()
+    except paths.FlavourError as e:
+        raise UsageError(str(e)) from None
+
     class P(argparse.ArgumentParser):
         def error(self, message):
             raise UsageError(message)
@@ -386,11 +394,13 @@ def parse_args(argv):
                         "(default: the highest CPU this process may use); scale.concurrent is never pinned")
     p.add_argument("--no-pin", action="store_true", help="do not pin")
     p.add_argument("--raw", action="store_true", help="keep raw samples in the records")
-    p.add_argument("--results", default=os.path.join(TOP, "results"), metavar="DIR",
-                   help="results directory (default results/)")
+    p.add_argument("--results", default=paths.results_dir(), metavar="DIR",
+                   help="results directory (default results/; build/san/results/ for the "
+                        "sanitized build, KISOL_FLAVOUR=san)")
     p.add_argument("--run-id", default=None, help="run id (default <UTC time>-<host>-<kernel>)")
-    p.add_argument("--bin-dir", default=os.path.join(TOP, "bench"), metavar="DIR",
-                   help="where the bench binaries are (default bench/)")
+    p.add_argument("--bin-dir", default=paths.bench_dir(), metavar="DIR",
+                   help="where the bench binaries are (default bench/; build/san/bench/ for the "
+                        "sanitized build, KISOL_FLAVOUR=san)")
     p.add_argument("--list", action="store_true", help="list the selected benchmark ids and exit")
     p.add_argument("--calibrate", type=int, default=0, metavar="N",
                    help="run N times and store every run in the history database (--db), so that "
@@ -416,6 +426,9 @@ def parse_args(argv):
         raise UsageError(f"--cpu {a.cpu}: not a CPU this process may use")
     if not 0 <= a.calibrate <= 20:
         raise UsageError("--calibrate wants 1..20 runs")
+    if a.calibrate and paths.sanitized():
+        raise UsageError("--calibrate with the sanitized build (KISOL_FLAVOUR=san): its timings "
+                         "measure the sanitizer, calibrate with the plain build")
     if a.no_pin:
         a.cpu = None
     elif a.cpu is None:

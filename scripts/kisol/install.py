@@ -7,13 +7,17 @@ DEST/kisol/<area>/          binaries, settings, config
 DEST/bench/                 benchmark binaries
 DEST/kisol-validate         host validator (runs the CVE cases of DEST/kisol/)
 DEST/VERSION                kisol commit and harness source
+
+The binaries are those of the build flavour (kisol.paths): `make install
+SANITIZE=1` installs the sanitized ones (default INSTALL_PATH build/san/install),
+which need the ASan/UBSan runtime (libasan, libubsan) where they run.
 """
 import argparse
 import os
 import shutil
 import sys
 
-from kisol import results
+from kisol import paths, results
 
 
 class InstallError(Exception):
@@ -28,7 +32,7 @@ def built_cases(top):
             continue
         for f in sorted(os.listdir(d)):
             if f.endswith(".c"):
-                b = os.path.join(d, f[:-2])
+                b = paths.case_binary(top, area, f[:-2])
                 yield area, f[:-2], b if os.access(b, os.X_OK) else None
 
 
@@ -71,13 +75,13 @@ def install(top, dest):
         lines.append(f"kisol/{area}:{name}")
     with open(os.path.join(dest, "kselftest-list.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    bench = os.path.join(top, "bench")
+    bench, bbin = os.path.join(top, "bench"), paths.bench_dir(top)
     bdest = os.path.join(dest, "bench")
     os.makedirs(bdest)
     for f in sorted(os.listdir(bench)) if os.path.isdir(bench) else []:
-        p = os.path.join(bench, f)
-        if f.endswith(".c") and os.access(p[:-2], os.X_OK):
-            shutil.copy2(p[:-2], bdest)
+        b = os.path.join(bbin, f[:-2])
+        if f.endswith(".c") and os.access(b, os.X_OK):
+            shutil.copy2(b, bdest)
     shutil.copy2(os.path.join(top, "scripts", "run_kselftest.sh"), dest)
     validator = os.path.join(top, "build", "kisol-validate")
     if os.access(validator, os.X_OK):  # `make install` builds it; a bare test tree may not have it
@@ -92,8 +96,9 @@ def main(argv=None):
     ap.add_argument("--dest", required=True)
     a = ap.parse_args(argv)
     try:
+        paths.flavour()
         n = install(results.TOP, os.path.abspath(a.dest))
-    except (InstallError, OSError) as e:
+    except (InstallError, paths.FlavourError, OSError) as e:
         print(f"install: {e}", file=sys.stderr)
         return 2
     print(f"installed {n} case binaries into {a.dest}")

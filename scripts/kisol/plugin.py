@@ -8,6 +8,13 @@ pass -> passed, fail -> failed (harness output shown), skip -> skipped
 (reason shown), xfail -> xfailed, xpass -> failed (an XFAIL_ADD that
 passes means the expectation is stale). The controller snapshots the host
 before and after the session and fails the run on any difference.
+
+The binaries are those of the build flavour (kisol.paths, KISOL_FLAVOUR):
+with the sanitized build (`make check SANITIZE=1`) an item keeps its id
+but runs build/san/cases/<area>/<binary>, a sanitizer report anywhere in
+its output fails it whatever the harness said, and of the driver tests
+only those marked kisol_build run (the others test the driver and the
+plain tools, which do not change with the flavour).
 """
 import os
 import shutil
@@ -16,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from kisol import caselist, hoststate, ktap, results, sandbox
+from kisol import caselist, hoststate, ktap, paths, results, sandbox
 
 TIMEOUT_MARGIN = 15
 
@@ -35,6 +42,16 @@ def _is_worker(config):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "kisol_case: a harness test of a case binary")
+    config.addinivalue_line("markers", "kisol_build: a driver test that runs the binaries of the "
+                            "build flavour (also run by make check SANITIZE=1)")
+    try:
+        config._kisol_flavour = paths.flavour()
+    except paths.FlavourError as e:
+        raise pytest.UsageError(str(e)) from None
+    if config._kisol_flavour == "san":
+        # a stack with every UBSan report; the defaults otherwise (ASan and
+        # UBSan end the process with status 1, LeakSanitizer with 23)
+        os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
     if _is_worker(config):
         return
     facts = results.host_facts()
@@ -79,29 +96,47 @@ def pytest_unconfigure(config):
         sb.close()
 
 
-def _case_binary(path, top):
-    """cases/<area>/<name> built from cases/<area>/<name>.c?"""
+def _case_file(path, top):
+    """cases/<area>/<name>.c, or its plain binary cases/<area>/<name>?"""
     try:
         rel = path.relative_to(top / "cases")
     except ValueError:
         return False
-    return (len(rel.parts) == 2 and not path.suffix and path.with_suffix(".c").exists()
-            and os.access(path, os.X_OK))
+    return len(rel.parts) == 2 and (path.suffix == ".c" or
+                                    (not path.suffix and path.with_suffix(".c").exists()))
+
+
+def _named(config, path):
+    """Was path given on the command line (alone or as path::test)?"""
+    here = config.invocation_params.dir
+    return any((here / a.split("::")[0]).resolve() == path.resolve() for a in config.args)
 
 
 def pytest_collect_file(file_path, parent):
-    top = parent.config.rootpath
-    if _case_binary(file_path, top):
-        return CaseBinary.from_parent(parent, path=file_path)
-    if (file_path.suffix == ".c" and file_path.parent.parent == top / "cases"
-            and not file_path.with_suffix("").exists()):
-        return MissingBinary.from_parent(parent, path=file_path)
-    return None
+    """One collector per case source, named as its plain binary
+    (cases/<area>/<name>), running the binary of the build flavour. A
+    directory's sources are collected; a plain binary only when named on
+    the command line (`pytest cases/utsns/hostname::uts.x`)."""
+    config = parent.config
+    top = config.rootpath
+    if not _case_file(file_path, top):
+        return None
+    if file_path.suffix != ".c" and not _named(config, file_path):
+        return None
+    exe = Path(paths.case_binary(top, file_path.parent.name, file_path.stem,
+                                 {paths.ENV: config._kisol_flavour}))
+    node = file_path.with_suffix("")
+    if os.access(exe, os.X_OK):
+        col = CaseBinary.from_parent(parent, path=node)
+        col.exe = exe
+        return col
+    return MissingBinary.from_parent(parent, path=node)
 
 
 class MissingBinary(pytest.File):
     def collect(self):
-        raise CollectError(f"{self.path.with_suffix('')} is not built: run `make` first")
+        how = "make SANITIZE=1" if self.config._kisol_flavour == "san" else "make"
+        raise CollectError(f"{self.path} is not built ({how} builds it): run `{how}` first")
 
 
 class CollectError(Exception):
@@ -111,11 +146,11 @@ class CollectError(Exception):
 class CaseBinary(pytest.File):
     def collect(self):
         try:
-            tests = caselist.list_binary(str(self.path))
+            tests = caselist.list_binary(str(self.exe))
         except caselist.ListError as e:
             raise CollectError(str(e)) from None
         for t in tests:
-            yield CaseItem.from_parent(self, name=t.name, spec=t)
+            yield CaseItem.from_parent(self, name=t.name, spec=t, exe=self.exe)
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, CollectError):
@@ -132,9 +167,10 @@ def _relbin(item):
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, spec, **kw):
+    def __init__(self, *, spec, exe, **kw):
         super().__init__(**kw)
         self.spec = spec
+        self.exe = exe
         self.add_marker(pytest.mark.kisol_case)
         self.area = self.path.parent.name
 
@@ -149,8 +185,14 @@ class CaseItem(pytest.Item):
     def runtest(self):
         sb = _sandbox(self.config)
         env = dict(os.environ)
-        argv = [str(self.path), "-r", self.spec.name]
+        argv = [str(self.exe), "-r", self.spec.name]
         rc, out, secs = sb.run(argv, env, self.spec.timeout + TIMEOUT_MARGIN)
+        san = paths.sanitizer_report(out) if self.config._kisol_flavour == "san" else ""
+        if san:
+            # the harness may have printed ok before the report (a leak at
+            # exit, an error in a child whose status nobody checks)
+            self._record("fail", f"sanitizer: {san}", out, secs)
+            raise CaseFailure(f"sanitizer report (exit status {rc}): {san}\n{out}")
         if rc is None:
             self._record("error", f"killed after {self.spec.timeout + TIMEOUT_MARGIN}s", out, secs)
             raise CaseFailure(f"timed out after {self.spec.timeout + TIMEOUT_MARGIN}s; "
@@ -190,6 +232,21 @@ class CaseItem(pytest.Item):
     def reportinfo(self):
         # an empty domain keeps pytest from rewriting the dots of the name
         return self.path, 0, ""
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The sanitized build: the driver tests not marked kisol_build do not
+    run (they test the Python driver and the plain tools, which the plain
+    `make check` runs; nothing in them changes with the flavour)."""
+    if config._kisol_flavour != "san":
+        return
+    keep, drop = [], []
+    for it in items:
+        plain_only = not isinstance(it, CaseItem) and it.get_closest_marker("kisol_build") is None
+        (drop if plain_only else keep).append(it)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _first_fail(r):
@@ -278,6 +335,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not k:
         return
     tr = terminalreporter
+    if config._kisol_flavour == "san":
+        tr.section("kisol build flavour")
+        tr.write_line("sanitized (ASan+UBSan, build/san/cases): a sanitizer report fails its case; "
+                      "driver tests not marked kisol_build are deselected (independent of the "
+                      "build flavour: the plain make check runs them)")
     counts = {}
     for c in k["cases"]:
         counts.setdefault(c["area"], {}).setdefault(c["verdict"], 0)

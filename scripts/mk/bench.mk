@@ -8,6 +8,8 @@
 # BENCH_ARGS passes more driver options, e.g.
 #   make bench BENCH_ARGS="--only cgroup --repeat 5"
 # (see: PYTHONPATH=scripts /usr/bin/python3 -m kisol.bench --help).
+# SANITIZE=1 runs the sanitized binaries (build/san/bench) and writes to
+# build/san/results/: their timings measure the sanitizer, not the kernel.
 
 BENCH_ARGS ?=
 
@@ -16,10 +18,10 @@ CALIBRATE_RUNS ?= 3
 .PHONY: bench bench-quick bench-calibrate bench-aa
 
 bench: all
-	@PYTHONPATH=scripts $(PYTHON) -m kisol.bench $(BENCH_ARGS)
+	@$(FLAVOUR_ENV) PYTHONPATH=scripts $(PYTHON) -m kisol.bench $(BENCH_ARGS)
 
 bench-quick: all
-	@PYTHONPATH=scripts $(PYTHON) -m kisol.bench --quick $(BENCH_ARGS)
+	@$(FLAVOUR_ENV) PYTHONPATH=scripts $(PYTHON) -m kisol.bench --quick $(BENCH_ARGS)
 
 bench-calibrate: all
 	@PYTHONPATH=scripts $(PYTHON) -m kisol.bench --calibrate $(CALIBRATE_RUNS) $(BENCH_ARGS)

@@ -18,10 +18,14 @@ import sys
 import pytest
 
 from kisol import bench as driver
-from kisol import bench_schema
+from kisol import bench_schema, paths
+
+# The binaries of the build flavour: make check SANITIZE=1 runs these tests
+# on the sanitized benchmarks (build/san/bench).
+pytestmark = pytest.mark.kisol_build
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.join(TOP, "bench")
+BIN = paths.bench_dir(TOP)
 NS = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"]
 BINARIES = ["floor", "clone", "unshare", "setns", "pivot_root", "mount", "cgroup", "scale",
             "teardown"]
@@ -37,7 +41,10 @@ def binary(name):
 
 
 def run(name, *args, timeout=120):
-    return subprocess.run([binary(name), *args], capture_output=True, text=True, timeout=timeout)
+    cp = subprocess.run([binary(name), *args], capture_output=True, text=True, timeout=timeout)
+    san = paths.sanitizer_report(cp.stderr)
+    assert not san, f"sanitizer report from {name} {' '.join(args)}:\n{cp.stderr}"
+    return cp
 
 
 def lines(cp, schema):

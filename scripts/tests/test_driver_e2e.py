@@ -100,13 +100,16 @@ def build(tmp, area, name, src):
     return d / name
 
 
-def run_pytest(tmp, *args, leak_check=False):
+def run_pytest(tmp, *args, leak_check=False, env=None):
     """An inner driver run. Its leak check is off unless asked for: other
-    tests of the outer run may change host state while it runs."""
+    tests of the outer run may change host state while it runs. env adds
+    variables (KISOL_FLAVOUR: the inner run's build flavour, plain unless given)."""
     if not leak_check:
         args = ("--kisol-no-leak-check",) + args
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KISOL_", "PYTEST_"))}
     env["PYTHONPATH"] = os.path.join(TOP, "scripts")
+    env.update(extra)
     with stale_lock():
         return subprocess.run([sys.executable, "-m", "pytest", "-c", f"{TOP}/scripts/pytest.ini",
                                f"--rootdir={tmp}", "-p", "no:cacheprovider", *args],

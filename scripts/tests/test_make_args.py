@@ -92,3 +92,30 @@ def test_report_bad_base_fails_before_running(tmp_path):
 def test_python_targets(args, want):
     p = run_py(*args)
     assert p.returncode == 2 and want in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("value", ["2", "yes", "1 1"])
+def test_bad_sanitize(value):
+    line = one_error_line(make("check", f"SANITIZE={value}"))
+    assert f"SANITIZE='{value}'" in line and "expected 1" in line, line
+
+
+@pytest.mark.parametrize("goal", ["mutate", "vm-smoke", "bench-calibrate", "validate", "report"])
+def test_sanitize_refused_by_other_targets(goal):
+    line = one_error_line(make(goal, "SANITIZE=1"))
+    assert f"not for '{goal}'" in line and "bench-quick" in line, line
+
+
+@pytest.mark.parametrize("sanitize", ["0", "1"])
+def test_flavours_build_apart(sanitize):
+    """SANITIZE=1 compiles with the sanitizers into build/san and runs the
+    driver on that flavour; the plain build never touches build/san."""
+    p = make("-B", "check", f"SANITIZE={sanitize}", "AREA=utsns")
+    assert p.returncode == 0, p.stderr
+    if sanitize == "1":
+        assert "-fsanitize=address,undefined" in p.stdout
+        assert "-o build/san/cases/utsns/isolation" in p.stdout and "KISOL_FLAVOUR=san" in p.stdout
+        assert "-o cases/utsns/isolation" not in p.stdout
+    else:
+        assert "-fsanitize" not in p.stdout and "build/san" not in p.stdout
+        assert "-o cases/utsns/isolation" in p.stdout and "KISOL_FLAVOUR=plain" in p.stdout
