@@ -101,7 +101,9 @@ def tree(tmp_path_factory):
     plain = paths.case_binary(tmp, "broken", "broken", {paths.ENV: "plain"})
     san = paths.case_binary(tmp, "broken", "broken", {paths.ENV: "san"})
     assert plain == str(tmp / "cases/broken/broken") and san == str(tmp / "build/san/cases/broken/broken")
-    cc(str(src), plain, [], lib)
+    plain_lib = paths.libkisol(TOP, {paths.ENV: "plain"})
+    if os.path.exists(plain_lib):   # not in a checkout built only with SANITIZE=1
+        cc(str(src), plain, [], plain_lib)
     cc(str(src), san, paths.SAN_FLAGS, lib)
     return tmp
 
@@ -133,6 +135,8 @@ def test_sanitizer_report_fails_the_case(tree):
 
 
 def test_plain_flavour_runs_the_plain_binary(tree):
+    if not os.path.exists(tree / "cases/broken/broken"):
+        pytest.skip("build/libkisol.a not built (plain make)")
     p, by = verdicts(tree, "plain", "plain")
     assert sorted(by) == sorted(f"cases/broken/broken::global.{t}" for t in TESTS)
     assert {c["verdict"] for c in by.values()} == {"pass"}, p.stdout
