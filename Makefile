@@ -82,7 +82,7 @@ ifeq ($(and $(call is_count,$(RUNS)),$(call is_count,$(HOGS))),)
 $(error RUNS='$(RUNS)' HOGS='$(HOGS)': both must be numbers (runs per configuration, CPU hogs))
 endif
 endif
-ifneq ($(filter-out 0 1,$(SANITIZE)),)
+ifneq ($(filter-out 0 1,$(SANITIZE))$(word 2,$(SANITIZE)),)
 $(error SANITIZE='$(SANITIZE)': expected 1 (ASan+UBSan build in build/san) or 0/empty (plain build))
 endif
 # What SANITIZE=1 is for: building and running the sanitized binaries. The
