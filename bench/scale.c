@@ -484,9 +484,12 @@ static int conc_setup(struct bench *b, struct conc *c, char *why, size_t wsize)
 
 	c->fda = c->fdb = -1;
 	c->h.top = c->a = c->b = (struct kisol_cg)KISOL_CG_INIT;
-	c->slots = calloc((size_t)c->workers, sizeof(*c->slots));
+	/* each slot on cache lines of its own, as its type says: calloc's
+	 * 16-byte alignment put two workers' slots on one line (UBSan found it) */
+	c->slots = aligned_alloc(_Alignof(struct slot), (size_t)c->workers * sizeof(*c->slots));
 	if (!c->slots)
 		return -ENOMEM;
+	memset(c->slots, 0, (size_t)c->workers * sizeof(*c->slots));
 	for (int i = 0; i < c->workers; i++) {
 		c->slots[i].cap = 1u << 17; /* latencies kept per worker and round; ops are all counted */
 		c->slots[i].lat = malloc(c->slots[i].cap * sizeof(double));
