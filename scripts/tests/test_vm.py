@@ -330,6 +330,19 @@ def test_boot_failure_line():
     assert guest.boot_failure_line('') == 'no init marker'
 
 
+def test_died_without_results_retries_only_a_guest_that_ran_nothing():
+    oops = '[    4.65] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n'
+    started = '@@KISOL-VM start kernel=6.12\n'
+    # before our init: always a boot failure, oops or not
+    assert guest.died_without_results(None, '', '') == 'no init marker'
+    # init started, the kernel oopsed before any case printed a line
+    assert guest.died_without_results(4.0, oops, started).startswith('Oops: int3')
+    # ... and the same with a section begun: a case ran, keep the result
+    assert guest.died_without_results(4.0, oops, started + '@@KISOL-VM section ktap utsns\nok 1 x\n') is None
+    # no oops on the console: a real (incomplete) result, not retried
+    assert guest.died_without_results(4.0, '', started) is None
+
+
 def test_info_values_keep_spaces_and_summary_lists_failures():
     st = vm_serial.parse_stream('@@KISOL-VM start kernel=6.1\n'
                                 '@@KISOL-VM info v1_hierarchies=cpu,cpuacct memory pids\n')

@@ -175,6 +175,21 @@ def boot_failure_line(console_text):
     return 'no init marker'
 
 
+def died_without_results(boot_s, console_text, serial_text):
+    """Why a boot gave no result worth keeping, or None when it did: the
+    guest never reached our init (boot_s None), or its kernel oopsed after
+    init started but before any case printed a line (seen once with 6.12:
+    an int3 in kmem_cache_free under PID 1's wait4, the same text-patching
+    oops of multi-threaded TCG). A guest that ran a case is never retried."""
+    oops = boot_failure_line(console_text)
+    if boot_s is None:
+        return oops
+    st = vm_serial.parse_stream(serial_text)
+    if st.complete or any(sec.lines for sec in st.sections) or oops == 'no init marker':
+        return None
+    return oops
+
+
 def binary_meta(tree, collection, binary):
     """{test name: meta} from the binary's --kisol-list, run on the host."""
     path = os.path.join(tree, collection, binary)
@@ -390,24 +405,13 @@ def run(a):
             make_scratch_disk(disk)
         timed_out, boot_s, wall, rc = run_qemu(cmd, serial, a.timeout, _progress_printer(a.quiet),
                                                boot_timeout=min(a.timeout, 150))
-        if attempts >= 3 or timed_out:
+        oops = died_without_results(boot_s, _read(console), _read(serial))
+        if oops is None or attempts >= 3 or timed_out:
             break
-        if boot_s is not None:
-            # the same oops can also hit a moment after our init started,
-            # before any case printed a line (seen once with 6.12: int3 in
-            # kmem_cache_free under PID 1's wait4): also no result, boot again
-            st = vm_serial.parse_stream(_read(serial))
-            oops = boot_failure_line(_read(console))
-            if st.complete or any(sec.lines for sec in st.sections) or oops == 'no init marker':
-                break
-            boot_failures.append(oops)
-            shutil.copy(console, os.path.join(out_dir, f'console.boot{attempts}.log'))
-            print(f'vm: guest kernel died before any case ran ({oops}); booting again', flush=True)
-            continue
-        oops = boot_failure_line(_read(console))
         boot_failures.append(oops)
         shutil.copy(console, os.path.join(out_dir, f'console.boot{attempts}.log'))
-        print(f'vm: guest died before init ({oops}); booting again', flush=True)
+        when = 'init' if boot_s is None else 'any case ran'
+        print(f'vm: guest died before {when} ({oops}); booting again', flush=True)
     finished = results.now_iso()
 
     stream = vm_serial.parse_stream(_read(serial))
