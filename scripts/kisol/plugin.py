@@ -43,7 +43,7 @@ def _is_worker(config):
 def pytest_configure(config):
     config.addinivalue_line("markers", "kisol_case: a harness test of a case binary")
     config.addinivalue_line("markers", "kisol_build: a driver test that runs the binaries of the "
-                            "build flavour (also run by make check SANITIZE=1)")
+                            "build flavour (also run by make check-driver SANITIZE=1)")
     try:
         config._kisol_flavour = paths.flavour()
     except paths.FlavourError as e:
@@ -237,7 +237,7 @@ class CaseItem(pytest.Item):
 def pytest_collection_modifyitems(session, config, items):
     """The sanitized build: the driver tests not marked kisol_build do not
     run (they test the Python driver and the plain tools, which the plain
-    `make check` runs; nothing in them changes with the flavour)."""
+    `make check-driver` runs; nothing in them changes with the flavour)."""
     if config._kisol_flavour != "san":
         return
     keep, drop = [], []
@@ -339,7 +339,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.section("kisol build flavour")
         tr.write_line("sanitized (ASan+UBSan, build/san/cases): a sanitizer report fails its case; "
                       "driver tests not marked kisol_build are deselected (independent of the "
-                      "build flavour: the plain make check runs them)")
+                      "build flavour: the plain make check-driver runs them)")
     counts = {}
     for c in k["cases"]:
         counts.setdefault(c["area"], {}).setdefault(c["verdict"], 0)

@@ -20,7 +20,7 @@ import pytest
 from kisol import bench as driver
 from kisol import bench_schema, paths
 
-# The binaries of the build flavour: make check SANITIZE=1 runs these tests
+# The binaries of the build flavour: make check-driver SANITIZE=1 runs these tests
 # on the sanitized benchmarks (build/san/bench).
 pytestmark = pytest.mark.kisol_build
 

@@ -17,6 +17,10 @@ import pytest
 
 from testlock import stale_lock
 
+# one worker runs this file: its module fixture builds and runs the demo cases once, not
+# on every worker
+pytestmark = pytest.mark.xdist_group("driver_e2e")
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 DEMO = r'''

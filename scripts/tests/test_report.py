@@ -16,6 +16,10 @@ import pytest
 
 from kisol import report_browser
 
+# one worker runs this file: its module fixture renders the report page once,
+# not on every worker
+pytestmark = pytest.mark.xdist_group("report")
+
 DATA = os.path.join(os.path.dirname(__file__), "data")
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTIFACTS = os.path.join(TOP, "reports", "out", "test-artifacts")

@@ -27,7 +27,10 @@ NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 NS = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"]
 ROOT = os.geteuid() == 0
 
-pytestmark = pytest.mark.skipif(not os.access(VALIDATE, os.X_OK), reason="build/kisol-validate not built")
+# one worker runs this file: its module fixtures run kisol-validate as root
+# and as nobody (about 4 s each), once rather than on every worker
+pytestmark = [pytest.mark.skipif(not os.access(VALIDATE, os.X_OK), reason="build/kisol-validate not built"),
+              pytest.mark.xdist_group("validate")]
 needs_root = pytest.mark.skipif(not ROOT, reason="needs root (runs the validator as other users)")
 
 
