@@ -32,7 +32,6 @@ starts). It then reports:
     scripts/bench-aa [--out DIR] [--insns N] [--reuse] [-- driver options]
 """
 
-import argparse
 import itertools
 import json
 import math
@@ -46,6 +45,7 @@ import time
 from kisol.compare import RUN_NOISE, Comparison, _rekey, group_bench
 from kisol.history import noise_of
 from kisol.rundata import fmt_val, load_dir, semantic_key
+from kisol.usage import Parser
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = "/usr/bin/python3"
@@ -359,7 +359,7 @@ def report(outdir, facts):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="bench-aa", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="bench-aa", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=os.path.join(TOP, "results", "bench-aa"),
                    help="directory for the runs and summary.json (default results/bench-aa)")
     p.add_argument("--insns", type=int, default=1000,

@@ -29,7 +29,6 @@ regression or on a case that passed in the baseline and fails (or errors)
 in a later run, 2 on bad input, 0 otherwise.
 """
 
-import argparse
 import json
 import math
 import sys
@@ -37,6 +36,7 @@ import sys
 from kisol import cli
 from kisol.rundata import (HARNESS_PARAMS, REPEAT_PARAMS, STATS, InputError, bench_key,
                            bench_label, semantic_key)
+from kisol.usage import Parser
 
 SHOWN_STATS = ("median", "p99", "mean", "min")
 MIN_SAMPLES = 5
@@ -520,15 +520,9 @@ def render_text(cmp):
     return "\n".join(out)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def build_parser():
-    p = _Parser(prog="kisol-compare", description=__doc__.split("\n\n")[0],
-                epilog="Exit status: 0 ok, 1 regression, 2 bad input.")
+    p = Parser(prog="kisol-compare", description=__doc__.split("\n\n")[0],
+               epilog="Exit status: 0 ok, 1 regression, 2 bad input.")
     p.add_argument("runs", nargs="+", metavar="RUN", help="baseline first, then one or more runs")
     p.add_argument("--threshold", type=float, default=5.0,
                    help="percent a significant slowdown must exceed to fail (default 5)")

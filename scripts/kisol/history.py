@@ -16,7 +16,6 @@ compare and the report get this database's noise figures through kisol.cli
 and never open it themselves.
 """
 
-import argparse
 import json
 import math
 import os
@@ -27,6 +26,7 @@ import zlib
 from kisol import changepoint, report_plot
 from kisol.rundata import (HARNESS_PARAMS, InputError, Run, bench_key, bench_label, case_area,
                            fmt_val, load_path, no_such_run, semantic_key)
+from kisol.usage import Parser
 
 DEFAULT_DB = "results/history.sqlite"
 
@@ -389,12 +389,6 @@ def all_steps(db, host=None, alpha=0.01, min_step=2.0):
     return out
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def _parse_params(s):
     if not s:
         return None
@@ -408,9 +402,9 @@ def _parse_params(s):
 
 
 def build_parser():
-    p = _Parser(prog="kisol-history", description="Stored kisol runs (SQLite).")
+    p = Parser(prog="kisol-history", description="Stored kisol runs (SQLite).")
     p.add_argument("--db", default=DEFAULT_DB, help=f"database (default {DEFAULT_DB})")
-    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="list stored runs")
     s = sub.add_parser("show", help="show one run")
     s.add_argument("run")

@@ -12,12 +12,12 @@ The binaries are those of the build flavour (kisol.paths): `make install
 SANITIZE=1` installs the sanitized ones (default INSTALL_PATH build/san/install),
 which need the ASan/UBSan runtime (libasan, libubsan) where they run.
 """
-import argparse
 import os
 import shutil
 import sys
 
 from kisol import paths, results
+from kisol.usage import Parser
 
 
 class InstallError(Exception):
@@ -92,7 +92,7 @@ def install(top, dest):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="install kisol in the kselftest layout")
+    ap = Parser(prog="kisol.install", description="install kisol in the kselftest layout")
     ap.add_argument("--dest", required=True)
     a = ap.parse_args(argv)
     try:

@@ -16,7 +16,6 @@ RUN is a results directory, file, or stored run id (`latest`). Mapping:
 The document is validated against the schema before it is written.
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ import sys
 
 from kisol import cli, kcidb_schema
 from kisol.rundata import InputError, case_area, params_label
+from kisol.usage import Parser
 
 STATUS = {"pass": ("PASS", False), "fail": ("FAIL", False), "error": ("ERROR", False),
           "skip": ("SKIP", False), "xfail": ("FAIL", True), "xpass": ("PASS", False)}
@@ -113,12 +113,7 @@ def export(run, origin="kisol"):
 
 
 def main(argv=None):
-    class P(argparse.ArgumentParser):
-        def error(self, message):
-            print(f"{self.prog}: {message}", file=sys.stderr)
-            sys.exit(2)
-
-    ap = P(prog="kisol-kcidb", description="Export a kisol run as KCIDB v4.3 JSON.")
+    ap = Parser(prog="kisol-kcidb", description="Export a kisol run as KCIDB v4.3 JSON.")
     ap.add_argument("run", help="results directory, file or stored run id (latest)")
     ap.add_argument("-o", "--output", help="output file (default stdout)")
     ap.add_argument("--origin", default="kisol", help="KCIDB origin name (default kisol)")

@@ -19,7 +19,6 @@ benchmark records.  LAVA's verdict stays authoritative.
 
 Exit status: 0 ok, 1 a run with failures / a job LAVA failed, 2 user error.
 """
-import argparse
 import datetime
 import gzip
 import json
@@ -33,6 +32,7 @@ import tempfile
 from kisol import history, results
 from kisol.rundata import InputError, load_dir
 from kisol.vm import guest, initramfs as vm_initramfs, kernel as vm_kernel, serial as vm_serial
+from kisol.usage import Parser
 
 TOP = results.TOP
 LAVA_DIR = os.path.join(TOP, 'lava')
@@ -689,7 +689,7 @@ def cmd_run(a):
 
 
 def build_parser():
-    ap = argparse.ArgumentParser(prog='kisol.lava', description='kisol in LAVA')
+    ap = Parser(prog='kisol.lava', description='kisol in LAVA')
     sub = ap.add_subparsers(dest='cmd', required=True)
 
     def common_job(p):

@@ -27,6 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from kisol import caselist, hoststate, ktap, results, rundata, sandbox
+from kisol.usage import Parser
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUPERVISOR = os.path.join(TOP, "build", "kisol-mutate")
@@ -524,7 +525,7 @@ def print_summary(doc, out=sys.stdout):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="kisol.mutate", description=__doc__.split("\n")[0])
+    p = Parser(prog="kisol.mutate", description=__doc__.split("\n")[0])
     p.add_argument("--area", action="append", help="only this area (repeatable)")
     p.add_argument("--mutation", "-m", action="append", help="only this mutation (repeatable)")
     p.add_argument("-k", help="only tests whose id contains this string")

@@ -13,7 +13,6 @@ verdict of every run; so is a run that leaked host state, or that did not
 complete. Exit status 0 when every run agrees, 1 otherwise, 2 on bad input.
 Speed is not compared: only verdicts.
 """
-import argparse
 import json
 import os
 import signal
@@ -22,6 +21,7 @@ import sys
 import time
 
 from kisol import results
+from kisol.usage import Parser
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -79,7 +79,7 @@ def compare(runs):
 
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="kisol.repeat", description=__doc__.split("\n")[0])
+    ap = Parser(prog="kisol.repeat", description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=10, help="runs per configuration (10)")
     ap.add_argument("--hogs", type=int, default=0, help="also N runs with this many CPU hogs")
     ap.add_argument("--serial", action="store_true", help="also one run with -n 0")

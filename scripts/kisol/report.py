@@ -23,6 +23,7 @@ import time
 from kisol import cli, history, report_html, report_plot, results
 from kisol.compare import Comparison
 from kisol.rundata import InputError, latest_mutation, load_dir
+from kisol.usage import Parser
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = "/usr/bin/python3"
@@ -33,14 +34,8 @@ def progress(msg):
     print(f"[report] {msg}", flush=True)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def build_parser():
-    p = _Parser(prog="kisol-report", description="Run kisol and write an HTML report.")
+    p = Parser(prog="kisol-report", description="Run kisol and write an HTML report.")
     p.add_argument("--from", dest="from_", metavar="RUN",
                    help="render an existing run (directory, file or stored run id); run nothing")
     p.add_argument("--base", metavar="RUN", help="compare against this run "

@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 
+from kisol.usage import Parser
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -183,8 +185,7 @@ def check_page(page, screenshot=None, timeout=90):
 
 
 def main(argv=None):
-    import argparse
-    ap = argparse.ArgumentParser(prog="kisol-report-browser")
+    ap = Parser(prog="kisol-report-browser")
     ap.add_argument("page")
     ap.add_argument("--screenshot")
     args = ap.parse_args(argv)

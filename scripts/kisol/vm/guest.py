@@ -16,7 +16,6 @@ kept and the run is marked complete: false.
 Exit status: 0 all cases passed/skipped, 1 failures/errors or incomplete,
 2 user error (one line on stderr).
 """
-import argparse
 import datetime
 import json
 import os
@@ -28,6 +27,7 @@ import time
 
 from kisol import bench, caselist, results, validate_schema
 from kisol.vm import initramfs as vm_initramfs, kernel as vm_kernel, serial as vm_serial
+from kisol.usage import Parser
 
 TOP = results.TOP
 INIT = os.path.join(TOP, 'scripts', 'vm', 'init')
@@ -235,7 +235,7 @@ def print_areas(cases, out=sys.stdout, max_fail=15):
 
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog='kisol.vm', description='run kisol in a qemu guest')
+    ap = Parser(prog='kisol.vm', description='run kisol in a qemu guest')
     ap.add_argument('mode', choices=('check', 'bench', 'both', 'validator', 'validate'),
                     help='validate: check the arguments only; validator: run kisol-validate in the guest')
     ap.add_argument('--kernel', required=True, help='6.1, 6.12, or a path to a bzImage')

@@ -11,7 +11,6 @@ comparison between guest kernels (TCG timings only; host timings are never
 put beside them).  A Markdown copy of the differences (matrix.md) and the
 data (matrix.json) are written beside the page.
 """
-import argparse
 import html
 import json
 import os
@@ -21,6 +20,7 @@ import sys
 
 from kisol import results
 from kisol.vm import guest, initramfs as vm_initramfs, kernel as vm_kernel
+from kisol.usage import Parser
 
 TOP = results.TOP
 VERDICTS = ('pass', 'fail', 'error', 'skip', 'xfail', 'xpass')
@@ -351,7 +351,7 @@ def run_all(a):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog='kisol.vm.matrix')
+    ap = Parser(prog='kisol.vm.matrix')
     sub = ap.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='run the cases on each kernel, then render')
     r.add_argument('--kernels', default='6.1 6.12 host')
