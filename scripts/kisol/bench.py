@@ -24,7 +24,6 @@ import argparse
 import datetime
 import fnmatch
 import json
-import math
 import os
 import platform
 import signal

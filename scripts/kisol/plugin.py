@@ -18,7 +18,6 @@ plain tools, which do not change with the flavour).
 """
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest

@@ -8,7 +8,6 @@ behind.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time

@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Tests of the VM runner pieces that need no qemu boot."""
-import json
 import os
 import shutil
 import stat

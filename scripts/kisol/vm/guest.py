@@ -16,7 +16,6 @@ kept and the run is marked complete: false.
 Exit status: 0 all cases passed/skipped, 1 failures/errors or incomplete,
 2 user error (one line on stderr).
 """
-import datetime
 import json
 import os
 import shlex

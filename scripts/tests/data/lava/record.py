@@ -11,7 +11,6 @@ exports them (/results/<job>/yaml; fields of lava_results_app's
 export_testcase, measurement as the decimal string the database returns,
 metadata = the dispatcher's result record), lines numbered as in the log."""
 import gzip
-import json
 import os
 import sys
 
