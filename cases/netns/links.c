@@ -11,7 +11,6 @@
  * canary, its home end's RTM_DELLINK says the namespace was dismantled.
  */
 #include <dirent.h>
-#include <grp.h>
 #include <sys/mount.h>
 #include <linux/rtnetlink.h>
 
@@ -54,11 +53,15 @@ FIXTURE_SETUP(fresh)
 	struct kisol_child init = KISOL_CHILD_INIT;
 
 	self->child = init;
-	NEED_NS_VIA(KISOL_NS_NET, (variant->flags & CLONE_NEWUSER) || variant->unpriv);
-	if (variant->unpriv)
-		NEED_ROOT_TO("run the child as another ordinary user");
-	/* an ordinary user: home is inside a user namespace of its own */
-	ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
+	if ((variant->flags & CLONE_NEWUSER) || variant->unpriv) {
+		NEED_NS_IN_USERNS(KISOL_NS_NET);
+		/* an ordinary user: home is inside a user namespace of its own */
+		ASSERT_EQ(0, kisol_userns_unshare_rootless(0));
+	} else {
+		/* root's variants: an ordinary user is root of a user namespace of its own */
+		NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
+		NEED_NS(KISOL_NS_NET);
+	}
 	ASSERT_EQ(0, net_enter_fresh());
 	/* home has a link the child must not see */
 	ASSERT_EQ(0, kisol_net_veth_create("kf-home", "kf-home2", -1));
@@ -82,9 +85,12 @@ static int report_links(int sock, void *arg)
 	if (v->unshare_inside && unshare(CLONE_NEWNET) < 0)
 		return 10;
 	if (v->unpriv) {
-		/* unmapped uid, no capabilities; then a user ns of its own owns the netns */
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-		    setresuid(65534, 65534, 65534) < 0)
+		/*
+		 * another user with no capabilities (root drops to uid 65534; the
+		 * rootless view takes uid 65534 of a nested user namespace); then
+		 * a user ns of its own owns the netns
+		 */
+		if (kisol_userns_become_other(65534, 65534) < 0)
 			return 16;
 		if (unshare(CLONE_NEWNET) == 0 || errno != EPERM)
 			return 17;
@@ -152,6 +158,7 @@ FIXTURE_SETUP(death)
 	int r;
 
 	self->x = self->mon = -EBADF;
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	self->x = net_new_ns_fd();
@@ -237,6 +244,7 @@ TEST(link_events_stay_in_their_ns)
 	struct kisol_net_event ev;
 	int back = -EBADF;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	x = net_new_ns_fd();
@@ -296,6 +304,7 @@ TEST(proc_net_dev_shows_current_ns)
 	_cleanup_close_ int x = -EBADF;
 	int back = -EBADF;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	x = net_new_ns_fd();
@@ -330,6 +339,7 @@ TEST(proc_pid_net_shows_that_process_ns)
 	char path[64];
 	int64_t r;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	ASSERT_EQ(0, kisol_net_veth_create("kp-h1", "kp-h2", -1));
@@ -384,6 +394,7 @@ TEST(sysfs_class_net_is_the_mounters_ns)
 	_cleanup_close_ int x = -EBADF;
 	int back = -EBADF, n = 0;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_MNT);
 	ASSERT_EQ(0, net_enter_fresh());
@@ -430,6 +441,7 @@ FIXTURE_SETUP(life)
 	self->child = init;
 	self->mon = -EBADF;
 	self->mounted = false;
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	if (variant->holder == HOLD_BIND_MOUNT) {
@@ -524,6 +536,7 @@ TEST(nsid_allocated_for_peer_link_both_sides)
 	struct kisol_net_link a;
 	int back = -EBADF, id_home, id_x;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -553,6 +566,7 @@ TEST(nsid_is_per_observer)
 	_cleanup_close_ int x = -EBADF, y = -EBADF;
 	int back = -EBADF, from_y, set_y;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	x = net_new_ns_fd();
@@ -577,6 +591,7 @@ TEST(nsid_released_when_peer_ns_dies)
 {
 	_cleanup_close_ int x = -EBADF, z = -EBADF, mon = -EBADF;
 
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_NET);
 	NEED_NS(KISOL_NS_NET);
 	ASSERT_EQ(0, net_enter_fresh());
 	mon = kisol_net_monitor_open();

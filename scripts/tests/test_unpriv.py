@@ -47,6 +47,11 @@ BINARIES = {
     # seen by another uid of a nested one
     "mount/legacy": ["lm.bind_directory", "prop.shared.mount_under_source",
                      "locked.rdonly_remount.cannot_clear_in_user_namespace"],
+    # root's variants as root of a user namespace of its own; the unprivileged
+    # child is another uid of a nested one
+    "netns/links": ["fresh.clone.only_lo_and_down", "fresh.unprivileged.only_lo_and_down",
+                    "life.bind_mount.namespace_lives_while_held",
+                    "global.sysfs_class_net_is_the_mounters_ns"],
     "lib_ns/userns": ["global.need_as_ordinary_user"],
     "lib_ns/proc": ["global.spawn_unpriv_maps_itself"],
     "cgroup_regress/regress": ["global.cve_2022_0492_release_agent_mapped_nobody"],
