@@ -85,7 +85,7 @@ static int parse_int64(const char *s, int64_t *ret)
 int kisol_read_int64at(int dirfd, const char *path, int64_t *ret)
 {
 	char buf[64];
-	int64_t v;
+	int64_t v = 0;	/* gcc 12 warns maybe-uninitialized: it cannot see parse_int64 sets it */
 	int r;
 
 	r = kisol_read_fileat(dirfd, path, buf, sizeof(buf));
