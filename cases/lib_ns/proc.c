@@ -90,7 +90,7 @@ TEST(clone_new_pid_ns_child_is_1)
 	int status;
 	pid_t pid;
 
-	NEED_ROOT_TO("make a pid namespace outside a user namespace");
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	pid = kisol_clone(&o, NULL);
 	ASSERT_LE(0, pid);
 	if (pid == 0)
@@ -109,7 +109,7 @@ TEST(clone_set_tid_needs_new_pidns_owner)
 	int status;
 	pid_t pid;
 
-	NEED_ROOT_TO("make a pid namespace outside a user namespace");
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	NEED_CLONE3();
 	pid = kisol_clone(&o, NULL);
 	ASSERT_LE(0, pid) TH_LOG("clone3 set_tid={1}: %s", strerror(-pid));
@@ -501,7 +501,7 @@ TEST(proc_nspids)
 	int64_t v;
 	int n;
 
-	NEED_ROOT_TO("make a pid namespace outside a user namespace");
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	n = kisol_proc_nspids(0, false, p, 64);
 	ASSERT_LE(1, n);
 	EXPECT_EQ(getpid(), p[n - 1]);
@@ -587,7 +587,7 @@ TEST(clone_falls_back_without_clone3)
 	_cleanup_child_ struct kisol_child c = KISOL_CHILD_INIT;
 	int64_t v;
 
-	NEED_ROOT_TO("make namespaces outside a user namespace");
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_PID);
 	ASSERT_EQ(0, kisol_spawn(NULL, fallback_body, NULL, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &v, KISOL_TIMEOUT_MS))
 		TH_LOG("child exit %d", kisol_child_exit_code(&c, 1000));

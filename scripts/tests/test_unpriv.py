@@ -52,8 +52,12 @@ BINARIES = {
     "netns/links": ["fresh.clone.only_lo_and_down", "fresh.unprivileged.only_lo_and_down",
                     "life.bind_mount.namespace_lives_while_held",
                     "global.sysfs_class_net_is_the_mounters_ns"],
-    "lib_ns/userns": ["global.need_as_ordinary_user"],
-    "lib_ns/proc": ["global.spawn_unpriv_maps_itself"],
+    "lib_ns/userns": ["global.need_as_ordinary_user", "maps.map_root_seen_inside"],
+    "lib_ns/proc": ["global.spawn_unpriv_maps_itself", "global.proc_nspids"],
+    # every namespace type made, entered and asked by nsfs ioctls from its owner
+    "lib_ns/ns": ["nstype.user.enter_child_ns_then_type_checked",
+                  "nstype.pid.spawn_in_new_ns_differs_both_sides",
+                  "nstype.mnt.owner_is_creator_userns", "global.snap_tells_new_from_unchanged"],
     "cgroup_regress/regress": ["global.cve_2022_0492_release_agent_mapped_nobody"],
 }
 
