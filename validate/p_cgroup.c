@@ -307,6 +307,23 @@ static int make_core(struct vl_row *row, const char *name, struct kisol_cg *cg)
 	return r;
 }
 
+/* Where the subtree this user may manage starts, and what it offers. */
+static void append_delegated(struct vl_row *row)
+{
+	char top[KISOL_CG_PATH], p[KISOL_CG_PATH + 32], avail[256] = "", on[256] = "";
+
+	if (vl_cg_delegated_root(top, sizeof(top)) < 0)
+		return;
+	snprintf(p, sizeof(p), "%s/cgroup.controllers", top);
+	kisol_read_file(p, avail, sizeof(avail));
+	snprintf(p, sizeof(p), "%s/cgroup.subtree_control", top);
+	kisol_read_file(p, on, sizeof(on));
+	kisol_chomp(avail);
+	kisol_chomp(on);
+	vl_append(row, "; delegated to this user from %s: controllers %s (enabled for its children: %s)",
+		  top, avail[0] ? avail : "none", on[0] ? on : "none");
+}
+
 void vl_probe_cg_delegation(struct vl_ctx *ctx, struct vl_row *row)
 {
 	struct kisol_cg cg = KISOL_CG_INIT;
@@ -324,6 +341,8 @@ void vl_probe_cg_delegation(struct vl_ctx *ctx, struct vl_row *row)
 	else
 		vl_set(row, VL_YES, VL_YES, "%s can create and populate cgroups in its own cgroup; "
 		       "controllers there: %s", ctx->pol.user, ctrls[0] ? ctrls : "none");
+	if (r == 0 && !ctx->pol.root)
+		append_delegated(row);
 	kisol_cg_destroy(&cg);
 }
 

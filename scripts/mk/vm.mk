@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # VM runs: the kisol install tree inside qemu guests on Debian kernels.
 #   make vm-check  KERNEL=6.1|6.12|/path/bzImage [KERNEL_MODULES=dir] [CGROUP=v2|v1|hybrid] [AREA="..."]
-#   make vm-validate KERNEL=... [CGROUP=...]  (kisol-validate in the guest, as root and uid 65534)
+#   make vm-validate KERNEL=... [CGROUP=...]  (kisol-validate in the guest, as root and uid 65534;
+#                  with cgroup v2 also as uid 65534 in a delegated subtree)
 #   make vm-bench  KERNEL=... [BENCH="id globs"] [BENCH_FULL=1]
 #   make vm-smoke  (one kernel, a few areas; what .ci/run calls)
 #   make matrix    KERNELS="6.1 6.12 host" [CGROUP=hybrid] [AREA=...] [MATRIX_BENCH=0]

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Tests of the VM runner pieces that need no qemu boot."""
+import gzip
+import json
 import os
 import shutil
 import stat
@@ -359,3 +361,71 @@ def test_console_problems():
     assert guest.console_problems(con) == ['WARNING: CPU: 1 PID: 33 at fs/x.c:12 f+0x1',
                                         'BUG: kernel NULL pointer dereference, address: 0']
     assert guest.console_problems('[ 1.0] fine\n') == []
+
+
+# ---- vm-validate: the delegated cgroup run ---------------------------------------
+
+VALIDATE_SERIAL = os.path.join(os.path.dirname(__file__), 'data', 'vm-validate-6.12.serial.gz')
+
+
+def _validator(tmp_path, text, layout='v2'):
+    st = vm_serial.parse_stream(text)
+    run = {'cgroup_layout': layout, 'complete': st.complete, 'incomplete_reason': ''}
+    kern = vm_kernel.Kernel(spec='6.12', image='/k', release='6.12.0-test')
+    return st, guest.validator_results(st, str(tmp_path), run, kern)
+
+
+def _recorded():
+    with gzip.open(VALIDATE_SERIAL, 'rt') as f:
+        return f.read()
+
+
+def test_vm_validate_recorded_run_has_the_delegated_rows(tmp_path, capsys):
+    text = _recorded()
+    st, rc = _validator(tmp_path, text)
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert st.info['delegated'].endswith('/user-65534.slice/user@65534.service')
+    assert st.info['delegated_controllers'] == 'cpu,io,memory,pids'
+    docs = {who: json.loads((tmp_path / f'validate-{who}.json').read_text())
+            for who in ('root', 'uid65534', 'uid65534-delegated')}
+    rows = {who: {r['id']: (r['permitted'], r['works']) for r in d['features']} for who, d in docs.items()}
+    for i in guest.DELEGATED_ROWS:
+        assert rows['uid65534-delegated'][i] == ('yes', 'yes')
+        assert rows['uid65534'][i] == ('no', 'no')
+        assert rows['root'][i] == ('yes', 'yes')
+    for c in ('cpu', 'io', 'memory', 'pids'):
+        assert rows['uid65534-delegated'][f'cgroup.{c}'] == ('yes', 'yes')
+        assert rows['uid65534'][f'cgroup.{c}'] == ('no', 'no')
+    # not delegated: cpuset and hugetlb stay the root's, and the reason says so
+    d = {r['id']: r for r in docs['uid65534-delegated']['features']}
+    assert d['cgroup.cpuset']['permitted'] == 'no' and 'not delegated' in d['cgroup.cpuset']['detail']
+    assert 'delegated to this user from ' + st.info['delegated'] in d['cgroup.delegation']['detail']
+    prof = docs['uid65534-delegated']['profiles']['rootless']
+    assert 'cgroup.delegation' not in json.dumps(prof)
+    assert 'cgroup.delegation' in json.dumps(docs['uid65534']['profiles']['rootless'])
+
+
+def test_vm_validate_misjudged_delegated_row_fails(tmp_path, capsys):
+    text = _recorded()
+    lines = text.split('\n')
+    sec = lines.index('@@KISOL-VM section validate uid65534-delegated-json')
+    doc = json.loads(lines[sec + 1])
+    for r in doc['features']:
+        if r['id'] == 'cgroup.kill':
+            r['works'] = 'no'
+    bad = lines[:sec + 1] + [json.dumps(doc)] + lines[sec + 2:]
+    _, rc = _validator(tmp_path, '\n'.join(bad))
+    assert rc == 1
+    assert 'cgroup.kill: permitted yes works no, expected yes/yes' in capsys.readouterr().err
+
+
+def test_vm_validate_delegated_run_missing_fails(tmp_path, capsys):
+    text = _recorded()
+    cut = text.index('@@KISOL-VM info delegated=')
+    text = text[:cut] + '@@KISOL-VM info delegated=none\n@@KISOL-VM done\n'
+    _, rc = _validator(tmp_path, text)
+    assert rc == 1 and 'run as uid65534-delegated False' in capsys.readouterr().err
+    # with cgroup v1 only there is nothing to delegate: no delegated run is right
+    _, rc = _validator(tmp_path, text, layout='v1')
+    assert rc == 0, capsys.readouterr().err

@@ -473,8 +473,38 @@ def run(a):
     return 0 if complete and not bad else 1
 
 
+# The rows that only a cgroup v2 subtree delegated to the user can make work
+# (the init delegates one to uid 65534 as systemd's Delegate=yes does).
+DELEGATED_ROWS = ('cgroup.delegation', 'cgroup.clone_into', 'cgroup.kill')
+
+
+def expected_rows(name, doc, info):
+    """What kisol-validate must say as <name> in this guest: [problem, ...].
+
+    uid65534-delegated: the delegation rows and one row per controller the
+    init delegated and enabled (info delegated_controllers) work; uid65534
+    (nothing delegated): the delegation rows are not permitted."""
+    rows = {r.get('id'): r for r in doc.get('features', []) if isinstance(r, dict)}
+    want = {}
+    if name == 'uid65534-delegated':
+        ctrls = [c for c in info.get('delegated_controllers', '').split(',') if c]
+        want = {i: ('yes', 'yes') for i in DELEGATED_ROWS + tuple(f'cgroup.{c}' for c in ctrls)}
+    elif name == 'uid65534' and info.get('delegated', 'none') != 'none':
+        want = {i: ('no', 'no') for i in DELEGATED_ROWS}
+    bad = []
+    for i, (permitted, works) in want.items():
+        r = rows.get(i)
+        if r is None:
+            bad.append(f'{i}: no such row')
+        elif (r.get('permitted'), r.get('works')) != (permitted, works):
+            bad.append(f"{i}: permitted {r.get('permitted')} works {r.get('works')}, expected "
+                       f"{permitted}/{works} ({r.get('detail', '')})")
+    return bad
+
+
 def validator_results(stream, out_dir, run, kernel):
-    """kisol-validate's output as root and as uid 65534: validate-<who>.json and .txt."""
+    """kisol-validate's output as root, as uid 65534 and as uid 65534 with a
+    delegated cgroup: validate-<who>.json and .txt."""
     results.write_run(out_dir, run)
     bad = 0
     for sec in stream.sections:
@@ -489,12 +519,21 @@ def validator_results(stream, out_dir, run, kernel):
             print(text, end='')
             continue
         try:
-            errs = validate_schema.errors(json.loads(text))
+            doc = json.loads(text)
+            errs = validate_schema.errors(doc)
+            errs += expected_rows(name, doc, stream.info) if not errs else []
         except ValueError as e:
             errs = [f'not JSON: {e}']
         for e in errs:
             print(f'vm: validate-{name}.json: {e}', file=sys.stderr)
         bad += bool(errs) or sec.rc not in (0, 1)
+    # every layout with cgroup v2 gets the delegated run (see console.log when not)
+    delegated = stream.info.get('delegated', 'none') != 'none'
+    ran = 'uid65534-delegated-json' in {s.name for s in stream.sections if s.kind == 'validate'}
+    if run['complete'] and not (delegated == ran == (run['cgroup_layout'] != 'v1')):
+        print(f'vm: cgroup {run["cgroup_layout"]}: delegated to uid 65534 {delegated}, '
+              f'run as uid65534-delegated {ran}', file=sys.stderr)
+        bad += 1
     print(f'vm: {kernel.release} cgroup={run["cgroup_layout"]}: kisol-validate results in '
           f'{os.path.relpath(out_dir)}{"" if run["complete"] else "; INCOMPLETE: " + run["incomplete_reason"]}')
     return 0 if run['complete'] and not bad else 1
