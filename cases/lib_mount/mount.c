@@ -17,7 +17,8 @@ FIXTURE(lm) {
 FIXTURE_SETUP(lm)
 {
 	self->dir[0] = '\0';
-	NEED_ROOT();
+	/* an ordinary user: root of a user namespace of its own, mounts in a mount namespace of its own */
+	NEED_ROOT_OR_OWN_USERNS(KISOL_NS_MNT);
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_mkdtemp(NULL, "libmnt", self->dir, sizeof(self->dir)));
 }
@@ -343,6 +344,9 @@ TEST_F(lm, make_root_and_enter_root)
 	struct kisol_child c = KISOL_CHILD_INIT;
 	int64_t r;
 
+	/* rootless: proc mounts only for a pid namespace its user namespace owns */
+	if (!kisol_is_root())
+		so.flags |= CLONE_NEWPID;
 	ASSERT_EQ(0, kisol_spawn(&so, enter_child, self->dir, &c));
 	ASSERT_EQ(0, kisol_recv_int(c.sock, &r, KISOL_TIMEOUT_MS));
 	kisol_child_release(&c);
@@ -482,7 +486,8 @@ TEST(legacy_fstype_contract)
 	char fs[64], tiny[1];
 	int r, fd;
 
-	NEED_ROOT();
+	/* fsopen needs CAP_SYS_ADMIN over the mount namespace only: as root of a user namespace of its own */
+	NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_MNT, CLONE_NEWNS);
 	EXPECT_EQ(-EINVAL, kisol_mnt_legacy_fstype(NULL, 8));
 	EXPECT_EQ(-EINVAL, kisol_mnt_legacy_fstype(fs, 0));
 	r = kisol_mnt_legacy_fstype(fs, sizeof(fs));

@@ -52,6 +52,10 @@ BINARIES = {
     "netns/links": ["fresh.clone.only_lo_and_down", "fresh.unprivileged.only_lo_and_down",
                     "life.bind_mount.namespace_lives_while_held",
                     "global.sysfs_class_net_is_the_mounters_ns"],
+    # libkisol's mount and overlay helpers in a mount namespace of its own
+    # (overlay with userxattr; proc of a pid namespace of its own)
+    "lib_mount/mount": ["lm.make_root_and_enter_root", "lm.isolate_hides_mounts"],
+    "lib_mount/overlay": ["lo.markers", "lo.model_check_catches_planted_differences"],
     "lib_ns/userns": ["global.need_as_ordinary_user", "maps.map_root_seen_inside"],
     "lib_ns/proc": ["global.spawn_unpriv_maps_itself", "global.proc_nspids"],
     # every namespace type made, entered and asked by nsfs ioctls from its owner
