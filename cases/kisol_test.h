@@ -107,6 +107,51 @@
 		}                                                            \
 	} while (0)
 #define NEED_ROOT_OR_OWN_USERNS(type) NEED_ROOT_OR_OWN_USERNS_WITH(type, 0)
+/*
+ * Root, or the rootless view with a pid namespace of its own, for a case
+ * that mounts proc for the pid namespace it runs in: a new proc instance
+ * belongs to the mounter's pid namespace, and only a pid namespace owned
+ * by the mounter's user namespace can be mounted there. Root goes on as it
+ * is (its instances are the host pid namespace's). Anyone else becomes
+ * root of a user namespace of its own with a new pid namespace and the
+ * test goes on in a child that is pid 1 of it (kisol_test_go_on_in_child);
+ * the test process only waits for it. Call it first in FIXTURE_SETUP or
+ * the TEST body: the child runs the rest, the test and the teardown.
+ */
+#define NEED_ROOT_OR_OWN_PIDNS()                                                   \
+	do {                                                                       \
+		if (!kisol_is_root()) {                                            \
+			NEED_ROOT_OR_OWN_USERNS_WITH(KISOL_NS_PID, CLONE_NEWPID);  \
+			kisol_test_go_on_in_child(_metadata);                      \
+		}                                                                  \
+	} while (0)
+
+/*
+ * Fork; the child goes on with the test (its results are in the harness's
+ * shared metadata) and dies with the caller, which waits for it and ends
+ * as it ended, running nothing of the test itself.
+ */
+static inline void kisol_test_go_on_in_child(struct __test_metadata *_metadata)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
+	if (pid == 0) {
+		ASSERT_EQ(0, prctl(PR_SET_PDEATHSIG, SIGKILL));
+		return;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(KSFT_FAIL);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		kill(getpid(), WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : KSFT_FAIL);
+}
 /* a CAP_* in the effective set */
 #define NEED_CAP(cap) KISOL_NEED_ARG(kisol_need_cap, (cap))
 #define NEED_CLONE3() KISOL_NEED(kisol_need_clone3)

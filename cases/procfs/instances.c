@@ -29,9 +29,11 @@ static void pair_setup(struct __test_metadata *_metadata, struct pair *p)
 	p->dir[0] = '\0';
 	/*
 	 * A new proc instance belongs to the pid namespace of the process that
-	 * mounts it: the host's here, owned by the initial user namespace.
+	 * mounts it: as root the host's; an ordinary user goes on as pid 1 of a
+	 * pid namespace that its own user namespace owns, whose proc it may
+	 * mount (in a mount namespace of its own).
 	 */
-	NEED_ROOT_TO("mount proc instances of the host's pid namespace");
+	NEED_ROOT_OR_OWN_PIDNS();
 	ASSERT_EQ(0, kisol_mnt_isolate());
 	ASSERT_EQ(0, kisol_mnt_scratch_tmpfs("proc2", "mode=0755", p->dir, sizeof(p->dir)));
 	snprintf(p->a, sizeof(p->a), "%s/a", p->dir);
@@ -166,6 +168,14 @@ static void view_as_user(struct __test_metadata *_metadata, FIXTURE_DATA(proc2) 
 	int r;
 
 	ASSERT_EQ(0, kisol_spawn(&o, viewer, &va, &self->viewer));
+	/*
+	 * In the rootless view the viewer is another uid of a nested user
+	 * namespace with no capability: the same kernel uid as the target, but
+	 * without the capabilities the target holds in its user namespace, so
+	 * ptrace read access (what hidepid asks) is refused to it as to
+	 * another uid (commoncap: the target's permitted set must be a subset
+	 * of the caller's).
+	 */
 	r = kisol_recv(self->viewer.sock, v, sizeof(*v), KISOL_TIMEOUT_MS);
 	ASSERT_EQ((int)sizeof(*v), r) TH_LOG("no report from the viewer: %s", strerror(-r));
 	/* plain instance: root's process fully visible to the user (both sides) */
@@ -193,15 +203,34 @@ HIDE(hidepid_invisible, "hidepid=invisible", -ENOENT, 0, -ENOENT);
 HIDE(hidepid_2, "hidepid=2", -ENOENT, 0, -ENOENT);
 HIDE(hidepid_noaccess, "hidepid=noaccess", 0, 1, -EPERM);
 HIDE(hidepid_ptraceable, "hidepid=ptraceable", -ENOENT, 0, -ENOENT);
-/* gid= exempts members of the group: the viewer's own gid */
-HIDE(hidepid_invisible_gid_exempt, "hidepid=invisible,gid=61234", 0, 1, 0);
+/* gid= exempts members of the group: the viewer's own gid (proc_opts) */
+#define GID_EXEMPT "gid=61234"
+HIDE(hidepid_invisible_gid_exempt, "hidepid=invisible," GID_EXEMPT, 0, 1, 0);
 HIDE(subset_pid, "subset=pid", 0, 1, 0);
+
+/*
+ * The variant's options with gid= naming the viewer's group as the mounter
+ * sees it: 61234 (KISOL_UNPRIV_GID) as root; in the rootless view the
+ * viewer's kernel gid is the test's own, its gid in the test's user namespace.
+ */
+static const char *proc_opts(const char *opts, char *buf, size_t size)
+{
+	const char *g = strstr(opts, GID_EXEMPT);
+
+	if (kisol_is_root() || !g)
+		return opts;
+	snprintf(buf, size, "%.*sgid=%u%s", (int)(g - opts), opts, (unsigned)getegid(),
+		 g + strlen(GID_EXEMPT));
+	return buf;
+}
 
 TEST_F(proc2, other_users_processes)
 {
+	char opts[64];
 	struct view v;
 
-	if (!mount_pair(_metadata, &self->p, variant->opts, variant->new_api))
+	if (!mount_pair(_metadata, &self->p, proc_opts(variant->opts, opts, sizeof(opts)),
+			variant->new_api))
 		return;
 	view_as_user(_metadata, self, &v);
 	EXPECT_EQ(variant->stat, v.a.stat);

@@ -56,6 +56,11 @@ BINARIES = {
     # (overlay with userxattr; proc of a pid namespace of its own)
     "lib_mount/mount": ["lm.make_root_and_enter_root", "lm.isolate_hides_mounts"],
     "lib_mount/overlay": ["lo.markers", "lo.model_check_catches_planted_differences"],
+    # proc instances of a pid namespace of its own, the test as its pid 1;
+    # hidden from the nested user with no capability
+    "procfs/instances": ["proc2.hidepid_invisible.other_users_processes",
+                         "proc2.hidepid_invisible_gid_exempt_fsconfig.other_users_processes",
+                         "subset.mount.pid_hides_the_rest"],
     "lib_ns/userns": ["global.need_as_ordinary_user", "maps.map_root_seen_inside"],
     "lib_ns/proc": ["global.spawn_unpriv_maps_itself", "global.proc_nspids"],
     # every namespace type made, entered and asked by nsfs ioctls from its owner
