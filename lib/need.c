@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <sched.h>
 #include <linux/capability.h>
 
@@ -213,6 +214,33 @@ static const char *vname(int version)
 	return version == 1 ? "v1" : version == 2 ? "v2" : "any version";
 }
 
+static bool writable(const char *dir, const char *file)
+{
+	char p[KISOL_CG_PATH + 32];
+
+	snprintf(p, sizeof(p), "%s%s%s", dir, file ? "/" : "", file ? file : "");
+	return access(p, W_OK) == 0;
+}
+
+/*
+ * An ordinary user makes test cgroups only in a cgroup v2 subtree delegated
+ * to it (systemd's Delegate=yes): the base the library uses on hierarchy h
+ * ($KISOL_CG_V2_BASE, else its own cgroup) must be a cgroup whose directory,
+ * cgroup.procs and cgroup.subtree_control this user may write.
+ */
+static bool delegated_to_caller(const struct kisol_cg_hier *h)
+{
+	char base[KISOL_CG_PATH];
+	int r = kisol_cg__v2_base(h, base, sizeof(base));
+
+	if (r < 0)
+		return false;
+	if (r == 0)
+		snprintf(base, sizeof(base), "%s", h->own_dir);
+	return base[0] && writable(base, NULL) && writable(base, "cgroup.procs") &&
+	       writable(base, "cgroup.subtree_control");
+}
+
 int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size)
 {
 	const struct kisol_cg_info *i;
@@ -222,17 +250,28 @@ int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size)
 	if ((int)c < 0 || c >= _KISOL_CG_MAX)
 		return -EINVAL;
 	i = &kisol_cg_table[c];
+	kisol_cg_where(c, where, sizeof(where));
+	idx = kisol_cg__locate_idx(c, version);
 	/*
 	 * The test cgroups are made below the suite's own cgroup in the host's
 	 * hierarchies, which belong to root: an ordinary user, also as root of
 	 * a user namespace of its own, can neither create nor write them (a
-	 * cgroup namespace or a cgroup mount there changes nothing about that).
+	 * cgroup namespace or a cgroup mount there changes nothing about that),
+	 * unless a cgroup v2 subtree is delegated to it and the base is there.
+	 * Where the controller is not (on that version), the layout says why.
 	 */
-	if (!kisol_is_root())
-		return kisol_need_root_to("create test cgroups (made in the host's cgroup hierarchies, "
-					  "which belong to root; no delegated subtree is used)", why, size);
-	kisol_cg_where(c, where, sizeof(where));
-	idx = kisol_cg__locate_idx(c, version);
+	if (!kisol_is_root() && idx >= 0) {
+		const struct kisol_cg_hier *h = kisol_cg__hier(idx);
+
+		if (h->version == 1)
+			return kisol_need_root_to("create test cgroups on cgroup v1 (its hierarchies "
+						  "belong to root; only cgroup v2 is used delegated)",
+						  why, size);
+		if (!delegated_to_caller(h))
+			return kisol_need_root_to("create test cgroups (made in the host's cgroup "
+						  "hierarchies, which belong to root; no cgroup v2 subtree "
+						  "is delegated to this user)", why, size);
+	}
 	switch (idx) {
 	case -ENOENT:
 		if (c == KISOL_CG_CORE)

@@ -13,6 +13,9 @@
 
 CG_FIXTURE(perm, KISOL_CG_CORE)
 
+/* Every test writes as uid 65534, a uid other than the one that made the cgroups. */
+#define NEED_SECOND_UID() NEED_ROOT_TO("act as uid 65534, a writer other than the test cgroups' owner")
+
 struct mv_arg {
 	char dst[KISOL_CG_PATH + 32];
 	pid_t target; /* 0: self */
@@ -74,6 +77,7 @@ TEST_F(perm, needs_common_ancestor_on_v2)
 	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	int r;
 
+	NEED_SECOND_UID();
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
 	ASSERT_EQ(0, give(&dst, ""));
@@ -93,6 +97,7 @@ TEST_F(perm, delegated_ancestor_allows)
 {
 	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 
+	NEED_SECOND_UID();
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
 	ASSERT_EQ(0, give(&dst, "cgroup.procs"));
@@ -106,6 +111,7 @@ TEST_F(perm, destination_not_writable)
 {
 	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 
+	NEED_SECOND_UID();
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
 	EXPECT_EQ(-EACCES, try_move(&src, &dst, &self->kid[0], 0));
@@ -118,6 +124,7 @@ TEST_F(perm, foreign_task_refused)
 	_cleanup_cg_ struct kisol_cg src = KISOL_CG_INIT, dst = KISOL_CG_INIT;
 	int r;
 
+	NEED_SECOND_UID();
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
 	ASSERT_EQ(0, cg_spawn_park(&src, &self->kid[1])); /* root-owned task */
@@ -143,6 +150,7 @@ TEST_F(perm, mkdir_needs_ownership)
 	pid_t pid;
 	int sv[2];
 
+	NEED_SECOND_UID();
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
 	snprintf(a.dst, sizeof(a.dst), "%s/sub", self->cg.path);
 	pid = fork();

@@ -637,6 +637,7 @@ TEST_F(into, nsdelegate_boundary)
 
 	if (!v2_nsdelegate())
 		SKIP(return, "cgroup2 is mounted without nsdelegate");
+	NEED_NS(KISOL_NS_CGROUP);
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
 	EXPECT_EQ(-ENOENT, try_escape(&a, &b, &k, inside, sizeof(inside)));

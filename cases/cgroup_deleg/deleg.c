@@ -146,6 +146,7 @@ static int delegate(const struct kisol_cg *cg)
 	do {                                                                         \
 		int _e;                                                              \
 		NEED_NS(KISOL_NS_USER);                                              \
+		NEED_ROOT_TO("delegate the test cgroup to another uid (65534) and become it"); \
 		ASSERT_EQ(0, delegate(&self->cg));                                   \
 		_e = start_dchild(&self->cg, (flags2), &self->kid[0]);               \
 		ASSERT_EQ(0, _e) TH_LOG("user namespace child: %s", strerror(-_e));  \

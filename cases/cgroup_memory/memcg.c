@@ -430,6 +430,7 @@ TEST_F(mcg, high_throttles_single_large_allocation)
 	int64_t v, cur;
 	char wchan[128] = "";
 
+	NEED_ROOT_TO("mlock 128 MiB (beyond an ordinary user's RLIMIT_MEMLOCK; root has CAP_IPC_LOCK)");
 	ASSERT_EQ(0, two_children(&self->cg, &a, &b));
 	ASSERT_EQ(0, kisol_cg_write(&a, "memory.high", "32M"));
 	ASSERT_EQ(0, kisol_cg_write(&a, "memory.max", "160M"));
@@ -642,6 +643,7 @@ TEST_F(mcg, oom_group_spares_score_adj_min)
 	_cleanup_cg_ struct kisol_cg a = KISOL_CG_INIT, b = KISOL_CG_INIT;
 
 	NEED_CG_FILE(&self->cg, "memory.oom.group");
+	NEED_ROOT_TO("set oom_score_adj -1000 (lowering it needs CAP_SYS_RESOURCE)");
 	ASSERT_EQ(0, two_children(&self->cg, &a, &b));
 	ASSERT_EQ(0, kisol_cg_write(&a, "memory.max", "32M"));
 	ASSERT_EQ(0, kisol_cg_write(&a, "memory.oom.group", "1"));

@@ -217,6 +217,7 @@ TEST_F(r4197, open_time_credentials)
 	char p[KISOL_CG_PATH + 32];
 	int fd, r;
 
+	NEED_ROOT_TO("use an fd that another uid (65534) opened on a task of its own uid");
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
 	snprintf(p, sizeof(p), "%s/cgroup.procs", dst.path);
@@ -277,6 +278,7 @@ TEST_F(r4197_v2, open_time_cgroupns)
 
 	if (!v2_nsdelegate())
 		SKIP(return, "cgroup2 is mounted without nsdelegate: cgroupns are no delegation boundary here");
+	NEED_NS(KISOL_NS_CGROUP);
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "src", &src));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "dst", &dst));
 	ASSERT_EQ(0, cg_spawn_park(&src, &self->kid[1]));

@@ -156,6 +156,7 @@ TEST_F(cgns_path, inside_and_outside)
 	pid_t pid;
 	int e;
 
+	NEED_NS(KISOL_NS_CGROUP); /* unshared without a user namespace */
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
 	ASSERT_EQ(0, kisol_cg_child(&a, "sub", &sub));
@@ -189,6 +190,7 @@ TEST_F(cgns, host_mount_root_outside)
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	char buf[KISOL_CG_PATH];
 
+	NEED_NS(KISOL_NS_CGROUP); /* unshared without a user namespace */
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
 	ASSERT_EQ(0, kisol_send_int(self->kid[0].sock, -3));
@@ -211,6 +213,7 @@ TEST_F(cgns, mount_inside_rooted_at_ns)
 	struct kisol_mnt_info mi;
 	struct stat st;
 
+	NEED_NS(KISOL_NS_CGROUP); /* unshared without a user namespace */
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
 	ASSERT_EQ(0, kisol_cg_child(&a, "sub", &sub));
@@ -245,6 +248,7 @@ TEST_F(cgns, setns_changes_view)
 	char buf[KISOL_CG_PATH], mine[KISOL_CG_PATH];
 	pid_t pid;
 
+	NEED_NS(KISOL_NS_CGROUP); /* unshared without a user namespace */
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));
 	nsfd = kisol_ns_open(self->kid[0].pid, KISOL_NS_CGROUP);
@@ -331,6 +335,7 @@ TEST_F(cgns, siblings_see_each_other_outside)
 	struct nsreader r = { .hier_id = hier(&self->cg), .flags = CLONE_NEWCGROUP };
 	char buf[KISOL_CG_PATH];
 
+	NEED_NS(KISOL_NS_CGROUP); /* unshared without a user namespace */
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "a", &a));
 	ASSERT_EQ(0, kisol_cg_child(&self->cg, "b", &b));
 	ASSERT_EQ(0, start_reader(&a, &r, &self->kid[0]));

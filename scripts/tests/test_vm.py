@@ -429,3 +429,13 @@ def test_vm_validate_delegated_run_missing_fails(tmp_path, capsys):
     # with cgroup v1 only there is nothing to delegate: no delegated run is right
     _, rc = _validator(tmp_path, text, layout='v1')
     assert rc == 0, capsys.readouterr().err
+
+
+def test_as_delegated_user_needs_cgroup_v2(capsys):
+    assert guest.main(['validate', '--kernel', '6.1', '--as', 'uid65534-delegated']) == 0
+    assert guest.main(['validate', '--kernel', '6.1', '--cgroup', 'v1', '--as', 'uid65534-delegated']) == 2
+    assert 'needs cgroup v2' in capsys.readouterr().err
+    a = guest.parse_args(['check', '--kernel', '6.1', '--cgroup', 'hybrid', '--as', 'uid65534-delegated'])
+    assert a.as_user == 'uid65534-delegated'
+    with pytest.raises(guest.UserError):
+        guest.parse_args(['bench', '--kernel', '6.1', '--as', 'uid65534-delegated'])

@@ -256,12 +256,18 @@ def parse_args(argv):
     ap.add_argument('--bench-full', action='store_true', help='full sweep, not the quick set')
     ap.add_argument('--bench-budget-ms', type=int, default=60)
     ap.add_argument('--modules', default='', help='extra kernel modules to load')
+    ap.add_argument('--as', dest='as_user', default='root', choices=('root', 'uid65534-delegated'),
+                    help='who runs the cases: root, or uid 65534 in a cgroup v2 subtree '
+                         'delegated to it (as systemd Delegate=yes)')
     ap.add_argument('--quiet', action='store_true')
     a = ap.parse_args(argv)
     if a.cgroup not in LAYOUTS:
         raise UserError(f"bad CGROUP '{a.cgroup}': expected one of {', '.join(LAYOUTS)}")
     if a.timeout <= 0:
         raise UserError('timeout must be positive')
+    if a.as_user != 'root' and (a.cgroup == 'v1' or a.mode not in ('check', 'both', 'validate')):
+        raise UserError(f"--as {a.as_user} needs cgroup v2 (CGROUP=v2 or hybrid) and the cases "
+                        "(vm-check)")
     kind, _ = vm_kernel.classify(a.kernel)
     if kind == 'host':
         raise UserError("KERNEL=host is only valid for 'make matrix'")
@@ -363,7 +369,7 @@ def run(a):
         accel = 'kvm' if probe_kvm(kernel, work) else 'tcg'
     mode = a.mode
     conf = ''.join(f'{k}={shlex.quote(v)}\n' for k, v in (
-        ('KISOL_VM_MODE', mode), ('KISOL_VM_CGROUP', a.cgroup),
+        ('KISOL_VM_MODE', mode), ('KISOL_VM_CGROUP', a.cgroup), ('KISOL_VM_AS', a.as_user),
         ('KISOL_VM_COLLECTIONS', ' '.join(sorted({c for c, _ in pairs})) if areas else ''),
         ('KISOL_RUN_ID', run_id)))
     initrd = os.path.join(work, 'initramfs.cpio')
@@ -448,7 +454,7 @@ def run(a):
            'cpu_model': f"qemu {accel} -cpu max on {facts['cpu_model']}",
            'complete': complete, 'incomplete_reason': why,
            'host_kernel': facts['kernel'], 'vm_kernel_spec': a.kernel,
-           'vm_kernel_package': kernel.package, 'vm_mode': mode,
+           'vm_kernel_package': kernel.package, 'vm_mode': mode, 'vm_as': a.as_user,
            'areas': areas, 'boot_s': round(boot_s, 2) if boot_s is not None else None,
            'wall_s': round(wall, 1), 'boot_attempts': attempts, 'boot_failures': boot_failures, 'initramfs_build_s': round(t_build, 2),
            'guest_info': stream.info, 'modules_missing': missing,
