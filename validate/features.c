@@ -36,7 +36,7 @@ const struct vl_feature vl_features[] = {
 	CG("pids", "pids: pids.max=2 stops the third fork"),
 	CG("io", "io (blkio): interface present, a task runs in the cgroup"),
 	CG("hugetlb", "hugetlb: interface present, a task runs in the cgroup"),
-	CG("devices", "devices: a deny rule refuses a device (v1)"),
+	CG("devices", "devices: a deny rule refuses a device (v1 devices.deny, v2 a BPF program)"),
 	{ "cgroup.delegation", "CONFIG_CGROUPS", "this user creates and populates cgroup v2 cgroups",
 	  vl_probe_cg_delegation },
 	{ "cgroup.clone_into", "CONFIG_CGROUPS", "clone3(CLONE_INTO_CGROUP) starts a child in a cgroup",

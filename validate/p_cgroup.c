@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kisol/bpf.h"
 #include "kisol/cgroup.h"
 #include "kisol/proc.h"
 #include "kisol/timing.h"
@@ -229,13 +230,47 @@ static void eff_cpuset(struct kisol_cg *cg, struct vl_row *row)
 	vl_set(row, VL_YES, VL_NO, "cpuset.cpus=%d did not restrict the task's affinity", cpu);
 }
 
+/*
+ * cgroup v2 has no devices controller: a BPF_PROG_TYPE_CGROUP_DEVICE program
+ * attached to the cgroup decides every device open and mknod in it (what
+ * runc and crun attach). Deny read and write of /dev/null (c 1:3) and open it
+ * from a task in the cgroup.
+ */
+static void eff_devices_bpf(struct kisol_cg *cg, struct vl_row *row)
+{
+	static const struct kisol_dev_rule null_rw = { 'c', 1, 3, KISOL_DEV_READ | KISOL_DEV_WRITE };
+	char log[256] = "";
+	int prog, st, r;
+
+	prog = kisol_bpf_dev_prog(&null_rw, 1, log, sizeof(log));
+	if (prog < 0)
+		return vl_set(row, vl_denied_errno(prog) ? VL_NO : VL_UNKNOWN, VL_NO,
+			      "loading a BPF_PROG_TYPE_CGROUP_DEVICE program: %s%s", strerror(-prog),
+			      vl_denied_errno(prog) ? " (needs CAP_BPF in the initial user namespace)"
+			      : prog == -EINVAL ? " (CONFIG_CGROUP_BPF off?)" : "");
+	r = kisol_bpf_dev_attach(prog, cg->dfd);
+	if (r < 0) {
+		close(prog);
+		return vl_set(row, vl_denied_errno(r) ? VL_NO : VL_YES, VL_NO,
+			      "attaching a device program to the cgroup: %s", strerror(-r));
+	}
+	r = run_in(cg, open_null, NULL, &st);
+	kisol_bpf_dev_detach(prog, cg->dfd);
+	close(prog);
+	if (r < 0)
+		return vl_set(row, VL_YES, VL_NO, "attaching a task: %s", strerror(-r));
+	if (code(st) == 0)
+		return vl_set(row, VL_YES, VL_YES,
+			      "a BPF device program attached to the cgroup refused /dev/null with EPERM");
+	vl_set(row, VL_YES, VL_NO, "/dev/null opened despite a BPF device program denying it");
+}
+
 static void eff_devices(struct kisol_cg *cg, struct vl_row *row)
 {
 	int st, r;
 
 	if (cg->version == 2)
-		return vl_set(row, VL_YES, VL_UNKNOWN,
-			      "cgroup v2 controls devices with BPF programs (CONFIG_CGROUP_BPF); not exercised");
+		return eff_devices_bpf(cg, row);
 	r = kisol_cg_write(cg, "devices.deny", "c 1:3 rwm");
 	if (r == 0)
 		r = run_in(cg, open_null, NULL, &st);
@@ -277,6 +312,9 @@ void vl_probe_cg_ctrl(struct vl_ctx *ctx, struct vl_row *row)
 	if (c < 0)
 		return vl_set(row, VL_UNKNOWN, VL_UNKNOWN, "unknown controller");
 	r = vl_cg_make(c, KISOL_CG_ANY, kisol_cg_table[c].name, &cg, why, sizeof(why));
+	if (r == -ENOENT && c == KISOL_CG_DEVICES && kisol_cg_locate(KISOL_CG_CORE, KISOL_CG_V2, NULL) == 0)
+		/* no v1 devices hierarchy: on v2 devices are the core's, through BPF */
+		r = vl_cg_make(KISOL_CG_CORE, KISOL_CG_V2, kisol_cg_table[c].name, &cg, why, sizeof(why));
 	if (r < 0)
 		return vl_set(row, vl_denied_errno(r) || r == -ENODEV ? VL_NO : VL_UNKNOWN,
 			      VL_NO, "%s", why);
@@ -289,7 +327,7 @@ void vl_probe_cg_ctrl(struct vl_ctx *ctx, struct vl_row *row)
 	case KISOL_CG_DEVICES: eff_devices(&cg, row); break;
 	default: eff_attach(&cg, row); break;
 	}
-	kisol_cg_where(c, where, sizeof(where));
+	kisol_cg_where(cg.version == 2 && c == KISOL_CG_DEVICES ? KISOL_CG_CORE : c, where, sizeof(where));
 	vl_append(row, " [%s]", where);
 	kisol_cg_destroy(&cg);
 }
