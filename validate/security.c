@@ -3,7 +3,10 @@
  * Security section: the regression cases of kisol that name a CVE in
  * their metadata (`<binary> --kisol-list`), run one by one with
  * `<binary> -r <test>`: PASS is fixed, FAIL or XFAIL (the known bug's
- * signature seen) is exposed, SKIP is not applicable with the reason.
+ * signature seen) is exposed, SKIP is not applicable with the reason; no
+ * result (the run cut at its deadline, or a crash) and a FAIL seen by an
+ * ordinary user (missing privilege or a kernel bug: it cannot tell) are
+ * undecided.
  * Binaries come from the install tree (<dir of kisol-validate>/kisol/<area>/)
  * or the source tree (<dir>/../cases/<area>/). As root each case runs as
  * pid 1 of a new pid namespace with its own /proc in a private mount
@@ -29,7 +32,8 @@
 
 const char *vl_sec_name(enum vl_sec_state s)
 {
-	return s == VL_SEC_FIXED ? "fixed" : s == VL_SEC_EXPOSED ? "exposed" : "not applicable";
+	return s == VL_SEC_FIXED ? "fixed" : s == VL_SEC_EXPOSED ? "exposed"
+	       : s == VL_SEC_UNDECIDED ? "undecided" : "not applicable";
 }
 
 static void isolate_as_root(void)
@@ -58,6 +62,7 @@ struct job {
 	char names[64][200]; /* -r arguments */
 	int first, k;        /* its tests: (*list)[first .. first + k) */
 	bool isolate;
+	bool cut;             /* killed at its deadline */
 	int timeout_ms;
 	pid_t pid;
 	int fd;
@@ -131,8 +136,10 @@ static int job_read(struct job *j)
 
 static void job_end(struct job *j)
 {
-	if (now_ms() >= j->deadline)
+	if (now_ms() >= j->deadline) {
 		kill(j->pid, SIGKILL);
+		j->cut = true;
+	}
 	close(j->fd);
 	j->fd = -1;
 	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
@@ -212,7 +219,7 @@ static void meta_get(const char *meta, const char *key, char *buf, size_t size)
 }
 
 /* Verdict from the harness's KTAP: the "ok N name" / "not ok N name" line. */
-static void verdict(const char *out, const char *name, struct vl_sec *s)
+static void verdict(const char *out, const char *name, const struct job *j, struct vl_sec *s)
 {
 	const char *line = NULL, *p = out;
 	size_t nl = strlen(name);
@@ -230,7 +237,12 @@ static void verdict(const char *out, const char *name, struct vl_sec *s)
 	}
 	s->state = VL_SEC_NA;
 	if (!line) {
-		snprintf(s->reason, sizeof(s->reason), "no result from the case (cut after 10 s, or it crashed)");
+		s->state = VL_SEC_UNDECIDED;
+		if (j->cut)
+			snprintf(s->reason, sizeof(s->reason), "no result: the run was cut after %d s",
+				 (j->timeout_ms + 999) / 1000);
+		else
+			snprintf(s->reason, sizeof(s->reason), "no result: the case binary died without one");
 		return;
 	}
 	{
@@ -250,6 +262,7 @@ static void verdict(const char *out, const char *name, struct vl_sec *s)
 				s->state = VL_SEC_EXPOSED;
 				snprintf(s->reason, sizeof(s->reason), "case failed: %s", first);
 			} else {
+				s->state = VL_SEC_UNDECIDED;
 				snprintf(s->reason, sizeof(s->reason),
 					 "failed as uid %u, which cannot decide it (run as root): %s",
 					 (unsigned)geteuid(), first);
@@ -406,7 +419,7 @@ int vl_security_run(struct vl_ctx *ctx, struct vl_sec **ret)
 		jobs_run(runs, nr, 3, ctx->scratch);
 	for (int i = 0; i < nr; i++) {
 		for (int t = 0; t < runs[i].k; t++)
-			verdict(runs[i].out, runs[i].names[t], &list[runs[i].first + t]);
+			verdict(runs[i].out, runs[i].names[t], &runs[i], &list[runs[i].first + t]);
 		free(runs[i].out);
 	}
 	for (int i = 0; i < nj; i++) {

@@ -210,7 +210,9 @@ void vl_profile_eval(const struct vl_ctx *ctx, const struct vl_profile *p,
 const char *vl_verdict_name(enum vl_verdict v);
 
 /* Security section (security.c): CVE regression cases of kisol. */
-enum vl_sec_state { VL_SEC_FIXED, VL_SEC_EXPOSED, VL_SEC_NA };
+/* NA: the case's precondition is missing (its SKIP reason); UNDECIDED: the run
+ * gave no answer (no result in time, or a failure that only root can read) */
+enum vl_sec_state { VL_SEC_FIXED, VL_SEC_EXPOSED, VL_SEC_NA, VL_SEC_UNDECIDED };
 struct vl_sec {
 	char cve[32];
 	char commit[48];

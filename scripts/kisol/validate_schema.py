@@ -76,7 +76,7 @@ SCHEMA = {
                     "cve": {"type": "string", "pattern": r"^CVE-\d{4}-\d+(,CVE-\d{4}-\d+)*$"},
                     "commit": _STR,
                     "test": {"type": "string", "pattern": r"^[a-z0-9_]+/[a-z0-9_]+::\S+$"},
-                    "state": {"enum": ["fixed", "exposed", "not applicable"]},
+                    "state": {"enum": ["fixed", "exposed", "not applicable", "undecided"]},
                     "reason": _STR,
                 },
             },

@@ -12,8 +12,10 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -258,3 +260,58 @@ def test_killed_run_is_cleaned_by_the_next():
     p.wait()
     run("--no-security", "--profile", "docker")
     assert _ours(p.pid) == []
+
+
+FAKE_CASE = r'''#!/bin/sh
+# --kisol-list: fixture, variant, test, timeout (s), xfail, metadata
+if [ "$1" = --kisol-list ]; then
+	printf 'fx\t%s\t1\t0\tcve=CVE-0000-0001\n' "$TEST"
+	exit 0
+fi
+echo "TAP version 13"
+echo "1..1"
+case "$TEST" in
+hangs) exec sleep 60 ;;
+fails) echo "# cases/fake/x.c:1:fails:Expected 0 (0) == 1 (1)"; echo "not ok 1 fx.fails"; exit 1 ;;
+skips) echo "ok 1 fx.skips # SKIP precondition missing"; exit 0 ;;
+esac
+'''
+
+
+@pytest.mark.parametrize("test,state_root,state_nobody", [
+    ("hangs", "undecided", "undecided"),     # cut at its deadline: no answer
+    ("fails", "exposed", "undecided"),       # only root can tell a failure from a missing privilege
+    ("skips", "not applicable", "not applicable"),
+])
+def test_security_states(test, state_root, state_nobody):
+    """The security section's states on a fake case tree beside a copy of
+    the validator (<dir>/../cases/<area>/<binary>), as root and as nobody
+    (the tree in a directory of its own that uid 65534 can read)."""
+    top = tempfile.mkdtemp(prefix="validate-fake-")
+    try:
+        os.chmod(top, 0o755)
+        os.makedirs(os.path.join(top, "bin"))
+        os.makedirs(os.path.join(top, "cases", "fake"))
+        exe = os.path.join(top, "bin", "kisol-validate")
+        case = os.path.join(top, "cases", "fake", "x")
+        shutil.copy(VALIDATE, exe)
+        with open(case, "w") as f:
+            f.write(FAKE_CASE.replace('"$TEST"', test).replace("$TEST", test))
+        for d, _, files in os.walk(top):
+            os.chmod(d, 0o755)
+            for x in files:
+                os.chmod(os.path.join(d, x), 0o755)
+        for prefix, want in (((), state_root), (tuple(NOBODY), state_nobody)):
+            if prefix and not ROOT:
+                continue
+            p = subprocess.run([*prefix, exe, "--json", "--profile", "rootless"], capture_output=True,
+                               text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
+            d = json.loads(p.stdout)
+            assert validate_schema.errors(d) == []
+            sec = [s for s in d["security"] if s["cve"] == "CVE-0000-0001"]
+            assert len(sec) == 1 and sec[0]["state"] == want, (prefix, sec)
+            assert sec[0]["reason"], sec[0]
+            if test == "hangs":
+                assert "cut after 1 s" in sec[0]["reason"], sec[0]
+    finally:
+        shutil.rmtree(top)
