@@ -20,6 +20,8 @@ uint64_t kisol_cg__v2_bits(const char *list);
 const struct kisol_cg_hier *kisol_cg__hier(int idx);
 /* kisol_cg_locate() as an index into the layout, or -errno. */
 int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version);
+/* kisol_cg_delegated_root() on the v2 hierarchy h; -EINVAL for v1. */
+int kisol_cg__delegated_root(const struct kisol_cg_hier *h, char *buf, size_t size);
 
 /* operations (cgroup_ops.c) */
 /* v1 cpuset: copy the parent's cpus and mems into a new cgroup dir (no-op elsewhere). */
@@ -33,6 +35,14 @@ int kisol_cg__gc(int hier_idx);
  * the mount) into buf, 1; 0 when it is not set (or h is v1); -errno.
  */
 int kisol_cg__v2_base(const struct kisol_cg_hier *h, char *buf, size_t size);
+/*
+ * Where the library makes its per-process run directory and the top
+ * cgroups when no KISOL_CG_V2_BASE is given: the own cgroup, except for an
+ * ordinary user on v2, who gets the top of the subtree delegated to it
+ * (kisol_cg_delegated_root; its own cgroup when none is). -ENOENT when the
+ * own cgroup is not visible in the mount.
+ */
+int kisol_cg__home(const struct kisol_cg_hier *h, char *buf, size_t size);
 /*
  * Kill, drain and remove parent_fd/name and everything below it. Allocates
  * nothing (a signal handler may call it).

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup-internal.h"
 
@@ -349,6 +350,53 @@ int kisol_cg_locate(enum kisol_cg_ctrl c, int version, const struct kisol_cg_hie
 	if (ret)
 		*ret = kisol_cg__hier(idx);
 	return 0;
+}
+
+static bool user_may_write(const char *dir, const char *file)
+{
+	char p[KISOL_CG_PATH + 32];
+	int n = snprintf(p, sizeof(p), "%s%s%s", dir, file ? "/" : "", file ? file : "");
+
+	return n >= 0 && (size_t)n < sizeof(p) && access(p, W_OK) == 0;
+}
+
+int kisol_cg__delegated_root(const struct kisol_cg_hier *h, char *buf, size_t size)
+{
+	char cur[KISOL_CG_PATH], top[KISOL_CG_PATH] = "";
+	size_t ml;
+
+	if (!h || h->version != 2 || !buf || !size)
+		return -EINVAL;
+	if (!h->own_dir[0])
+		return -ENOENT; /* own cgroup not visible in this mount */
+	ml = strlen(h->mnt);
+	snprintf(cur, sizeof(cur), "%s", h->own_dir);
+	for (;;) {
+		if (!user_may_write(cur, NULL) || !user_may_write(cur, "cgroup.procs") ||
+		    !user_may_write(cur, "cgroup.subtree_control"))
+			break;
+		snprintf(top, sizeof(top), "%s", cur);
+		if (strlen(cur) <= ml)
+			break; /* the root of the mount */
+		*strrchr(cur, '/') = '\0';
+	}
+	if (!top[0])
+		return -ENOENT;
+	if (strlen(top) >= size)
+		return -ENAMETOOLONG;
+	snprintf(buf, size, "%s", top);
+	return 0;
+}
+
+int kisol_cg_delegated_root(char *buf, size_t size)
+{
+	int idx = kisol_cg__locate_idx(KISOL_CG_CORE, KISOL_CG_V2);
+
+	if (!buf || !size)
+		return -EINVAL;
+	if (idx < 0)
+		return idx;
+	return kisol_cg__delegated_root(kisol_cg__hier(idx), buf, size);
 }
 
 int kisol_cg_where(enum kisol_cg_ctrl c, char *buf, size_t size)

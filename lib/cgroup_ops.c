@@ -19,6 +19,7 @@
 
 #include "cgroup-internal.h"
 #include "kisol/proc.h"
+#include "kisol/userns.h"
 
 #define DRAIN_MS 10000
 
@@ -26,8 +27,9 @@ struct run_state {
 	pid_t pid;        /* process the state belongs to (reset after fork) */
 	bool temp;        /* per-process run directory: removed with the last cgroup */
 	int live;         /* test cgroups alive below it */
-	uint64_t enabled; /* controllers we enabled in the own cgroup (temp, v2) */
+	uint64_t enabled; /* controllers we enabled in home (temp, v2) */
 	char path[KISOL_CG_PATH];
+	char home[KISOL_CG_PATH]; /* kisol_cg__home() the run dir was made in (temp) */
 };
 
 static struct run_state runs[KISOL_CG_MAX_HIER];
@@ -116,12 +118,24 @@ int kisol_cg__v2_base(const struct kisol_cg_hier *h, char *buf, size_t size)
 	return 1;
 }
 
+int kisol_cg__home(const struct kisol_cg_hier *h, char *buf, size_t size)
+{
+	if (!h->own_dir[0])
+		return -ENOENT; /* own cgroup not visible in this mount */
+	if (h->version == 2 && !kisol_is_root() && kisol_cg__delegated_root(h, buf, size) == 0)
+		return 0;
+	if (strlen(h->own_dir) >= size)
+		return -ENAMETOOLONG;
+	snprintf(buf, size, "%s", h->own_dir);
+	return 0;
+}
+
 int kisol_cg_run_dir(int idx, char *buf, size_t size)
 {
 	const struct kisol_cg_hier *h = kisol_cg__hier(idx);
 	struct run_state *rs;
 	const char *env;
-	char path[KISOL_CG_PATH];
+	char path[KISOL_CG_PATH], home[KISOL_CG_PATH] = "";
 	bool temp = false;
 	int r;
 
@@ -138,8 +152,9 @@ int kisol_cg_run_dir(int idx, char *buf, size_t size)
 	if (r == 0) {
 		char name[64];
 
-		if (!h->own_dir[0])
-			return -ENOENT; /* own cgroup not visible in this mount */
+		r = kisol_cg__home(h, home, sizeof(home));
+		if (r < 0)
+			return r;
 		env = getenv("KISOL_RUN_ID");
 		if (h->version == 1 && env && *env) {
 			snprintf(name, sizeof(name), "kisol-run-%s", env);
@@ -147,7 +162,7 @@ int kisol_cg_run_dir(int idx, char *buf, size_t size)
 			snprintf(name, sizeof(name), "kisol-p%d", (int)kisol_owner());
 			temp = true;
 		}
-		if (join(path, sizeof(path), h->own_dir, name) < 0)
+		if (join(path, sizeof(path), home, name) < 0)
 			return -ENAMETOOLONG;
 		r = make_dir(path);
 		if (r < 0)
@@ -157,6 +172,7 @@ int kisol_cg_run_dir(int idx, char *buf, size_t size)
 	rs->pid = getpid();
 	rs->temp = temp;
 	snprintf(rs->path, sizeof(rs->path), "%s", path);
+	snprintf(rs->home, sizeof(rs->home), "%s", home);
 	snprintf(buf, size, "%s", path);
 	return 0;
 }
@@ -200,7 +216,7 @@ int kisol_cg__prepare(int idx, enum kisol_cg_ctrl c)
 	if (!listed(dir, "cgroup.controllers", c)) {
 		if (!rs->temp)
 			return -ENODEV; /* the driver's base did not get it */
-		r = enable_in(h->own_dir, c);
+		r = enable_in(rs->home, c);
 		if (r < 0)
 			return r;
 		rs->enabled |= 1ULL << c;
@@ -859,10 +875,11 @@ int kisol_cg_remove_stale(void)
 		return r;
 	for (int i = 0; i < l->n; i++) {
 		_cleanup_close_ int fd = -EBADF;
+		char home[KISOL_CG_PATH];
 
-		if (!l->h[i].own_dir[0])
+		if (kisol_cg__home(&l->h[i], home, sizeof(home)) < 0)
 			continue;
-		fd = open(l->h[i].own_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0)
 			for_each_subdir(fd, l->h[i].version, stale_sub, &n);
 	}
@@ -886,7 +903,7 @@ static void run_release(int idx)
 		if (!(rs->enabled & (1ULL << c)))
 			continue;
 		snprintf(s, sizeof(s), "-%s", kisol_cg_table[c].v2);
-		if (join(p, sizeof(p), h->own_dir, "cgroup.subtree_control") == 0)
+		if (join(p, sizeof(p), rs->home, "cgroup.subtree_control") == 0)
 			kisol_write_file(p, s);
 	}
 	rs->pid = 0;

@@ -35,11 +35,10 @@ int kisol_cg_create_top(enum kisol_cg_ctrl c, int version, const char *prefix,
 	r = kisol_cg__v2_base(h, base, sizeof(base));
 	if (r < 0)
 		return r;
-	if (r == 0) {
-		if (!h->own_dir[0])
-			return -ENOENT; /* own cgroup not visible in this mount */
-		snprintf(base, sizeof(base), "%s", h->own_dir);
-	}
+	if (r == 0)
+		r = kisol_cg__home(h, base, sizeof(base));
+	if (r < 0)
+		return r;
 	n = snprintf(path, sizeof(path), "%s/kisol-%s-p%d-%u", base, prefix, (int)getpid(), seq++);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;

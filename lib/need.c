@@ -225,7 +225,8 @@ static bool writable(const char *dir, const char *file)
 /*
  * An ordinary user makes test cgroups only in a cgroup v2 subtree delegated
  * to it (systemd's Delegate=yes): the base the library uses on hierarchy h
- * ($KISOL_CG_V2_BASE, else its own cgroup) must be a cgroup whose directory,
+ * ($KISOL_CG_V2_BASE, else the top of the subtree delegated to it, else its
+ * own cgroup: kisol_cg__home) must be a cgroup whose directory,
  * cgroup.procs and cgroup.subtree_control this user may write.
  */
 static bool delegated_to_caller(const struct kisol_cg_hier *h)
@@ -233,10 +234,10 @@ static bool delegated_to_caller(const struct kisol_cg_hier *h)
 	char base[KISOL_CG_PATH];
 	int r = kisol_cg__v2_base(h, base, sizeof(base));
 
+	if (r == 0)
+		r = kisol_cg__home(h, base, sizeof(base));
 	if (r < 0)
 		return false;
-	if (r == 0)
-		snprintf(base, sizeof(base), "%s", h->own_dir);
 	return base[0] && writable(base, NULL) && writable(base, "cgroup.procs") &&
 	       writable(base, "cgroup.subtree_control");
 }

@@ -77,39 +77,6 @@ static int pick_parent(const struct kisol_cg_hier *h, enum kisol_cg_ctrl c, char
 	}
 }
 
-/*
- * The top of the cgroup v2 subtree delegated to this user: the highest
- * cgroup from our own up whose directory, cgroup.procs and
- * cgroup.subtree_control this user may write (what systemd's Delegate=yes
- * hands over). -ENOENT: none, -errno when there is no cgroup v2.
- */
-int vl_cg_delegated_root(char *dir, size_t size)
-{
-	const struct kisol_cg_hier *h;
-	char cur[KISOL_CG_PATH];
-	int r = kisol_cg_locate(KISOL_CG_CORE, KISOL_CG_V2, &h);
-
-	if (r < 0)
-		return r;
-	if (!h->own_dir[0])
-		return -ENOENT;
-	snprintf(cur, sizeof(cur), "%s", h->own_dir);
-	dir[0] = '\0';
-	for (;;) {
-		char p[KISOL_CG_PATH + 32], q[KISOL_CG_PATH + 32];
-
-		snprintf(p, sizeof(p), "%s/cgroup.procs", cur);
-		snprintf(q, sizeof(q), "%s/cgroup.subtree_control", cur);
-		if (access(cur, W_OK) || access(p, W_OK) || access(q, W_OK))
-			break;
-		snprintf(dir, size, "%s", cur);
-		if (strlen(cur) <= strlen(h->mnt))
-			break;
-		*strrchr(cur, '/') = '\0';
-	}
-	return dir[0] ? 0 : -ENOENT;
-}
-
 int vl_cg_make(enum kisol_cg_ctrl c, int version, const char *name, struct kisol_cg *ret,
 	       char *why, size_t size)
 {

@@ -350,7 +350,7 @@ static void append_delegated(struct vl_row *row)
 {
 	char top[KISOL_CG_PATH], p[KISOL_CG_PATH + 32], avail[256] = "", on[256] = "";
 
-	if (vl_cg_delegated_root(top, sizeof(top)) < 0)
+	if (kisol_cg_delegated_root(top, sizeof(top)) < 0)
 		return;
 	snprintf(p, sizeof(p), "%s/cgroup.controllers", top);
 	kisol_read_file(p, avail, sizeof(avail));

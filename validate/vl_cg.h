@@ -14,13 +14,6 @@
 int vl_cg_make(enum kisol_cg_ctrl c, int version, const char *name, struct kisol_cg *ret,
 	       char *why, size_t size);
 
-/*
- * The top of the cgroup v2 subtree delegated to this user (the highest
- * cgroup from its own up whose directory, cgroup.procs and
- * cgroup.subtree_control it may write) into dir; -ENOENT when none.
- */
-int vl_cg_delegated_root(char *dir, size_t size);
-
 struct vl_cg_proc {
 	pid_t pid;
 	int pidfd;

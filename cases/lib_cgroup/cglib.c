@@ -139,6 +139,18 @@ TEST(need_names_the_binding)
 		SKIP(return, "no controller is bound to only one version here (pure host)");
 }
 
+/*
+ * Where the library puts its run directory and top cgroups when no
+ * KISOL_CG_V2_BASE applies: the own cgroup; for an ordinary user on v2 the
+ * top of the subtree delegated to it, if any.
+ */
+static void home_of(const struct kisol_cg_hier *h, char *buf, size_t size)
+{
+	if (h->version == 2 && !kisol_is_root() && kisol_cg_delegated_root(buf, size) == 0)
+		return;
+	snprintf(buf, size, "%s", h->own_dir);
+}
+
 FIXTURE(cg) {
 	struct kisol_cg cg;
 	struct kisol_child kid;
@@ -368,10 +380,10 @@ TEST_F(cg, need_file)
 	EXPECT_NE(NULL, strstr(why, "nonesuch"));
 }
 
-/* The run directory is reused by the same process and lies below our own cgroup or the base. */
+/* The run directory is reused by the same process and lies below our home or the base. */
 TEST_F(cg, run_dir_stable)
 {
-	char a[KISOL_CG_PATH], b[KISOL_CG_PATH];
+	char a[KISOL_CG_PATH], b[KISOL_CG_PATH], home[KISOL_CG_PATH];
 	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
 	const char *base = getenv("KISOL_CG_V2_BASE");
 
@@ -381,7 +393,8 @@ TEST_F(cg, run_dir_stable)
 	if (variant->version == 2 && base && *base) {
 		EXPECT_NE(NULL, strstr(a, base[0] == '/' ? base + 1 : base));
 	} else {
-		EXPECT_EQ(0, strncmp(a, h->own_dir, strlen(h->own_dir)));
+		home_of(h, home, sizeof(home));
+		EXPECT_EQ(0, strncmp(a, home, strlen(home))) TH_LOG("%s not below %s", a, home);
 	}
 	EXPECT_EQ(-EINVAL, kisol_cg_run_dir(99, a, sizeof(a)));
 }
@@ -434,7 +447,7 @@ FIXTURE_TEARDOWN(top)
 	EXPECT_EQ(0, kisol_cg_destroy(&self->cg));
 }
 
-/* kisol-<prefix>-p<pid>-<n> directly in the base (v2 driver base, else the own cgroup), owned. */
+/* kisol-<prefix>-p<pid>-<n> directly in the base (v2 driver base, else the home), owned. */
 TEST_F(top, name_and_place)
 {
 	const struct kisol_cg_hier *h = kisol_cg_hier_of(&self->cg);
@@ -451,7 +464,7 @@ TEST_F(top, name_and_place)
 		else
 			snprintf(base, sizeof(base), "%s/%s", h->mnt, env[0] == '/' ? env + 1 : env);
 	} else {
-		snprintf(base, sizeof(base), "%s", h->own_dir);
+		home_of(h, base, sizeof(base));
 	}
 	EXPECT_EQ(strlen(base), (size_t)(name - self->cg.path)) TH_LOG("%s not directly in %s", self->cg.path, base);
 	EXPECT_EQ(0, strncmp(self->cg.path, base, strlen(base)));
@@ -687,3 +700,168 @@ TEST(v1_opts_match_hierarchy)
 }
 
 KISOL_MAIN
+
+/*
+ * kisol_cg_delegated_root() and what an ordinary user gets from it when no
+ * KISOL_CG_V2_BASE is given (systemd's Delegate=yes, e.g. user@UID.service,
+ * with the user in a leaf scope below it). Root builds T/a/b below a test
+ * cgroup T, gives a (or less) and b to uid 65534 as Delegate=yes does
+ * (directory, cgroup.procs, cgroup.subtree_control) and starts a child in
+ * the leaf b that drops to uid 65534 and asks. Everything is inside T.
+ */
+#define DELEG_UID ((uid_t)65534)
+
+struct deleg_report {
+	int root_r, need, create, attach, member, destroy, run_left, home_lists;
+	char root[KISOL_CG_PATH], why[320], path[KISOL_CG_PATH], run[KISOL_CG_PATH];
+};
+
+FIXTURE(deleg) {
+	struct kisol_cg t, a, b;
+	struct kisol_child kid;
+	enum kisol_cg_ctrl ctrl; /* a v2 controller T hands to a, or KISOL_CG_CORE */
+};
+FIXTURE_VARIANT(deleg) {
+	bool a_given, a_subtree_given; /* b is always given */
+	bool none;                     /* nothing given at all */
+};
+/* Delegate=yes: a and all below it are the user's; T (root's, 0755) is not. */
+FIXTURE_VARIANT_ADD(deleg, subtree) { .a_given = true, .a_subtree_given = true };
+/* a's cgroup.subtree_control stays root's: the walk stops at b. */
+FIXTURE_VARIANT_ADD(deleg, leaf_only) { .a_given = true };
+/* Nothing is the user's. */
+FIXTURE_VARIANT_ADD(deleg, nothing) { .none = true };
+
+static int give(int dfd, const char *file)
+{
+	return fchownat(dfd, file, DELEG_UID, DELEG_UID, *file ? 0 : AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+static int give_cgroup(const struct kisol_cg *cg, bool subtree)
+{
+	int r = give(cg->dfd, "");
+
+	if (!r)
+		r = give(cg->dfd, "cgroup.procs");
+	if (!r && subtree)
+		r = give(cg->dfd, "cgroup.subtree_control");
+	return r;
+}
+
+FIXTURE_SETUP(deleg)
+{
+	self->t = self->a = self->b = (struct kisol_cg)KISOL_CG_INIT;
+	self->kid = (struct kisol_child)KISOL_CHILD_INIT;
+	self->ctrl = KISOL_CG_CORE;
+	NEED_ROOT_TO("give a cgroup subtree to another uid");
+	NEED_CG(KISOL_CG_CORE, KISOL_CG_V2);
+	/* a controller if cgroup v2 has one: the user enables it in a (its home) */
+	for (int c = 1; c < _KISOL_CG_MAX; c++)
+		if (kisol_cg_table[c].v2 && !kisol_cg_table[c].v2_core &&
+		    kisol_cg_locate(c, KISOL_CG_V2, NULL) == 0 &&
+		    kisol_cg_need(c, KISOL_CG_V2, NULL, 0) == 0) {
+			self->ctrl = c;
+			break;
+		}
+	ASSERT_EQ(0, kisol_cg_create(self->ctrl, KISOL_CG_V2, &self->t));
+	if (self->ctrl != KISOL_CG_CORE)
+		ASSERT_EQ(0, kisol_cg_enable(&self->t, self->ctrl));
+	ASSERT_EQ(0, kisol_cg_child(&self->t, "a", &self->a));
+	ASSERT_EQ(0, kisol_cg_child(&self->a, "b", &self->b));
+	if (!variant->none) {
+		ASSERT_EQ(0, give_cgroup(&self->b, true));
+		ASSERT_EQ(0, give_cgroup(&self->a, variant->a_subtree_given));
+	}
+}
+
+FIXTURE_TEARDOWN(deleg)
+{
+	kisol_child_release(&self->kid);
+	EXPECT_EQ(0, kisol_cg_destroy(&self->b));
+	EXPECT_EQ(0, kisol_cg_destroy(&self->a));
+	EXPECT_EQ(0, kisol_cg_destroy(&self->t));
+}
+
+/* Child, uid 65534 in b: the walk, the need, a test cgroup with a child of its own moved in. */
+static int deleg_ask(int sock, void *arg)
+{
+	enum kisol_cg_ctrl c = (enum kisol_cg_ctrl)(intptr_t)arg;
+	struct kisol_spawn_opts o = { .cgroup_fd = -1 };
+	struct kisol_child k = KISOL_CHILD_INIT;
+	struct kisol_cg x = KISOL_CG_INIT;
+	static struct deleg_report rep;
+	char p[KISOL_CG_PATH + 32], list[256] = "";
+	struct stat st;
+
+	unsetenv("KISOL_CG_V2_BASE"); /* the driver's base is root's */
+	rep.root_r = kisol_cg_delegated_root(rep.root, sizeof(rep.root));
+	rep.need = kisol_cg_need(c, KISOL_CG_V2, rep.why, sizeof(rep.why));
+	rep.create = rep.attach = rep.member = rep.destroy = rep.run_left = rep.home_lists = -1;
+	if (rep.need == 0) {
+		rep.create = kisol_cg_create(c, KISOL_CG_V2, &x);
+		if (rep.create == 0) {
+			snprintf(rep.path, sizeof(rep.path), "%s", x.path);
+			kisol_cg_run_dir(x.hier_idx, rep.run, sizeof(rep.run));
+			/* migration: born in b, moved into x (common ancestor: the home) */
+			rep.attach = kisol_spawn(&o, cg_fn_park, NULL, &k);
+			if (rep.attach == 0) {
+				int64_t pid;
+
+				kisol_recv_int(k.sock, &pid, KISOL_TIMEOUT_MS);
+				rep.attach = kisol_cg_attach(&x, k.pid);
+				rep.member = kisol_cg_has_pid(&x, k.pid);
+			}
+			rep.destroy = kisol_cg_destroy(&x);
+			kisol_child_release(&k);
+			rep.run_left = stat(rep.run, &st) == 0;
+			snprintf(p, sizeof(p), "%s/cgroup.subtree_control", rep.root);
+			kisol_read_file(p, list, sizeof(list));
+			rep.home_lists = c != KISOL_CG_CORE && strstr(list, kisol_cg_table[c].v2) != NULL;
+		}
+	}
+	return kisol_send(sock, &rep, sizeof(rep)) < 0 ? 100 : 0;
+}
+
+TEST_F(deleg, walk_and_test_cgroups)
+{
+	struct kisol_spawn_opts o = { .cgroup_fd = self->b.dfd, .unpriv = true,
+				      .unpriv_uid = DELEG_UID, .unpriv_gid = DELEG_UID };
+	static struct deleg_report rep;
+	char want[KISOL_CG_PATH + 32];
+	size_t n;
+
+	ASSERT_EQ(0, kisol_spawn(&o, deleg_ask, (void *)(intptr_t)self->ctrl, &self->kid));
+	ASSERT_EQ((int)sizeof(rep), kisol_recv(self->kid.sock, &rep, sizeof(rep), KISOL_TIMEOUT_MS));
+	ASSERT_EQ(0, kisol_child_exit_code(&self->kid, KISOL_TIMEOUT_MS));
+	if (variant->none) {
+		EXPECT_EQ(-ENOENT, rep.root_r) TH_LOG("%s", rep.root);
+		EXPECT_EQ(1, rep.need);
+		EXPECT_NE(NULL, strstr(rep.why, "no cgroup v2 subtree is delegated")) TH_LOG("%s", rep.why);
+		return;
+	}
+	ASSERT_EQ(0, rep.root_r);
+	EXPECT_STREQ(variant->a_subtree_given ? self->a.path : self->b.path, rep.root);
+	if (!variant->a_subtree_given) {
+		/* the home is the leaf b, where the test process is: no controller below it */
+		if (self->ctrl == KISOL_CG_CORE) {
+			EXPECT_EQ(0, rep.need) TH_LOG("%s", rep.why);
+		} else {
+			EXPECT_EQ(1, rep.need);
+			EXPECT_NE(NULL, strstr(rep.why, "cannot be enabled")) TH_LOG("%s", rep.why);
+		}
+		return;
+	}
+	ASSERT_EQ(0, rep.need) TH_LOG("%s", rep.why);
+	ASSERT_EQ(0, rep.create) TH_LOG("controller %s", kisol_cg_table[self->ctrl].name);
+	/* <home>/kisol-p<owner>/t<pid>-<n>, the home being a (the top of what is given) */
+	snprintf(want, sizeof(want), "%s/kisol-p", self->a.path);
+	n = strlen(want);
+	EXPECT_EQ(0, strncmp(rep.run, want, n)) TH_LOG("run dir %s", rep.run);
+	EXPECT_EQ(0, strncmp(rep.path, rep.run, strlen(rep.run))) TH_LOG("%s", rep.path);
+	EXPECT_EQ(0, rep.attach);
+	EXPECT_EQ(1, rep.member);
+	EXPECT_EQ(0, rep.destroy);
+	EXPECT_EQ(0, rep.run_left) TH_LOG("%s left behind", rep.run);
+	EXPECT_EQ(0, rep.home_lists) /* what it enabled there is off again */
+		TH_LOG("%s still enabled in %s", kisol_cg_table[self->ctrl].name, self->a.path);
+}

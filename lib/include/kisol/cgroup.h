@@ -12,9 +12,12 @@
  *  - v1 with KISOL_RUN_ID set: <own cgroup>/kisol-run-<run id>, shared by the
  *    concurrent tests of the run and removed by the driver, never by a test;
  *  - otherwise (binary run alone, install tree, VM guest): a per-process
- *    <own cgroup>/kisol-p<owner> (kisol_owner(): the case binary's main
+ *    <home>/kisol-p<owner> (kisol_owner(): the case binary's main
  *    process) that the library removes with the last test cgroup of the
- *    process.
+ *    process. <home> is the own cgroup; for an ordinary user on v2 it is
+ *    the top of the subtree delegated to it (kisol_cg_delegated_root()),
+ *    so that controllers can be enabled there although the own cgroup is
+ *    a leaf holding processes, as rootless runtimes do.
  * Per-test cgroups are t<pid>-<n> below it; kisol_cg_destroy() kills,
  * drains and removes them (descendants first).
  *
@@ -119,6 +122,16 @@ int kisol_cg_locate(enum kisol_cg_ctrl c, int version, const struct kisol_cg_hie
 int kisol_cg_where(enum kisol_cg_ctrl c, char *buf, size_t size);
 
 /*
+ * The top of the cgroup v2 subtree delegated to the caller: the highest
+ * cgroup from its own up whose directory, cgroup.procs and
+ * cgroup.subtree_control it may write (what systemd's Delegate=yes hands
+ * over, e.g. user@UID.service). Its path into buf. -ENOENT when there is
+ * none (or the own cgroup is not visible in the mount, or no cgroup v2 is
+ * mounted), -ENAMETOOLONG, -EINVAL.
+ */
+int kisol_cg_delegated_root(char *buf, size_t size);
+
+/*
  * Mount options naming every controller of a v1 hierarchy ("cpu,cpuacct"):
  * mounting an existing hierarchy needs exactly its set (a subset would
  * ask for a new hierarchy: EBUSY, or EPERM inside a cgroup namespace).
@@ -204,8 +217,9 @@ int kisol_cg_kill(const struct kisol_cg *cg);
 /* Kill, drain and rmdir (descendants first) if owned; always close. */
 int kisol_cg_destroy(struct kisol_cg *cg);
 /*
- * Kill and remove the kisol cgroups next to the own cgroup (in every
- * hierarchy) whose owner is gone (kisol_name_owner: "kisol-p<pid>", a dead
+ * Kill and remove the kisol cgroups in the own cgroup (in every
+ * hierarchy; for an ordinary user on v2, in the top of the subtree
+ * delegated to it, where its run directories are) whose owner is gone (kisol_name_owner: "kisol-p<pid>", a dead
  * driver's "kisol-run-...-p<pid>"). Returns how many were removed.
  */
 int kisol_cg_remove_stale(void);
@@ -250,7 +264,8 @@ int kisol_cg_move_self_path(const char *dir);
  * A cgroup kisol-<prefix>-p<pid>-<n> (pid: the caller's) made directly in
  * the base directory of the hierarchy where c lives on version (as
  * kisol_cg_locate(); KISOL_CG_CORE on KISOL_CG_V2: the cgroup2 hierarchy):
- * on v2 $KISOL_CG_V2_BASE when set, else the caller's own cgroup. Unlike
+ * on v2 $KISOL_CG_V2_BASE when set, else the caller's own cgroup (an
+ * ordinary user's: the top of the subtree delegated to it, if any). Unlike
  * kisol_cg_create() there is no run directory in between and no controller
  * is enabled, so what a benchmark times in it does not depend on the
  * harness's layout. Owned (kisol_cg_destroy() kills, drains and removes it
