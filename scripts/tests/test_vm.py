@@ -437,5 +437,16 @@ def test_as_delegated_user_needs_cgroup_v2(capsys):
     assert 'needs cgroup v2' in capsys.readouterr().err
     a = guest.parse_args(['check', '--kernel', '6.1', '--cgroup', 'hybrid', '--as', 'uid65534-delegated'])
     assert a.as_user == 'uid65534-delegated'
+    a = guest.parse_args(['check', '--kernel', '6.1', '--as', 'uid65534-delegated-nobase'])
+    assert a.as_user == 'uid65534-delegated-nobase'
+    assert guest.main(['check', '--kernel', '6.1', '--cgroup', 'v1', '--as', 'uid65534-delegated-nobase']) == 2
     with pytest.raises(guest.UserError):
         guest.parse_args(['bench', '--kernel', '6.1', '--as', 'uid65534-delegated'])
+
+
+def test_delegated_run_leaves_nothing():
+    assert guest.leftover('root', {}) == ''
+    assert guest.leftover('uid65534-delegated-nobase', {'delegated_left': 'none'}) == ''
+    assert 'did not say' in guest.leftover('uid65534-delegated', {})
+    why = guest.leftover('uid65534-delegated-nobase', {'delegated_left': '/sys/fs/cgroup/u/kisol-p9,'})
+    assert why == 'cgroups left in the delegated subtree: /sys/fs/cgroup/u/kisol-p9'

@@ -256,9 +256,13 @@ def parse_args(argv):
     ap.add_argument('--bench-full', action='store_true', help='full sweep, not the quick set')
     ap.add_argument('--bench-budget-ms', type=int, default=60)
     ap.add_argument('--modules', default='', help='extra kernel modules to load')
-    ap.add_argument('--as', dest='as_user', default='root', choices=('root', 'uid65534-delegated'),
+    ap.add_argument('--as', dest='as_user', default='root',
+                    choices=('root', 'uid65534-delegated', 'uid65534-delegated-nobase'),
                     help='who runs the cases: root, or uid 65534 in a cgroup v2 subtree '
-                         'delegated to it (as systemd Delegate=yes)')
+                         'delegated to it (as systemd Delegate=yes), the runner in a leaf with '
+                         'KISOL_CG_V2_BASE a sibling (uid65534-delegated) or in the leaf '
+                         'init.scope with no base given (uid65534-delegated-nobase: the library '
+                         'finds the delegated subtree itself)')
     ap.add_argument('--quiet', action='store_true')
     a = ap.parse_args(argv)
     if a.cgroup not in LAYOUTS:
@@ -438,6 +442,8 @@ def run(a):
         why = 'guest never reached the kisol init (see console.log)'
     elif not complete:
         why = 'guest stopped before the end of the run (crash? see console.log)'
+    if complete and mode in ('check', 'both') and leftover(a.as_user, stream.info):
+        complete, why = False, leftover(a.as_user, stream.info)
     benches_out = stream.bench_records()
     if benches_out:
         with open(os.path.join(out_dir, 'bench.jsonl'), 'w') as f:
@@ -477,6 +483,16 @@ def run(a):
     print(f'vm: results in {os.path.relpath(out_dir)}')
     bad = n.get('fail', 0) + n.get('error', 0) + n.get('xpass', 0)
     return 0 if complete and not bad else 1
+
+
+def leftover(as_user, info):
+    """A run as a delegated user must leave nothing in the subtree it was given:
+    the reason it is incomplete, or '' (the init lists what is left after the cases)."""
+    left = info.get('delegated_left', 'none' if as_user == 'root' else '')
+    if left == 'none':
+        return ''
+    return f"cgroups left in the delegated subtree: {left.rstrip(',')}" if left else \
+        'the init did not say what the cases left in the delegated subtree'
 
 
 # The rows that only a cgroup v2 subtree delegated to the user can make work
