@@ -20,6 +20,9 @@ uint64_t kisol_cg__v2_bits(const char *list);
 const struct kisol_cg_hier *kisol_cg__hier(int idx);
 /* kisol_cg_locate() as an index into the layout, or -errno. */
 int kisol_cg__locate_idx(enum kisol_cg_ctrl c, int version);
+/* The caller may write dir, its cgroup.procs and cgroup.subtree_control
+ * (what systemd's Delegate=yes hands over). */
+bool kisol_cg__delegated(const char *dir);
 /* kisol_cg_delegated_root() on the v2 hierarchy h; -EINVAL for v1. */
 int kisol_cg__delegated_root(const struct kisol_cg_hier *h, char *buf, size_t size);
 

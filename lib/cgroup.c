@@ -360,6 +360,12 @@ static bool user_may_write(const char *dir, const char *file)
 	return n >= 0 && (size_t)n < sizeof(p) && access(p, W_OK) == 0;
 }
 
+bool kisol_cg__delegated(const char *dir)
+{
+	return user_may_write(dir, NULL) && user_may_write(dir, "cgroup.procs") &&
+	       user_may_write(dir, "cgroup.subtree_control");
+}
+
 int kisol_cg__delegated_root(const struct kisol_cg_hier *h, char *buf, size_t size)
 {
 	char cur[KISOL_CG_PATH], top[KISOL_CG_PATH] = "";
@@ -372,8 +378,7 @@ int kisol_cg__delegated_root(const struct kisol_cg_hier *h, char *buf, size_t si
 	ml = strlen(h->mnt);
 	snprintf(cur, sizeof(cur), "%s", h->own_dir);
 	for (;;) {
-		if (!user_may_write(cur, NULL) || !user_may_write(cur, "cgroup.procs") ||
-		    !user_may_write(cur, "cgroup.subtree_control"))
+		if (!kisol_cg__delegated(cur))
 			break;
 		snprintf(top, sizeof(top), "%s", cur);
 		if (strlen(cur) <= ml)

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 #include <sched.h>
 #include <linux/capability.h>
 
@@ -214,14 +213,6 @@ static const char *vname(int version)
 	return version == 1 ? "v1" : version == 2 ? "v2" : "any version";
 }
 
-static bool writable(const char *dir, const char *file)
-{
-	char p[KISOL_CG_PATH + 32];
-
-	snprintf(p, sizeof(p), "%s%s%s", dir, file ? "/" : "", file ? file : "");
-	return access(p, W_OK) == 0;
-}
-
 /*
  * An ordinary user makes test cgroups only in a cgroup v2 subtree delegated
  * to it (systemd's Delegate=yes): the base the library uses on hierarchy h
@@ -238,8 +229,7 @@ static bool delegated_to_caller(const struct kisol_cg_hier *h)
 		r = kisol_cg__home(h, base, sizeof(base));
 	if (r < 0)
 		return false;
-	return base[0] && writable(base, NULL) && writable(base, "cgroup.procs") &&
-	       writable(base, "cgroup.subtree_control");
+	return base[0] && kisol_cg__delegated(base);
 }
 
 int kisol_cg_need(enum kisol_cg_ctrl c, int version, char *why, size_t size)
