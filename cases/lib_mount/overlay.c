@@ -12,22 +12,11 @@
 #include "kisol_test.h"
 #include "kisol/mount.h"
 #include "kisol/overlay.h"
+#include "overlay/ovl_view.h"
 
 FIXTURE(lo) {
 	struct kisol_ovl o;
 };
-
-/*
- * The rootless view (after NEED_ROOT_OR_OWN_USERNS the test is root of a
- * user namespace of its own): overlay mounts there only with userxattr,
- * its markers are user.overlay.* (trusted.* cannot be set there), and
- * redirect_dir=off is asked as nofollow (refused with userxattr), as in
- * cases/overlay.
- */
-static bool ux(void)
-{
-	return !kisol_is_root();
-}
 
 FIXTURE_SETUP(lo)
 {
@@ -132,8 +121,8 @@ TEST(init_rejects_bad_layouts)
 
 TEST_F(lo, mount_umount_remount_states)
 {
-	const char *extra = ux() ? "index=off,userxattr" : "index=off";
-	char log[256];
+	char log[256], buf[64];
+	const char *extra = ovl_extra("index=off", buf, sizeof(buf));
 
 	ASSERT_EQ(0, put(self->o.lower[1], "f", "bottom"));
 	ASSERT_EQ(0, kisol_ovl_mount(&self->o, KISOL_MNT_API_AUTO, extra, 0, log, sizeof(log)))
@@ -157,7 +146,7 @@ TEST_F(lo, mount_umount_remount_states)
 TEST_F(lo, probe_names_refused_option)
 {
 	/* an option overlay takes in this view (index=on needs trusted.overlay.*) */
-	const char *good = ux() ? "userxattr" : "index=on";
+	const char *good = ovl_userxattr() ? "userxattr" : "index=on";
 	char why[512], opts[64], quoted[64];
 
 	EXPECT_EQ(0, kisol_ovl_probe(good, KISOL_MNT_API_AUTO, 0, true, why, sizeof(why)));
@@ -188,11 +177,11 @@ TEST_F(lo, markers)
 	EXPECT_EQ(0, kisol_ovl_get_marker(AT_FDCWD, self->o.upper, "whiteouts", true, v, sizeof(v)));
 	EXPECT_EQ(0, kisol_ovl_whiteout_kind(AT_FDCWD, self->o.upper, false));
 	EXPECT_EQ(-ENOENT, kisol_ovl_whiteout_kind(AT_FDCWD, "/kisol/missing", false));
-	EXPECT_EQ(0, kisol_ovl_is_opaque(AT_FDCWD, self->o.upper, ux()));
+	EXPECT_EQ(0, kisol_ovl_is_opaque(AT_FDCWD, self->o.upper, ovl_userxattr()));
 	/* the marker of this view (trusted.overlay.* as root) is read back under its prefix only */
-	ASSERT_EQ(0, kisol_ovl_set_marker(AT_FDCWD, self->o.upper, "opaque", ux(), "y", 1));
-	EXPECT_EQ(1, kisol_ovl_is_opaque(AT_FDCWD, self->o.upper, ux()));
-	EXPECT_EQ(0, kisol_ovl_is_opaque(AT_FDCWD, self->o.upper, !ux()));
+	ASSERT_EQ(0, kisol_ovl_set_marker(AT_FDCWD, self->o.upper, "opaque", ovl_userxattr(), "y", 1));
+	EXPECT_EQ(1, kisol_ovl_is_opaque(AT_FDCWD, self->o.upper, ovl_userxattr()));
+	EXPECT_EQ(0, kisol_ovl_is_opaque(AT_FDCWD, self->o.upper, !ovl_userxattr()));
 	EXPECT_EQ(-ENODATA, kisol_ovl_get_marker(AT_FDCWD, self->o.upper, "redirect", false, v,
 						 sizeof(v)));
 	EXPECT_EQ(0, kisol_ovl_xattr_name("origin", true, v, sizeof(v)));
@@ -252,11 +241,11 @@ TEST_F(lo, snapshot_reads_markers)
 	ASSERT_EQ(0, kisol_ovl_mk_whiteout(AT_FDCWD, p));
 	snprintf(p, sizeof(p), "%s/d", self->o.upper);
 	ASSERT_EQ(0, mkdir(p, 0700));
-	ASSERT_EQ(0, kisol_ovl_set_marker(AT_FDCWD, p, "opaque", ux(), "y", 1));
-	ASSERT_EQ(0, kisol_ovl_set_marker(AT_FDCWD, p, "redirect", ux(), "/old", 4));
+	ASSERT_EQ(0, kisol_ovl_set_marker(AT_FDCWD, p, "opaque", ovl_userxattr(), "y", 1));
+	ASSERT_EQ(0, kisol_ovl_set_marker(AT_FDCWD, p, "redirect", ovl_userxattr(), "/old", 4));
 	ASSERT_EQ(0, lsetxattr(p, "user.kisol", "v", 1, 0));
 	ASSERT_EQ(0, kisol_ovl_snapshot(self->o.upper,
-					KISOL_OVL_SNAP_MARKERS | (ux() ? KISOL_OVL_SNAP_USERXATTR : 0),
+					KISOL_OVL_SNAP_MARKERS | (ovl_userxattr() ? KISOL_OVL_SNAP_USERXATTR : 0),
 					&t));
 	ASSERT_EQ(3U, (unsigned)t.n);
 	e = kisol_ovl_tree_find(&t, "d");
@@ -301,9 +290,9 @@ TEST_F(lo, op_and_model_errors)
 TEST_F(lo, model_check_catches_planted_differences)
 {
 	/* with userxattr a copied-up file reports its upper st_ino (cases/overlay semantics, pino) */
-	struct kisol_ovl_model_opts mo = { .userxattr = ux(), .unstable_ino = ux() };
-	const char *extra = ux() ? "index=off,redirect_dir=nofollow,userxattr"
-				 : "index=off,redirect_dir=off";
+	struct kisol_ovl_model_opts mo = { .userxattr = ovl_userxattr(), .unstable_ino = ovl_userxattr() };
+	char buf[64];
+	const char *extra = ovl_extra("index=off,redirect_dir=off", buf, sizeof(buf));
 	struct kisol_ovl_op op = { .type = KISOL_OVL_OP_CHMOD, .path = "f", .mode = 0600 };
 	struct kisol_ovl_model m;
 	char diff[512], log[256], p[PATH_MAX + 16];
