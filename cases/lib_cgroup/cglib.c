@@ -699,8 +699,6 @@ TEST(v1_opts_match_hierarchy)
 		SKIP(return, "no cgroup v1 hierarchy mounted");
 }
 
-KISOL_MAIN
-
 /*
  * kisol_cg_delegated_root() and what an ordinary user gets from it when no
  * KISOL_CG_V2_BASE is given (systemd's Delegate=yes, e.g. user@UID.service,
@@ -865,3 +863,5 @@ TEST_F(deleg, walk_and_test_cgroups)
 	EXPECT_EQ(0, rep.home_lists) /* what it enabled there is off again */
 		TH_LOG("%s still enabled in %s", kisol_cg_table[self->ctrl].name, self->a.path);
 }
+
+KISOL_MAIN
