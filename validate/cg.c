@@ -55,7 +55,7 @@ static bool has_word(const char *list, const char *word)
  */
 static int pick_parent(const struct kisol_cg_hier *h, enum kisol_cg_ctrl c, char *dir, size_t size)
 {
-	/* served by the core on v2 (cgroup.freeze; devices through BPF): any cgroup */
+	/* served by the core on v2 (the freezer: cgroup.freeze): any cgroup */
 	const char *name = kisol_cg_table[c].v2_core ? NULL : kisol_cg_table[c].v2;
 	bool enabled = false;
 

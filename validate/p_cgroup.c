@@ -307,14 +307,19 @@ void vl_probe_cg_ctrl(struct vl_ctx *ctx, struct vl_row *row)
 	int c = kisol_cg_ctrl_from_name(row->f->id + 7);
 	struct kisol_cg cg = KISOL_CG_INIT;
 	char why[VL_DETAIL], where[KISOL_CG_PATH + 32];
-	int r;
+	int in, r;
 
 	if (c < 0)
 		return vl_set(row, VL_UNKNOWN, VL_UNKNOWN, "unknown controller");
-	r = vl_cg_make(c, KISOL_CG_ANY, kisol_cg_table[c].name, &cg, why, sizeof(why));
-	if (r == -ENOENT && c == KISOL_CG_DEVICES && kisol_cg_locate(KISOL_CG_CORE, KISOL_CG_V2, NULL) == 0)
-		/* no v1 devices hierarchy: on v2 devices are the core's, through BPF */
-		r = vl_cg_make(KISOL_CG_CORE, KISOL_CG_V2, kisol_cg_table[c].name, &cg, why, sizeof(why));
+	/*
+	 * devices is a v1 controller only (kisol_cg_locate(devices, v2):
+	 * -EOPNOTSUPP); without a v1 hierarchy for it, cgroup v2 controls
+	 * devices with BPF programs attached to any cgroup (eff_devices_bpf)
+	 */
+	in = c == KISOL_CG_DEVICES && kisol_cg_locate(c, KISOL_CG_ANY, NULL) == -ENOENT &&
+	     kisol_cg_locate(KISOL_CG_CORE, KISOL_CG_V2, NULL) == 0 ? KISOL_CG_CORE : c;
+	r = vl_cg_make(in, in == c ? KISOL_CG_ANY : KISOL_CG_V2, kisol_cg_table[c].name, &cg, why,
+		       sizeof(why));
 	if (r < 0)
 		return vl_set(row, vl_denied_errno(r) || r == -ENODEV ? VL_NO : VL_UNKNOWN,
 			      VL_NO, "%s", why);
@@ -327,7 +332,7 @@ void vl_probe_cg_ctrl(struct vl_ctx *ctx, struct vl_row *row)
 	case KISOL_CG_DEVICES: eff_devices(&cg, row); break;
 	default: eff_attach(&cg, row); break;
 	}
-	kisol_cg_where(cg.version == 2 && c == KISOL_CG_DEVICES ? KISOL_CG_CORE : c, where, sizeof(where));
+	kisol_cg_where(in, where, sizeof(where));
 	vl_append(row, " [%s]", where);
 	kisol_cg_destroy(&cg);
 }
