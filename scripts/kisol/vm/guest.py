@@ -442,8 +442,9 @@ def run(a):
         why = 'guest never reached the kisol init (see console.log)'
     elif not complete:
         why = 'guest stopped before the end of the run (crash? see console.log)'
-    if complete and mode in ('check', 'both') and leftover(a.as_user, stream.info):
-        complete, why = False, leftover(a.as_user, stream.info)
+    left = leftover(a.as_user, stream.info) if complete and mode in ('check', 'both') else ''
+    if left:
+        complete, why = False, left
     benches_out = stream.bench_records()
     if benches_out:
         with open(os.path.join(out_dir, 'bench.jsonl'), 'w') as f:
